@@ -1,0 +1,28 @@
+/**
+ * createActivities(deps): the activity object a worker registers, built from
+ * adapters that implement the ports. The workflow sees only its type.
+ */
+import { createMigrationActivities } from './migrate';
+import { createObserveActivities } from './observe';
+import type { ContainerRuntime, HealthProber, MigrationRunner, SecretResolver, TrafficRouter } from './ports';
+import { createReplicaActivities } from './replicas';
+import { createRoutingActivities } from './routing';
+
+export interface ActivityDeps {
+  runtime: ContainerRuntime;
+  router: TrafficRouter;
+  prober: HealthProber;
+  migrations: MigrationRunner;
+  secrets: SecretResolver;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createObserveActivities(deps),
+    ...createReplicaActivities(deps),
+    ...createRoutingActivities(deps),
+    ...createMigrationActivities(deps),
+  };
+}
+
+export type SluiceActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,33 @@
+import type { ObservedService, ReplicaGroup, Routing } from '../workflows/planner/types';
+import type { ContainerRuntime, ReplicaInfo, RoutingTable, TrafficRouter } from './ports';
+
+/** Groups anything that has a release and a slot into release -> sorted slots. */
+export function groupSlots(items: Array<{ release: string; slot: number }>): ReplicaGroup[] {
+  const groups = new Map<string, number[]>();
+  for (const { release, slot } of items) groups.set(release, [...(groups.get(release) ?? []), slot]);
+  return [...groups.entries()].map(([release, slots]) => ({ release, slots: slots.sort((a, b) => a - b) }));
+}
+
+export function routingFromTable(table: RoutingTable): Routing {
+  return { peers: groupSlots(table.peers), weights: table.weights, ...(table.preview ? { preview: table.preview } : {}) };
+}
+
+function withImages(groups: ReplicaGroup[], replicas: ReplicaInfo[]): ObservedService['releases'] {
+  return groups.map((g) => ({ ...g, image: replicas.find((r) => r.release === g.release)?.image ?? 'unknown' }));
+}
+
+export function createObserveActivities(deps: { runtime: ContainerRuntime; router: TrafficRouter }) {
+  return {
+    /** What runs now for a service: the planner's input. */
+    async observeService(input: { service: string }): Promise<ObservedService> {
+      const replicas = await deps.runtime.listReplicas(input.service);
+      const table = await deps.router.read(input.service);
+      const running = replicas.filter((r) => r.state === 'running');
+      return {
+        releases: withImages(groupSlots(running), running),
+        stopped: groupSlots(replicas.filter((r) => r.state !== 'running')),
+        ...(table ? { routing: routingFromTable(table) } : {}),
+      };
+    },
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * What the activities need from the world, as interfaces. The docker, nginx,
+ * http and knex adapters implement them; tests substitute fakes. A second
+ * router (HAProxy, Traefik) or runtime (Podman) is a new adapter, not a change
+ * to activities or workflows.
+ *
+ * Every method that can take long accepts an AbortSignal: activity
+ * cancellation (abort, progress deadline) reaches Docker, fetch and SQL.
+ */
+import type { MigrationDirection } from '../workflows/planner/types';
+import type { MigrationsSpec } from '../shared/spec';
+
+export type ReplicaState = 'created' | 'running' | 'restarting' | 'paused' | 'exited' | 'dead' | 'removing';
+export type DockerHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';
+
+export interface ReplicaInfo {
+  name: string;
+  service: string;
+  release: string;
+  slot: number;
+  image: string;
+  deployment: string;
+  state: ReplicaState;
+  /** host:port where the router (on the same host) reaches the replica; only while it runs. */
+  address?: string;
+  health: DockerHealth;
+}
+
+/** Everything needed to create one replica. Secrets are already resolved into env here, in the worker. */
+export interface ReplicaSpec {
+  service: string;
+  release: string;
+  slot: number;
+  deployment: string;
+  image: string;
+  port: number;
+  env: Record<string, string>;
+  command?: string[];
+  memoryBytes?: number;
+  cpus?: number;
+  stopGracePeriodMs: number;
+}
+
+export interface ContainerRuntime {
+  /** Makes sure the image is present locally (pulling it when missing). */
+  ensureImage(image: string, signal: AbortSignal): Promise<void>;
+  /** Creates the replica if no container has its name, starts it if it is not running. Idempotent. */
+  startReplica(spec: ReplicaSpec, signal: AbortSignal): Promise<ReplicaInfo>;
+  /** Starts an existing, stopped replica again (rollback of a stop). */
+  restartReplica(name: string, signal: AbortSignal): Promise<ReplicaInfo>;
+  listReplicas(service: string): Promise<ReplicaInfo[]>;
+  /** SIGTERM, wait up to the grace period, then SIGKILL. The container is kept. Missing or stopped: no-op. */
+  stopReplica(name: string, gracePeriodMs: number, signal: AbortSignal): Promise<void>;
+  /** Stops (gracefully) and removes. Missing: no-op. */
+  removeReplica(name: string, gracePeriodMs: number, signal: AbortSignal): Promise<void>;
+  /** The last lines the replica printed, for failure reports. */
+  logs(name: string, lines: number): Promise<string>;
+}
+
+export interface RoutedPeer {
+  release: string;
+  slot: number;
+  address: string;
+}
+
+/** The router's view of a service: peers with addresses, release weights, preview release. */
+export interface RoutingTable {
+  peers: RoutedPeer[];
+  weights: Record<string, number>;
+  preview?: string;
+}
+
+export interface RouterServiceSettings {
+  listenPort: number;
+  preview?: { listenPort?: number; header?: string };
+}
+
+export interface ReleaseTraffic {
+  requests: number;
+  errors: number;
+  p99Ms?: number;
+}
+
+export interface TrafficRouter {
+  /** Installs the service's static config (listener, balancer hook) if it differs; validated before it goes live. */
+  prepare(service: string, settings: RouterServiceSettings, signal: AbortSignal): Promise<void>;
+  /** Sets the whole table; returns once the router confirms it serves exactly this table. */
+  apply(service: string, table: RoutingTable, signal: AbortSignal): Promise<void>;
+  /** The table the router serves now; undefined when it has never seen the service. */
+  read(service: string): Promise<RoutingTable | undefined>;
+  /** Waits until no request is in flight to these peers (they are already out of the table), up to timeoutMs. */
+  drain(service: string, addresses: string[], timeoutMs: number, signal: AbortSignal): Promise<{ drained: boolean; inFlight: number }>;
+  /** Requests answered by a release since a moment (epoch ms), from the router's own records. */
+  traffic(service: string, release: string, sinceMs: number): Promise<ReleaseTraffic>;
+}
+
+export interface ProbeResult {
+  ok: boolean;
+  status?: number;
+  error?: string;
+  latencyMs: number;
+  at: string;
+}
+
+export interface HealthProber {
+  probe(url: string, expectStatus: number, timeoutMs: number, signal: AbortSignal): Promise<ProbeResult>;
+}
+
+export interface MigrationReport {
+  direction: MigrationDirection;
+  applied: string[];
+}
+
+export interface MigrationRunner {
+  run(
+    service: string,
+    direction: MigrationDirection,
+    settings: MigrationsSpec,
+    onProgress: (detail: string) => void,
+    signal: AbortSignal,
+  ): Promise<MigrationReport>;
+}
+
+/** Resolves secret references on the worker (env vars, files); values never travel through Temporal. */
+export interface SecretResolver {
+  fromEnv(name: string): string | undefined;
+  fromFile(path: string): Promise<string | undefined>;
+}

@@ -1,0 +1,58 @@
+/**
+ * Failure type names shared by activities (which throw them as
+ * ApplicationFailure types), the workflow (which decides whether to retry or
+ * roll back) and the CLI (which maps outcomes to exit codes).
+ */
+export const FailureType = {
+  /** The spec is invalid; nothing was touched. */
+  invalidSpec: 'InvalidSpec',
+  /** The spec is valid but cannot be planned against what runs (e.g. rolling budget resolves to 0). */
+  planRejected: 'PlanRejected',
+  imageNotFound: 'ImageNotFound',
+  /** A replica failed its health checks; details carry the last probes and log lines. */
+  replicaUnhealthy: 'ReplicaUnhealthy',
+  /** A replica the plan expects is not there (removed by someone else). */
+  replicaMissing: 'ReplicaMissing',
+  secretUnavailable: 'SecretUnavailable',
+  /** nginx rejected a config (`nginx -t` failed); the previous config was restored. */
+  routerRejected: 'RouterConfigRejected',
+  migrationFailed: 'MigrationFailed',
+  deadlineExceeded: 'DeadlineExceeded',
+  analysisFailed: 'AnalysisFailed',
+} as const;
+
+export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];
+
+/** Failures no retry can fix: activities mark them non-retryable. */
+export const NON_RETRYABLE_FAILURES: FailureTypeName[] = [
+  FailureType.invalidSpec,
+  FailureType.planRejected,
+  FailureType.imageNotFound,
+  FailureType.replicaUnhealthy,
+  FailureType.replicaMissing,
+  FailureType.secretUnavailable,
+  FailureType.routerRejected,
+  FailureType.migrationFailed,
+];
+
+/** Exit codes of every `sluice` verb. */
+export const ExitCode = {
+  ok: 0,
+  rolledBack: 1,
+  invalidInput: 2,
+  aborted: 3,
+  conflict: 4,
+  unreachable: 5,
+} as const;
+
+export function exitCodeForOutcome(outcome: 'released' | 'rolledBack' | 'aborted' | 'failed'): number {
+  switch (outcome) {
+    case 'released':
+      return ExitCode.ok;
+    case 'aborted':
+      return ExitCode.aborted;
+    case 'rolledBack':
+    case 'failed':
+      return ExitCode.rolledBack;
+  }
+}

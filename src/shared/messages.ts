@@ -1,0 +1,60 @@
+/**
+ * The deployment workflow's contract with the outside: its input and result,
+ * and the messages people and CI send it. Promote is an Update (the caller
+ * learns at once whether it was accepted, and why not); abort, pause and
+ * resume are Signals (durable even when no worker is up); status is a Query.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Decision, DeploymentStatus, Outcome, PhaseSpan } from '../workflows/planner/status';
+import type { GateKind } from '../workflows/planner/types';
+
+export const DEPLOY_WORKFLOW_TYPE = 'deploy';
+
+export interface DeployInput {
+  /** The spec document as the user wrote it (after YAML/JSON parsing); the workflow validates it again. */
+  spec: unknown;
+  /** Who started it: a user name, or CI's job id. */
+  requestedBy: string;
+}
+
+export interface CompensationFailure {
+  summary: string;
+  message: string;
+}
+
+export interface DeployResult {
+  outcome: Outcome;
+  reason?: string;
+  service: string;
+  targetRelease: string;
+  stableRelease?: string;
+  /** The release taking traffic now. */
+  serving?: string;
+  timeline: PhaseSpan[];
+  decisions: Decision[];
+  /** Undo steps that failed: what a person must finish by hand. Empty when the rollback was clean. */
+  compensationFailures: CompensationFailure[];
+}
+
+/** Who sent a message, and why: recorded in the status and the history. */
+export interface Actor {
+  by: string;
+  reason?: string;
+}
+
+export interface PromoteRequest extends Actor {
+  /** Skip every remaining pause and analysis (replicas still start and turn healthy before taking traffic). */
+  full?: boolean;
+}
+
+export interface PromoteResponse {
+  gate?: GateKind;
+  full: boolean;
+  message: string;
+}
+
+export const promoteUpdate = defineUpdate<PromoteResponse, [PromoteRequest]>('promote');
+export const abortSignal = defineSignal<[Actor]>('abort');
+export const pauseSignal = defineSignal<[Actor]>('pause');
+export const resumeSignal = defineSignal<[Actor]>('resume');
+export const statusQuery = defineQuery<DeploymentStatus>('status');

@@ -1,0 +1,40 @@
+/**
+ * Names shared by the workflow, the activities, the worker and the CLI. Pure:
+ * no Node APIs and no Temporal runtime imports, so workflow code may use it.
+ */
+
+/** The task queue sluice's workers poll unless SLUICE_TASK_QUEUE says otherwise. */
+export const DEFAULT_TASK_QUEUE = 'sluice-deployments';
+
+/** One deployment per service: the workflow id is the lock. */
+export function deploymentWorkflowId(service: string): string {
+  return `deploy/${service}`;
+}
+
+/** Search attributes sluice upserts, so the Web UI and `sluice history` can filter. */
+export const SEARCH_ATTRIBUTE_NAMES = {
+  service: 'SluiceService',
+  release: 'SluiceRelease',
+  strategy: 'SluiceStrategy',
+  phase: 'SluicePhase',
+} as const;
+
+/** All are keywords: exact-match filters, not full-text. */
+export const SEARCH_ATTRIBUTE_TYPE = 'Keyword';
+
+/** Docker labels on every container sluice starts; listing by them finds a service's replicas. */
+export const LABELS = {
+  managedBy: 'dev.sluice.managed-by',
+  service: 'dev.sluice.service',
+  release: 'dev.sluice.release',
+  slot: 'dev.sluice.slot',
+  deployment: 'dev.sluice.deployment',
+  image: 'dev.sluice.image',
+} as const;
+
+export const MANAGED_BY_VALUE = 'sluice';
+
+/** Deterministic container name, so a retried start finds the container the first attempt made. */
+export function replicaName(service: string, release: string, slot: number): string {
+  return `sluice-${service}-${release}-${slot}`;
+}

@@ -1,0 +1,289 @@
+/**
+ * The deployment spec: what a user writes (YAML or JSON) and what the workflow
+ * receives. Parsing reports every problem at once, each with its field path,
+ * what was expected and what was found. Strings that end up in nginx config or
+ * container names are held to grammars that cannot carry config syntax.
+ *
+ * Pure (zod only), so the workflow re-validates its input in the sandbox.
+ */
+import { z } from 'zod';
+import { DURATION_PATTERN, parseDuration } from './duration';
+
+// ---------------------------------------------------------------- grammars
+
+/** DNS-label-like: it becomes part of container names and nginx upstream names. */
+export const SERVICE_NAME_PATTERN = /^[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
+
+/** The Docker reference grammar (distribution/reference): [domain/]path[:tag][@digest]. */
+const alnum = '[a-z0-9]+';
+const pathComponent = `${alnum}(?:(?:[._]|__|-+)${alnum})*`;
+const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const domain = `(?:${domainComponent}(?:\\.${domainComponent})*(?::[0-9]+)?)`;
+const tag = '[\\w][\\w.-]{0,127}';
+const digest = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
+export const IMAGE_REFERENCE_PATTERN = new RegExp(`^(?:${domain}/)?${pathComponent}(?:/${pathComponent})*(?::${tag})?(?:@${digest})?$`);
+
+const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const HTTP_PATH_PATTERN = /^\/[A-Za-z0-9._~%/-]*(?:\?[A-Za-z0-9._~%&=-]*)?$/;
+const HEADER_NAME_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
+const MEMORY_PATTERN = /^\d+(?:b|k|m|g)$/i;
+/** A relative path of plain segments: no "..", no absolute paths, no shell or nginx metacharacters. */
+const RELATIVE_DIR_PATTERN = /^(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
+const ABSOLUTE_FILE_PATTERN = /^(?!.*(?:^|\/)\.\.?(?:\/|$))\/[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
+
+export const MAX_REPLICAS = 100;
+
+// ---------------------------------------------------------------- pieces
+
+const duration = (example: string) =>
+  z.string({ error: `expected a duration like "${example}"` }).regex(DURATION_PATTERN, { error: `expected a duration like "${example}" (units ms, s, m, h)` }).transform(parseDuration);
+
+const port = z.number({ error: 'expected a TCP port number' }).int({ error: 'expected a whole number' }).min(1, { error: 'expected a port from 1 to 65535' }).max(65535, { error: 'expected a port from 1 to 65535' });
+
+const envName = z.string().regex(ENV_NAME_PATTERN, { error: 'expected an environment variable name like DATABASE_URL (letters, digits, _; not starting with a digit)' });
+
+/** A count (1) or a percentage of replicas ("25%"). */
+const COUNT_OR_PERCENT = { error: 'expected a count like 1 or a percentage like "25%"' };
+const countOrPercent = z.union([z.number().int(COUNT_OR_PERCENT).min(0, COUNT_OR_PERCENT), z.string().regex(/^(?:100|[1-9]?[0-9])%$/, COUNT_OR_PERCENT)], COUNT_OR_PERCENT);
+
+const envValue = z
+  .union([z.string(), z.number(), z.boolean()], { error: 'expected a string (numbers and booleans are converted)' })
+  .transform(String)
+  .refine((value) => !value.includes('\0'), { error: 'must not contain NUL bytes' });
+
+const secretRef = z
+  .object({
+    name: envName.describe('The environment variable the container sees.'),
+    fromEnv: envName.optional().describe('Worker environment variable holding the value.'),
+    fromFile: z.string().regex(ABSOLUTE_FILE_PATTERN, { error: 'expected an absolute file path without ".." segments' }).optional().describe('File on the worker host holding the value.'),
+  })
+  .strict()
+  .refine((s) => (s.fromEnv === undefined) !== (s.fromFile === undefined), { error: 'set exactly one of fromEnv or fromFile: the worker resolves the value, the spec never holds it' });
+
+const health = z
+  .object({
+    path: z.string().regex(HTTP_PATH_PATTERN, { error: 'expected an HTTP path starting with / (letters, digits, . _ ~ % / - and a simple query)' }).optional(),
+    expectStatus: z.number().int().min(100).max(599).default(200),
+    interval: duration('1s').prefault('1s'),
+    timeout: duration('1s').prefault('1s'),
+    healthyThreshold: z.number().int().min(1).max(100).default(1),
+    unhealthyThreshold: z.number().int().min(1).max(100).default(3),
+    startPeriod: duration('10s').prefault('10s'),
+    useDockerHealthcheck: z.boolean().default(false),
+  })
+  .strict()
+  .refine((h) => h.path !== undefined || h.useDockerHealthcheck, { error: 'set health.path (an HTTP readiness endpoint) or health.useDockerHealthcheck: true', path: ['path'] });
+
+const resources = z
+  .object({
+    memory: z.string().regex(MEMORY_PATTERN, { error: 'expected a size like "256m" or "1g"' }).optional(),
+    cpus: z.number().gt(0, { error: 'expected a positive number of CPUs like 0.5' }).max(256).optional(),
+  })
+  .strict();
+
+// ---------------------------------------------------------------- strategies
+
+const rolling = z
+  .object({
+    type: z.literal('rolling'),
+    maxSurge: countOrPercent.default(1),
+    maxUnavailable: countOrPercent.default(0),
+    order: z.enum(['start-first', 'stop-first'], { error: 'expected "start-first" or "stop-first"' }).default('start-first'),
+    batchDelay: duration('10s').prefault('0s'),
+  })
+  .strict();
+
+const blueGreen = z
+  .object({
+    type: z.literal('blueGreen'),
+    preview: z
+      .object({
+        listenPort: port.optional().describe('A second listener that always routes to the new release.'),
+        header: z.string().regex(HEADER_NAME_PATTERN, { error: 'expected a header name like X-Preview (letters, digits, -)' }).optional().describe('Requests carrying this header (any value) go to the new release.'),
+      })
+      .strict()
+      .refine((p) => p.listenPort !== undefined || p.header !== undefined, { error: 'set preview.listenPort or preview.header (or leave preview out)' })
+      .optional(),
+    autoPromoteAfter: duration('5m').optional(),
+    scaleDownDelay: duration('30s').prefault('30s'),
+  })
+  .strict();
+
+const analysis = z
+  .object({
+    interval: duration('10s').prefault('10s'),
+    count: z.number().int().min(1).max(100).default(3),
+    maxErrorRate: z.number().min(0).max(1, { error: 'expected a fraction from 0 to 1, like 0.01 for 1%' }).default(0.01),
+    maxLatencyP99: duration('500ms').optional(),
+    minRequests: z.number().int().min(0).default(20),
+    failureLimit: z.number().int().min(0).default(0),
+  })
+  .strict();
+
+const canaryStep = z
+  .object({
+    setWeight: z.number({ error: 'expected a weight from 0 to 100' }).int().min(0, { error: 'expected a weight from 0 to 100' }).max(100, { error: 'expected a weight from 0 to 100' }).optional(),
+    pause: z.object({ duration: duration('5m').optional() }).strict().optional(),
+    analysis: analysis.optional(),
+  })
+  .strict()
+  .refine((s) => [s.setWeight, s.pause, s.analysis].filter((v) => v !== undefined).length === 1, {
+    error: 'each canary step is exactly one of setWeight, pause or analysis',
+  });
+
+const canary = z
+  .object({
+    type: z.literal('canary'),
+    steps: z.array(canaryStep).min(1, { error: 'a canary needs at least one step, like { setWeight: 10 }' }).max(100),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    let previous = -1;
+    c.steps.forEach((step, index) => {
+      if (step.setWeight === undefined) return;
+      if (step.setWeight <= previous) {
+        ctx.addIssue({ code: 'custom', path: ['steps', index, 'setWeight'], message: `weights must increase: ${step.setWeight} follows ${previous}`, input: step.setWeight });
+      }
+      previous = step.setWeight;
+    });
+  });
+
+const recreate = z.object({ type: z.literal('recreate') }).strict();
+
+const strategy = z.discriminatedUnion('type', [rolling, blueGreen, canary, recreate], {
+  error: 'expected strategy.type to be one of rolling, blueGreen, canary, recreate',
+});
+
+// ---------------------------------------------------------------- the rest
+
+/** Phases whose steps a progress deadline bounds (gates wait for people and are not bounded). */
+export const DEADLINE_PHASES = ['preparing', 'migrating', 'starting', 'shifting', 'analyzing', 'draining', 'contracting', 'cleaningUp'] as const;
+export type DeadlinePhase = (typeof DEADLINE_PHASES)[number];
+
+const progressDeadline = z.union(
+  [
+    duration('10m'),
+    z
+      .object({ default: duration('10m').prefault('10m'), ...Object.fromEntries(DEADLINE_PHASES.map((phase) => [phase, duration('2m').optional()])) })
+      .strict(),
+  ],
+  { error: 'expected a duration like "10m" or an object like { default: "10m", starting: "2m" }' },
+);
+
+const migrations = z
+  .object({
+    directory: z.string().regex(RELATIVE_DIR_PATTERN, { error: 'expected a relative directory like "migrations" (no "..", no leading /)' }),
+    databaseUrlEnv: envName.default('DATABASE_URL'),
+    contract: z.enum(['onPromote', 'auto'], { error: 'expected "onPromote" (wait for sluice promote) or "auto"' }).default('onPromote'),
+    lockTimeout: duration('2s').prefault('2s'),
+    statementTimeout: duration('60s').prefault('60s'),
+  })
+  .strict();
+
+const traffic = z
+  .object({
+    listenPort: port.describe('Where nginx listens for this service on the router host.'),
+    drainTimeout: duration('30s').prefault('30s'),
+  })
+  .strict();
+
+export const deploymentSpecSchema = z
+  .object({
+    service: z.string({ error: 'expected a service name' }).regex(SERVICE_NAME_PATTERN, {
+      error: 'expected a lowercase name of letters, digits and "-", starting with a letter, at most 40 characters (it becomes part of container and nginx names)',
+    }),
+    image: z.string({ error: 'expected an image reference' }).max(255).regex(IMAGE_REFERENCE_PATTERN, { error: 'expected a Docker image reference like "registry.example.com/team/app:v2" or "app@sha256:…"' }),
+    replicas: z.number({ error: 'expected a number of replicas' }).int({ error: 'expected a whole number' }).min(1, { error: 'expected at least 1 replica' }).max(MAX_REPLICAS, { error: `expected at most ${MAX_REPLICAS} replicas (every replica is a container on one host)` }),
+    port: port.describe('The port the app listens on inside the container.'),
+    env: z.record(envName, envValue).default({}),
+    secrets: z.array(secretRef).max(100).default([]),
+    command: z.array(z.string().refine((arg) => !arg.includes('\0'), { error: 'must not contain NUL bytes' })).max(64).optional(),
+    resources: resources.optional(),
+    stopGracePeriod: duration('10s').prefault('10s').refine((ms) => ms <= 600_000, { error: 'expected at most 10m' }),
+    health,
+    strategy,
+    progressDeadline: progressDeadline.prefault('10m'),
+    migrations: migrations.optional(),
+    traffic,
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    const names = new Set<string>();
+    spec.secrets.forEach((secret, index) => {
+      if (names.has(secret.name) || secret.name in spec.env) {
+        ctx.addIssue({ code: 'custom', path: ['secrets', index, 'name'], message: `"${secret.name}" is set twice (in env or another secret)`, input: secret.name });
+      }
+      names.add(secret.name);
+    });
+    if (spec.strategy.type === 'blueGreen' && spec.strategy.preview?.listenPort === spec.traffic.listenPort) {
+      ctx.addIssue({ code: 'custom', path: ['strategy', 'preview', 'listenPort'], message: 'must differ from traffic.listenPort', input: spec.strategy.preview?.listenPort });
+    }
+  });
+
+export type DeploymentSpecInput = z.input<typeof deploymentSpecSchema>;
+export type DeploymentSpec = z.output<typeof deploymentSpecSchema>;
+export type Strategy = DeploymentSpec['strategy'];
+export type StrategyType = Strategy['type'];
+export type RollingStrategy = Extract<Strategy, { type: 'rolling' }>;
+export type BlueGreenStrategy = Extract<Strategy, { type: 'blueGreen' }>;
+export type CanaryStrategy = Extract<Strategy, { type: 'canary' }>;
+export type CanaryStep = CanaryStrategy['steps'][number];
+export type AnalysisSpec = z.output<typeof analysis>;
+export type HealthSpec = DeploymentSpec['health'];
+export type MigrationsSpec = NonNullable<DeploymentSpec['migrations']>;
+export type SecretRef = DeploymentSpec['secrets'][number];
+
+// ---------------------------------------------------------------- results
+
+export interface SpecProblem {
+  /** Dotted field path, e.g. "strategy.steps[2].setWeight"; "(spec)" for the document itself. */
+  path: string;
+  message: string;
+}
+
+export type SpecResult = { ok: true; spec: DeploymentSpec } | { ok: false; problems: SpecProblem[] };
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  if (path.length === 0) return '(spec)';
+  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
+}
+
+function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  return path.reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined), input);
+}
+
+function describeFound(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  if (text === undefined) return typeof value;
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Turns zod issues into one line per problem: field path, what was expected, what was found. */
+function problemsFrom(issues: z.core.$ZodIssue[], input: unknown): SpecProblem[] {
+  return issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      const where = formatPath(issue.path);
+      return { path: issue.keys.map((key) => (where === '(spec)' ? key : `${where}.${key}`)).join(', '), message: 'unknown field (check the spelling against docs/spec.md)' };
+    }
+    if (issue.code === 'invalid_key') {
+      return { path: formatPath(issue.path), message: 'not a valid environment variable name (letters, digits and _, not starting with a digit)' };
+    }
+    const found = valueAt(input, issue.path);
+    const message = issue.message.replace(/^Invalid input: /, '');
+    return { path: formatPath(issue.path), message: found === undefined && issue.code === 'invalid_type' ? `${message}; the field is required` : `${message} (found ${describeFound(found)})` };
+  });
+}
+
+/** Validates an already-parsed document (the output of YAML/JSON parsing). */
+export function validateSpec(input: unknown): SpecResult {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    return { ok: false, problems: [{ path: '(spec)', message: `expected a mapping of fields like "service: web" (found ${describeFound(input)})` }] };
+  }
+  const result = deploymentSpecSchema.safeParse(input);
+  return result.success ? { ok: true, spec: result.data } : { ok: false, problems: problemsFrom(result.error.issues, input) };
+}
+
+export function describeProblems(problems: SpecProblem[]): string {
+  return problems.map((p) => `${p.path}: ${p.message}`).join('\n');
+}

@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import { startDocker, stopDocker, removeSluiceContainers } from './docker';
+import { stackEnvPath, writeStackEnv } from './env-file';
+import { buildFixtures } from './fixtures';
+import { nginxPrefix, startNginx, stopNginx } from './nginx';
+import { startPostgres, stopPostgres } from './postgres';
+import type { StackSettings } from './settings';
+import { startTemporal, stopTemporal } from './temporal';
+import { ensureTool } from './tools';
+
+/**
+ * The local stack: Temporal dev server, Docker Engine, nginx with Lua, and
+ * PostgreSQL, each reused when already running and started otherwise.
+ * `up` is idempotent; `down` stops what `up` started and removes sluice's containers.
+ */
+export async function stackUp(settings: StackSettings, options: { fixtures?: boolean } = {}): Promise<Record<string, string>> {
+  fs.mkdirSync(settings.stateDir, { recursive: true });
+  const temporal = await startTemporal(settings);
+  const testServer = ensureTool('temporal-test-server', settings.stateDir);
+  const docker = await startDocker(settings);
+  const nginx = await startNginx(nginxPrefix(settings));
+  const postgres = await startPostgres(settings);
+  const values: Record<string, string> = {
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: temporal.namespace,
+    SLUICE_TEMPORAL_UI: temporal.uiUrl,
+    TEMPORAL_CLI: temporal.cli,
+    TEMPORAL_TEST_SERVER: testServer,
+    DOCKER_HOST: docker.host,
+    SLUICE_NGINX_BIN: nginx.bin,
+    SLUICE_NGINX_PREFIX: nginx.prefix,
+    SLUICE_NGINX_CONF_DIR: nginx.confDir,
+    SLUICE_NGINX_MODULES: nginx.modules.join(':'),
+    DATABASE_URL: postgres.url,
+  };
+  writeStackEnv(settings.stateDir, values);
+  if (options.fixtures !== false) await buildFixtures();
+  return values;
+}
+
+export async function stackDown(settings: StackSettings): Promise<string[]> {
+  const stopped: string[] = [];
+  const removed = await removeSluiceContainers();
+  if (removed > 0) stopped.push(`${removed} sluice container(s)`);
+  if (await stopTemporal(settings)) stopped.push('temporal');
+  if (await stopNginx(nginxPrefix(settings))) stopped.push('nginx');
+  if (await stopPostgres(settings)) stopped.push('postgres');
+  if (await stopDocker(settings)) stopped.push('dockerd');
+  fs.rmSync(stackEnvPath(settings.stateDir), { force: true });
+  return stopped;
+}

@@ -1,0 +1,360 @@
+/**
+ * The deployment workflow: validate, observe, plan, then run the plan step by
+ * step through activities. Every step registers its undo before it starts; a
+ * failure, an abort or a missed progress deadline runs the undo steps in
+ * reverse, out of reach of cancellation, and the workflow ends in a known
+ * state: the new release serving, or the old one serving with the changes
+ * undone (or, if an undo step fails, exactly what is left to do by hand).
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ActivityOptions } from '@temporalio/workflow';
+import type { SluiceActivities } from '../activities';
+import { FailureType } from '../shared/errors';
+import { abortSignal, pauseSignal, promoteUpdate, resumeSignal, statusQuery } from '../shared/messages';
+import type { Actor, CompensationFailure, DeployInput, DeployResult, PromoteRequest, PromoteResponse } from '../shared/messages';
+import { describeProblems, validateSpec } from '../shared/spec';
+import type { DeploymentSpec } from '../shared/spec';
+import { judgeRun, judgeSample, type SampleVerdict } from './planner/analysis';
+import { describeStep, gateName } from './planner/describe';
+import { planDeployment } from './planner/plan';
+import { containerTemplate } from './planner/release';
+import { rollbackSteps } from './planner/rollback';
+import { describeStatus, initialStatus, reduceStatus, type Decision, type DecisionKind, type Outcome, type StatusEvent } from './planner/status';
+import { PlanError, type GateKind, type Plan, type Step, type StepPhase } from './planner/types';
+import { searchAttributeUpdates } from './search-attributes';
+
+const activities = proxyActivities<SluiceActivities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '20s' },
+});
+
+/** Activities that can run long heartbeat; a missed heartbeat means the worker died and another attempt takes over. */
+const HEARTBEAT_TIMEOUT = '15s';
+const LONG_RUNNING: ReadonlySet<Step['kind']> = new Set(['startReplicas', 'waitHealthy', 'route', 'stopReplicas', 'removeReplicas', 'migrate']);
+
+interface Gate {
+  kind: GateKind;
+  promotable: boolean;
+  answered: boolean;
+}
+
+function isActor(value: unknown): value is Actor {
+  return typeof value === 'object' && value !== null && typeof (value as Actor).by === 'string' && (value as Actor).by.length > 0 && ((value as Actor).reason === undefined || typeof (value as Actor).reason === 'string');
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause;
+    return cause instanceof Error && cause.message && cause.message !== error.message ? `${error.message}: ${messageOf(cause)}` : error.message;
+  }
+  return String(error);
+}
+
+export async function deploy(input: DeployInput): Promise<DeployResult> {
+  const now = () => new Date().toISOString();
+  const service = typeof (input?.spec as { service?: unknown })?.service === 'string' ? String((input.spec as { service: string }).service) : 'unknown';
+  let status = initialStatus(service, now());
+  const record = (event: StatusEvent) => {
+    const before = status.phase;
+    status = reduceStatus(status, event);
+    setCurrentDetails(describeStatus(status));
+    if (status.phase !== before) upsertSearchAttributes(searchAttributeUpdates({ phase: status.phase }));
+  };
+
+  // Control state, changed only by message handlers and the main loop.
+  let gate: Gate | undefined;
+  let paused = false;
+  let promoteFull = false;
+  let abortedBy: Actor | undefined;
+  let rollingBack = false;
+  let finished = false;
+  /** Set when contract migrations or the removal of the old release begin: from then on there is nothing to roll back to. */
+  let pastPointOfNoReturn = false;
+  const forward = new CancellationScope();
+
+  const decide = (kind: DecisionKind, actor: Actor, result: Decision['result'], note?: string) => {
+    record({ type: 'decision', decision: { kind, by: actor.by, ...(actor.reason ? { reason: actor.reason } : {}), at: now(), result, ...(note ? { note } : {}) } });
+    log.info(`${kind} by ${actor.by}: ${result}${note ? ` (${note})` : ''}`);
+  };
+
+  // Handlers first: a message that arrives with the first task must find them.
+  setHandler(statusQuery, () => status);
+  setHandler(
+    promoteUpdate,
+    (request: PromoteRequest): PromoteResponse => {
+      const full = request.full === true;
+      decide('promote', request, 'accepted', full ? 'full promotion: remaining pauses and analyses are skipped' : undefined);
+      if (full) promoteFull = true;
+      const answered = gate && (gate.promotable || full) ? gate : undefined;
+      if (answered) answered.answered = true;
+      const message = answered ? `promoted past the ${gateName(answered.kind)}` : 'full promotion: the remaining pauses and analyses will be skipped';
+      return { ...(answered ? { gate: answered.kind } : {}), full, message };
+    },
+    {
+      validator: (request: PromoteRequest) => {
+        if (!isActor(request)) throw ApplicationFailure.create({ type: 'InvalidMessage', message: 'promote needs { by: string, reason?: string, full?: boolean }' });
+        if (finished) throw ApplicationFailure.create({ type: 'NothingToPromote', message: `the deployment has finished (${status.phase})` });
+        if (rollingBack) throw ApplicationFailure.create({ type: 'NothingToPromote', message: 'the deployment is rolling back; there is nothing to promote' });
+        if (request.full === true) return;
+        if (!gate) throw ApplicationFailure.create({ type: 'NothingToPromote', message: `no gate is waiting (phase ${status.phase}${status.step ? `, step ${status.step.number}/${status.step.total}: ${status.step.summary}` : ''}); promote answers pauses, inconclusive analyses and the contract gate` });
+        if (!gate.promotable) throw ApplicationFailure.create({ type: 'NothingToPromote', message: `the ${gate.kind} is a timer, not a gate; use promote --full to skip the remaining pauses` });
+      },
+    },
+  );
+  setHandler(abortSignal, (actor: Actor) => {
+    if (!isActor(actor)) return log.warn('ignored an abort signal without { by: string }', { payload: actor });
+    if (finished) return decide('abort', actor, 'ignored', 'the deployment has finished');
+    if (rollingBack) return decide('abort', actor, 'ignored', 'already rolling back');
+    if (pastPointOfNoReturn) return decide('abort', actor, 'ignored', 'too late: contract migrations or the removal of the old release have begun; deploy the previous release instead');
+    abortedBy = actor;
+    decide('abort', actor, 'accepted');
+    forward.cancel();
+  });
+  setHandler(pauseSignal, (actor: Actor) => {
+    if (!isActor(actor)) return log.warn('ignored a pause signal without { by: string }', { payload: actor });
+    if (finished || rollingBack || paused) return decide('pause', actor, 'ignored', finished ? 'the deployment has finished' : rollingBack ? 'a rollback is never paused' : 'already paused');
+    paused = true;
+    decide('pause', actor, 'accepted', 'the plan holds after the current step');
+    record({ type: 'paused', paused: true, at: now() });
+  });
+  setHandler(resumeSignal, (actor: Actor) => {
+    if (!isActor(actor)) return log.warn('ignored a resume signal without { by: string }', { payload: actor });
+    if (!paused) return decide('resume', actor, 'ignored', 'not paused');
+    paused = false;
+    decide('resume', actor, 'accepted');
+    record({ type: 'paused', paused: false, at: now() });
+  });
+
+  const parsed = validateSpec(input?.spec);
+  if (!parsed.ok) {
+    finished = true;
+    throw ApplicationFailure.create({ type: FailureType.invalidSpec, nonRetryable: true, message: `invalid spec:\n${describeProblems(parsed.problems)}`, details: [parsed.problems] });
+  }
+  const spec = parsed.spec;
+  upsertSearchAttributes(searchAttributeUpdates({ service: spec.service, strategy: spec.strategy.type, phase: status.phase }));
+  const deployment = `${workflowInfo().workflowId}/${workflowInfo().runId}`;
+
+  // ------------------------------------------------------------ steps -> activities
+
+  const deadlineFor = (phase: StepPhase): number | undefined => {
+    if (phase === 'paused') return undefined;
+    const deadline = spec.progressDeadline;
+    return typeof deadline === 'number' ? deadline : ((deadline as Record<string, number | undefined>)[phase] ?? deadline.default);
+  };
+
+  /** Runs `fn` in a scope cancelled when the phase's progress deadline passes; the overrun becomes a DeadlineExceeded failure. */
+  async function withDeadline<T>(phase: StepPhase, summary: string, fn: () => Promise<T>): Promise<T> {
+    const limit = deadlineFor(phase);
+    if (limit === undefined) return fn();
+    const scope = new CancellationScope();
+    const timer = new CancellationScope();
+    let expired = false;
+    timer
+      .run(() => sleep(limit))
+      .then(
+        () => {
+          expired = true;
+          scope.cancel();
+        },
+        () => undefined,
+      );
+    try {
+      return await scope.run(fn);
+    } catch (error) {
+      if (expired && isCancellation(error)) {
+        throw ApplicationFailure.create({ type: FailureType.deadlineExceeded, nonRetryable: true, message: `progress deadline of ${limit} ms passed during "${summary}" (phase ${phase})` });
+      }
+      throw error;
+    } finally {
+      timer.cancel();
+    }
+  }
+
+  function options(step: Step, phase: StepPhase, summary: string): ActivityOptions {
+    const limit = deadlineFor(phase);
+    return {
+      summary,
+      startToCloseTimeout: limit ?? '10 minutes',
+      ...(LONG_RUNNING.has(step.kind) ? { heartbeatTimeout: HEARTBEAT_TIMEOUT } : {}),
+      retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '20s' },
+    };
+  }
+
+  async function waitGate(kind: GateKind, durationMs: number | undefined, promotable: boolean): Promise<void> {
+    if (promoteFull && kind !== 'contract') return;
+    gate = { kind, promotable, answered: false };
+    const current = gate;
+    record({ type: 'gateOpened', gate: kind, ...(durationMs !== undefined ? { durationMs } : {}), promotable, at: now() });
+    try {
+      // A full promotion also releases a gate that is waiting right now (except the contract gate).
+      const released = () => current.answered || (promoteFull && kind !== 'contract');
+      if (durationMs === undefined) await condition(released);
+      else await condition(released, durationMs);
+    } finally {
+      gate = undefined;
+      record({ type: 'gateClosed', at: now() });
+    }
+  }
+
+  async function runAnalysis(step: Extract<Step, { kind: 'analysis' }>, phase: StepPhase, summary: string): Promise<void> {
+    const verdicts: SampleVerdict[] = [];
+    let since = Date.now();
+    for (;;) {
+      if (promoteFull) return;
+      await sleep(step.analysis.interval);
+      const sample = await withDeadline(phase, summary, () =>
+        activities.measureRelease.executeWithOptions(options(step, phase, `measure ${step.release}`), [{ service: spec.service, release: step.release, sinceMs: since }]),
+      );
+      since = Date.now();
+      verdicts.push(judgeSample(step.analysis, sample));
+      log.info(`analysis sample ${verdicts.length}/${step.analysis.count}: ${verdicts[verdicts.length - 1]!.verdict}`, { sample });
+      const verdict = judgeRun(step.analysis, verdicts);
+      if (verdict === 'failed') {
+        const reasons = verdicts.filter((v) => v.verdict === 'fail').map((v) => v.reason);
+        throw ApplicationFailure.create({ type: FailureType.analysisFailed, nonRetryable: true, message: `analysis of ${step.release} failed: ${reasons.join('; ')}` });
+      }
+      if (verdict === 'passed') return;
+      if (verdict === 'inconclusive') return waitGate('inconclusiveAnalysis', undefined, true);
+    }
+  }
+
+  async function runStep(plan: Plan, step: Step, phase: StepPhase, summary: string): Promise<void> {
+    const opts = options(step, phase, summary);
+    const within = (fn: () => Promise<unknown>) => withDeadline(phase, summary, fn);
+    const { service } = spec;
+    switch (step.kind) {
+      case 'prepareRouter':
+        await within(() => activities.prepareRouter.executeWithOptions(opts, [{ service, settings: routerSettings(spec) }]));
+        return;
+      case 'migrate':
+        await within(() => activities.migrate.executeWithOptions(opts, [{ service, direction: step.direction, migrations: spec.migrations! }]));
+        return;
+      case 'startReplicas': {
+        const template = step.release === plan.targetRelease ? { template: containerTemplate(spec) } : {};
+        await within(() => activities.startReplicas.executeWithOptions(opts, [{ service, release: step.release, slots: step.slots, deployment, ...template }]));
+        return;
+      }
+      case 'waitHealthy':
+        await within(() => activities.waitHealthy.executeWithOptions(opts, [{ service, release: step.release, slots: step.slots, health: spec.health }]));
+        return;
+      case 'route':
+        await within(() => activities.route.executeWithOptions(opts, [{ service, routing: step.routing, drainTimeoutMs: spec.traffic.drainTimeout }]));
+        return;
+      case 'stopReplicas':
+        await within(() => activities.stopReplicas.executeWithOptions(opts, [{ service, release: step.release, slots: step.slots, gracePeriodMs: spec.stopGracePeriod }]));
+        return;
+      case 'removeReplicas':
+        await within(() => activities.removeReplicas.executeWithOptions(opts, [{ service, release: step.release, slots: step.slots, gracePeriodMs: spec.stopGracePeriod }]));
+        return;
+      case 'pause':
+        return waitGate(step.gate, step.durationMs, step.promotable);
+      case 'analysis':
+        return runAnalysis(step, phase, summary);
+    }
+  }
+
+  // ------------------------------------------------------------ forward
+
+  let plan: Plan | undefined;
+  const begun: Plan['steps'] = [];
+  let failed: { outcome: Outcome; reason: string } | undefined;
+  try {
+    await forward.run(async () => {
+      const observed = await activities.observeService.executeWithOptions({ summary: `observe ${spec.service}`, startToCloseTimeout: '1 minute' }, [{ service: spec.service }]);
+      plan = planOrFail(spec, observed);
+      const planned = plan;
+      const observedReplicas = Object.fromEntries(observed.releases.map((r) => [r.release, r.slots]));
+      record({ type: 'planned', plan: planned, image: spec.image, observedReplicas, routing: observed.routing ?? { peers: [], weights: {} }, at: now() });
+      upsertSearchAttributes(searchAttributeUpdates({ release: planned.targetRelease }));
+      upsertMemo({ image: spec.image, replicas: spec.replicas, strategy: spec.strategy.type, targetRelease: planned.targetRelease, stableRelease: planned.stableRelease ?? null, requestedBy: input.requestedBy });
+      for (const [index, { step, phase, summary }] of planned.steps.entries()) {
+        if (paused) await condition(() => !paused);
+        if (promoteFull && (step.kind === 'analysis' || (step.kind === 'pause' && step.gate !== 'contract'))) continue;
+        if (step.kind === 'removeReplicas' || (step.kind === 'migrate' && step.direction === 'contract')) pastPointOfNoReturn = true;
+        begun.push(planned.steps[index]!);
+        record({ type: 'stepStarted', number: index + 1, total: planned.steps.length, summary, phase, rollback: false, at: now() });
+        await runStep(planned, step, phase, summary);
+        record({ type: 'stepSucceeded', step, at: now() });
+      }
+    });
+  } catch (error) {
+    if (abortedBy) failed = { outcome: 'aborted', reason: `aborted by ${abortedBy.by}${abortedBy.reason ? `: ${abortedBy.reason}` : ''}` };
+    else if (!plan) throw error;
+    else failed = { outcome: 'rolledBack', reason: messageOf(error) };
+    log.warn(`deployment of ${spec.service} stopping: ${failed.reason}`);
+  }
+  // An abort accepted in the same activation as the last step's completion cancels nothing; honour it anyway.
+  if (!failed && abortedBy) failed = { outcome: 'aborted', reason: `aborted by ${abortedBy.by}${abortedBy.reason ? `: ${abortedBy.reason}` : ''}` };
+
+  // ------------------------------------------------------------ rollback
+
+  const compensationFailures: CompensationFailure[] = [];
+  if (failed && plan) {
+    rollingBack = true;
+    gate = undefined;
+    paused = false;
+    record({ type: 'rollbackStarted', reason: failed.reason, at: now() });
+    const undo = rollbackSteps(begun);
+    const rollbackPlan = plan;
+    await CancellationScope.nonCancellable(async () => {
+      for (const [index, step] of undo.entries()) {
+        const { phase, summary: what } = describeStep(step);
+        const summary = `undo: ${what}`;
+        record({ type: 'stepStarted', number: index + 1, total: undo.length, summary, phase, rollback: true, at: now() });
+        try {
+          await runStep(rollbackPlan, step, phase, summary);
+          record({ type: 'stepSucceeded', step, at: now() });
+        } catch (error) {
+          // Stop at the first failed undo: later steps could remove the only capacity left serving.
+          compensationFailures.push({ summary, message: messageOf(error) });
+          for (const rest of undo.slice(index + 1)) compensationFailures.push({ summary: `not run: ${describeStep(rest).summary}`, message: 'skipped after the failure above' });
+          log.error(`rollback step failed: ${summary}: ${messageOf(error)}`);
+          break;
+        }
+      }
+    });
+  }
+
+  const outcome: Outcome = !failed ? 'released' : compensationFailures.length > 0 ? 'failed' : failed.outcome;
+  const reason = failed && compensationFailures.length > 0 ? `${failed.reason}; rollback incomplete: ${compensationFailures[0]!.summary}: ${compensationFailures[0]!.message}` : failed?.reason;
+  finished = true;
+  record({ type: 'finished', outcome, ...(reason ? { reason } : {}), at: now() });
+  return {
+    outcome,
+    ...(reason ? { reason } : {}),
+    service: spec.service,
+    targetRelease: status.targetRelease,
+    ...(status.stableRelease ? { stableRelease: status.stableRelease } : {}),
+    ...(status.serving ? { serving: status.serving } : {}),
+    timeline: status.timeline,
+    decisions: status.decisions,
+    compensationFailures,
+  };
+}
+
+function planOrFail(spec: DeploymentSpec, observed: Parameters<typeof planDeployment>[1]): Plan {
+  try {
+    return planDeployment(spec, observed);
+  } catch (error) {
+    if (error instanceof PlanError) throw ApplicationFailure.create({ type: FailureType.planRejected, nonRetryable: true, message: error.message, details: [{ field: error.field }] });
+    throw error;
+  }
+}
+
+function routerSettings(spec: DeploymentSpec) {
+  const preview = spec.strategy.type === 'blueGreen' ? spec.strategy.preview : undefined;
+  return { listenPort: spec.traffic.listenPort, ...(preview ? { preview } : {}) };
+}

@@ -1,0 +1,2 @@
+// What the worker bundles into Temporal's workflow sandbox.
+export { deploy } from './deploy';

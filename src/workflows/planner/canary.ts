@@ -1,0 +1,36 @@
+/**
+ * Canary: run the spec's steps in order. Before a weight is set, the canary
+ * gets enough replicas to carry it (ceil(replicas x weight), at least one), so
+ * capacity grows with traffic; the stable release keeps all its replicas until
+ * the canary takes everything. After the last step comes full promotion.
+ */
+import type { CanaryStrategy } from '../../shared/spec';
+import { group, type StrategyContext } from './context';
+import { slotRange } from './builder';
+
+export function canaryReplicasFor(weight: number, replicas: number): number {
+  if (weight === 0) return 0;
+  return weight === 100 ? replicas : Math.max(1, Math.ceil((replicas * weight) / 100));
+}
+
+export function planCanary({ spec, strategy, target, stable, builder }: StrategyContext<CanaryStrategy>): void {
+  let canaryCount = 0;
+  const setWeight = (weight: number) => {
+    const needed = canaryReplicasFor(weight, spec.replicas);
+    if (needed > canaryCount) {
+      builder.start(target, slotRange(canaryCount, needed));
+      canaryCount = needed;
+    }
+    const canary = group(target, slotRange(0, canaryCount));
+    builder.route({ peers: canaryCount > 0 ? [stable, canary] : [stable], weights: { [stable.release]: 100 - weight, [target]: weight } });
+  };
+
+  for (const step of strategy.steps) {
+    if (step.setWeight !== undefined) setWeight(step.setWeight);
+    else if (step.pause) builder.pause('canaryPause', step.pause.duration);
+    else if (step.analysis) builder.analysis(target, step.analysis);
+  }
+  setWeight(100);
+  builder.route({ peers: [group(target, slotRange(0, spec.replicas))], weights: { [target]: 100 } });
+  builder.stop(stable.release, stable.slots);
+}

@@ -1,0 +1,16 @@
+/**
+ * Recreate: take the old release out of traffic and stop it, then start the
+ * new one. Requests between the two fail: that downtime is the point of this
+ * strategy (for apps that cannot run two releases at once), and the docs say so.
+ */
+import { group, type StrategyContext } from './context';
+import { slotRange } from './builder';
+
+export function planRecreate({ spec, target, stable, builder, notes }: StrategyContext): void {
+  notes.push('recreate stops every old replica before the new ones start: requests fail until the new release is healthy');
+  builder.route({ peers: [], weights: {} });
+  builder.stop(stable.release, stable.slots);
+  const fresh = group(target, slotRange(0, spec.replicas));
+  builder.start(target, fresh.slots);
+  builder.route({ peers: [fresh], weights: { [target]: 100 } });
+}

@@ -1,0 +1,89 @@
+/**
+ * The vocabulary of a plan. A plan is an ordered list of steps; each step names
+ * the side effect the workflow asks an activity for, and carries its own undo
+ * (computed here, at planning time, from the state before the step). Pure data:
+ * it travels through workflow history and must stay JSON.
+ */
+import type { AnalysisSpec, DeadlinePhase } from '../../shared/spec';
+
+/** Replicas of one release, by slot (the last part of the container name). */
+export interface ReplicaGroup {
+  release: string;
+  slots: number[];
+}
+
+/**
+ * The whole traffic picture of a service, always set absolutely: which
+ * replicas are in the balancer, the weight of each release, and (blue-green)
+ * the release the preview route reaches. Weights are relative integers: a
+ * release gets weight / sum of traffic, shared round-robin by its replicas.
+ */
+export interface Routing {
+  peers: ReplicaGroup[];
+  weights: Record<string, number>;
+  preview?: string;
+}
+
+/** Why the workflow waits: each kind is answered by `sluice promote` or by its timer. */
+export type GateKind = 'canaryPause' | 'promotion' | 'scaleDownDelay' | 'batchDelay' | 'contract' | 'inconclusiveAnalysis';
+
+export type MigrationDirection = 'expand' | 'contract' | 'rollbackExpand';
+
+export type Step =
+  | { kind: 'prepareRouter' }
+  | { kind: 'migrate'; direction: MigrationDirection }
+  | { kind: 'startReplicas'; release: string; slots: number[] }
+  | { kind: 'waitHealthy'; release: string; slots: number[] }
+  | { kind: 'route'; routing: Routing }
+  | { kind: 'stopReplicas'; release: string; slots: number[] }
+  | { kind: 'removeReplicas'; release: string; slots: number[] }
+  | { kind: 'pause'; gate: GateKind; durationMs?: number; promotable: boolean }
+  | { kind: 'analysis'; release: string; analysis: AnalysisSpec };
+
+export type StepKind = Step['kind'];
+
+/** Phases of the forward plan. Deadline phases are bounded by `progressDeadline`; `paused` waits for people. */
+export type StepPhase = DeadlinePhase | 'paused';
+
+export type Phase = 'pending' | StepPhase | 'rollingBack' | 'released' | 'rolledBack' | 'aborted' | 'failed';
+
+export interface PlannedStep {
+  step: Step;
+  phase: StepPhase;
+  /** Steps that undo this one, in the order they run. Registered before the step starts, so a partial step is undone too. */
+  undo: Step[];
+  /** One line for people: the Web UI's activity summary and `sluice plan`. */
+  summary: string;
+}
+
+/** What runs now, as the workflow's first activity observed it. */
+export interface ObservedService {
+  /** Running replicas, by release. */
+  releases: Array<ReplicaGroup & { image: string }>;
+  /** Containers that exist but do not run (crashed, or stopped by an interrupted deployment). */
+  stopped: ReplicaGroup[];
+  /** The router's current state for the service; absent when the router has never seen it. */
+  routing?: Routing;
+}
+
+export interface Plan {
+  service: string;
+  strategy: string;
+  targetRelease: string;
+  /** The release serving before this deployment, if any: where a rollback returns. */
+  stableRelease?: string;
+  steps: PlannedStep[];
+  /** Things the planner decided that a person should know ("first deploy: canary steps skipped"). */
+  notes: string[];
+}
+
+/** A spec that is valid on its own but cannot be planned against what runs (e.g. maxSurge and maxUnavailable both resolve to 0). */
+export class PlanError extends Error {
+  override readonly name = 'PlanError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}

@@ -1,0 +1,14 @@
+/** Typed search attributes the workflow upserts, so the Web UI and `sluice history` can filter deployments. */
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributeUpdatePair } from '@temporalio/common';
+import { SEARCH_ATTRIBUTE_NAMES } from '../shared/names';
+
+export const searchAttributeKeys = {
+  service: defineSearchAttributeKey(SEARCH_ATTRIBUTE_NAMES.service, SearchAttributeType.KEYWORD),
+  release: defineSearchAttributeKey(SEARCH_ATTRIBUTE_NAMES.release, SearchAttributeType.KEYWORD),
+  strategy: defineSearchAttributeKey(SEARCH_ATTRIBUTE_NAMES.strategy, SearchAttributeType.KEYWORD),
+  phase: defineSearchAttributeKey(SEARCH_ATTRIBUTE_NAMES.phase, SearchAttributeType.KEYWORD),
+};
+
+export function searchAttributeUpdates(values: Partial<Record<keyof typeof searchAttributeKeys, string>>): SearchAttributeUpdatePair[] {
+  return Object.entries(values).map(([name, value]) => ({ key: searchAttributeKeys[name as keyof typeof searchAttributeKeys], value }));
+}
