@@ -233,6 +233,15 @@ export type HealthSpec = DeploymentSpec['health'];
 export type MigrationsSpec = NonNullable<DeploymentSpec['migrations']>;
 export type SecretRef = DeploymentSpec['secrets'][number];
 
+/** The JSON Schema of the document people write (input side: durations as strings), for editor completion. */
+export function specJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(deploymentSpecSchema, { io: 'input' }),
+    $id: 'https://sluice.dev/schema/deployment-spec.json',
+    title: 'sluice deployment spec',
+  };
+}
+
 // ---------------------------------------------------------------- results
 
 export interface SpecProblem {

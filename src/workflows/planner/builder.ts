@@ -14,20 +14,23 @@ export function slotRange(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 }
 
-/** Two routings are the same when they send the same traffic to the same replicas. */
+/** The replicas a routing sends to, release by release, in a canonical order. */
+function routedPeers(routing: Routing): string {
+  return JSON.stringify(
+    routing.peers
+      .filter((g) => g.slots.length > 0)
+      .map((g) => ({ release: g.release, slots: [...g.slots].sort((x, y) => x - y) }))
+      .sort((x, y) => (x.release < y.release ? -1 : 1)),
+  );
+}
+
+/** Two routings are the same when they send the same share of traffic to the same replicas ({v1: 1} equals {v1: 100}). */
 export function sameRouting(a: Routing, b: Routing): boolean {
-  const norm = (r: Routing) =>
-    JSON.stringify({
-      peers: r.peers
-        .filter((g) => g.slots.length > 0)
-        .map((g) => ({ release: g.release, slots: [...g.slots].sort((x, y) => x - y) }))
-        .sort((x, y) => (x.release < y.release ? -1 : 1)),
-      weights: Object.entries(r.weights)
-        .filter(([, w]) => w > 0)
-        .sort(([x], [y]) => (x < y ? -1 : 1)),
-      preview: r.preview ?? null,
-    });
-  return norm(a) === norm(b);
+  if (routedPeers(a) !== routedPeers(b) || (a.preview ?? null) !== (b.preview ?? null)) return false;
+  const total = (r: Routing) => Object.values(r.weights).reduce((sum, w) => sum + Math.max(0, w), 0);
+  const [totalA, totalB] = [total(a), total(b)];
+  const releases = new Set([...Object.keys(a.weights), ...Object.keys(b.weights)]);
+  return [...releases].every((release) => Math.max(0, a.weights[release] ?? 0) * totalB === Math.max(0, b.weights[release] ?? 0) * totalA);
 }
 
 export class PlanBuilder {

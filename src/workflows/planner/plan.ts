@@ -13,7 +13,7 @@ import { planCanary } from './canary';
 import { group, type StrategyContext } from './context';
 import { planRecreate } from './recreate';
 import { releaseId } from './release';
-import { planRolling } from './rolling';
+import { planRolling, rollingBudget } from './rolling';
 import type { ObservedService, Plan, ReplicaGroup, Routing } from './types';
 
 /** The release serving now: the one with the most traffic, else (router never saw the service) the one with the most replicas. */
@@ -54,15 +54,25 @@ function planConverge(spec: DeploymentSpec, stable: ReplicaGroup, builder: PlanB
   builder.remove(stable.release, extra);
 }
 
+/** The observed routing, minus peers that no longer run (a crashed replica cannot be routed back to). */
+function routableNow(observed: ObservedService): Routing {
+  if (!observed.routing) return EMPTY_ROUTING;
+  const running = (release: string) => observed.releases.find((r) => r.release === release)?.slots ?? [];
+  const peers = observed.routing.peers.map((g) => ({ release: g.release, slots: g.slots.filter((slot) => running(g.release).includes(slot)) })).filter((g) => g.slots.length > 0);
+  return { ...observed.routing, peers };
+}
+
 export function planDeployment(spec: DeploymentSpec, observed: ObservedService): Plan {
   const target = releaseId(spec);
   const stable = findStable(observed);
   const notes: string[] = [];
-  const initialRouting: Routing = observed.routing ?? EMPTY_ROUTING;
+  const initialRouting = routableNow(observed);
   const builder = new PlanBuilder(initialRouting, stable ? [stable] : []);
   // Containers of other releases take no traffic once the plan has run: garbage from an interrupted past.
   const leftovers = [...observed.releases.filter((r) => r.release !== stable?.release), ...observed.stopped.filter((r) => r.release !== stable?.release)];
 
+  // Checked even when nothing runs yet, so a budget mistake shows on the first deployment, not the second.
+  if (spec.strategy.type === 'rolling') rollingBudget(spec.strategy, spec.replicas);
   builder.prepareRouter();
   if (stable?.release === target) {
     planConverge(spec, stable, builder, notes);

@@ -1,10 +1,12 @@
 /**
- * Rolling: replace the stable replicas in batches while traffic is shared by
- * every healthy replica. maxSurge bounds extra replicas, maxUnavailable bounds
- * missing ones (Kubernetes' rounding: surge rounds up, unavailable down).
- * In each batch, `order` decides how many old replicas stop before the new
- * ones start: start-first stops only what the surge budget forces,
- * stop-first stops as many as maxUnavailable allows.
+ * Rolling: replace the stable replicas step by step while traffic is shared by
+ * every routed replica, within two budgets, as Kubernetes does:
+ * - maxSurge: at most replicas + maxSurge containers run (rounded up from a percentage);
+ * - maxUnavailable: at least replicas - maxUnavailable replicas serve (rounded down).
+ * Each round starts as many new replicas as the surge budget allows (they are
+ * healthy and routed before anything else happens), then retires as many old
+ * ones as the availability budget allows. `stop-first` also retires within
+ * the availability budget before starting. Works when the replica count changes.
  */
 import type { RollingStrategy } from '../../shared/spec';
 import { group, proportionalWeights, type StrategyContext } from './context';
@@ -17,44 +19,53 @@ export function resolveCountOrPercent(value: number | string, replicas: number, 
   return round === 'up' ? Math.ceil(exact) : Math.floor(exact);
 }
 
-export function planRolling({ spec, strategy, target, stable, builder, notes }: StrategyContext<RollingStrategy>): void {
-  const n = spec.replicas;
-  const surge = resolveCountOrPercent(strategy.maxSurge, n, 'up');
-  const unavailable = resolveCountOrPercent(strategy.maxUnavailable, n, 'down');
+/** The budgets a rolling deployment of `replicas` works within. */
+export function rollingBudget(strategy: RollingStrategy, replicas: number): { maxTotal: number; minAvailable: number } {
+  const surge = resolveCountOrPercent(strategy.maxSurge, replicas, 'up');
+  const unavailable = resolveCountOrPercent(strategy.maxUnavailable, replicas, 'down');
   if (surge === 0 && unavailable === 0) {
-    throw new PlanError('strategy.maxSurge', `maxSurge and maxUnavailable both resolve to 0 for ${n} replicas, so no replica could ever be replaced: raise one of them`);
+    throw new PlanError('strategy.maxSurge', `maxSurge and maxUnavailable both resolve to 0 for ${replicas} replicas, so no replica could ever be replaced: raise one of them`);
   }
   if (strategy.order === 'stop-first' && unavailable === 0) {
-    throw new PlanError('strategy.order', `stop-first needs maxUnavailable of at least 1, but it resolves to 0 for ${n} replicas: raise maxUnavailable or use start-first`);
+    throw new PlanError('strategy.order', `stop-first needs maxUnavailable of at least 1, but it resolves to 0 for ${replicas} replicas: raise maxUnavailable or use start-first`);
   }
-  if (surge === 0 && strategy.order === 'start-first') notes.push('maxSurge is 0, so each batch stops old replicas before starting new ones');
+  return { maxTotal: replicas + surge, minAvailable: Math.max(0, replicas - unavailable) };
+}
 
-  const batchSize = surge + unavailable;
-  const oldSlots = [...stable.slots];
-  const batches = Math.ceil(Math.max(n, oldSlots.length) / batchSize);
-  let oldRouted = [...oldSlots];
-  let newRouted: number[] = [];
+export function planRolling({ spec, strategy, target, stable, builder, notes }: StrategyContext<RollingStrategy>): void {
+  const n = spec.replicas;
+  const { maxTotal, minAvailable } = rollingBudget(strategy, n);
+  if (minAvailable === 0) notes.push(`maxUnavailable allows all ${n} replicas to be down at once: requests may fail during this deployment`);
+
+  let old = [...stable.slots];
+  let fresh: number[] = [];
   const routeNow = () => {
-    const peers = [group(stable.release, oldRouted), group(target, newRouted)].filter((g) => g.slots.length > 0);
+    const peers = [group(stable.release, old), group(target, fresh)].filter((g) => g.slots.length > 0);
     builder.route({ peers, weights: proportionalWeights(peers) });
   };
-  const retire = (slots: number[]) => {
-    if (slots.length === 0) return;
-    oldRouted = oldRouted.filter((slot) => !slots.includes(slot));
+  /** Retires as many old replicas as availability allows (and no more than `limit`). */
+  const retire = (limit = old.length) => {
+    const count = Math.min(limit, old.length, old.length + fresh.length - minAvailable);
+    if (count <= 0) return 0;
+    const leaving = old.slice(0, count);
+    old = old.slice(count);
     routeNow();
-    builder.stop(stable.release, slots);
+    builder.stop(stable.release, leaving);
+    return count;
   };
 
-  for (let batch = 0; batch < batches; batch++) {
-    const newSlots = slotRange(batch * batchSize, Math.min(n, (batch + 1) * batchSize));
-    const oldBatch = oldSlots.slice(batch * batchSize, (batch + 1) * batchSize);
-    const stopFirst =
-      strategy.order === 'stop-first' ? Math.min(oldBatch.length, unavailable) : Math.min(oldBatch.length, Math.max(0, newSlots.length - surge));
-    retire(oldBatch.slice(0, stopFirst));
-    builder.start(target, newSlots);
-    newRouted = [...newRouted, ...newSlots];
-    routeNow();
-    retire(oldBatch.slice(stopFirst));
-    if (batch < batches - 1) builder.pause('batchDelay', strategy.batchDelay, false);
+  while (fresh.length < n || old.length > 0) {
+    let progress = strategy.order === 'stop-first' ? retire() : 0;
+    const startCount = Math.min(n - fresh.length, maxTotal - (old.length + fresh.length));
+    if (startCount > 0) {
+      const slots = slotRange(fresh.length, fresh.length + startCount);
+      builder.start(target, slots);
+      fresh = [...fresh, ...slots];
+      routeNow();
+      progress += startCount;
+    }
+    progress += retire();
+    if (progress === 0) throw new PlanError('(plan)', `planner bug: rolling made no progress with ${old.length} old and ${fresh.length} new replicas`);
+    if (fresh.length < n || old.length > 0) builder.pause('batchDelay', strategy.batchDelay, false);
   }
 }

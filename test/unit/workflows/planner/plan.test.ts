@@ -1,0 +1,396 @@
+import { describe, expect, it } from 'vitest';
+import { planDeployment } from '../../../../src/workflows/planner/plan';
+import { releaseId } from '../../../../src/workflows/planner/release';
+import { PlanError, type ObservedService } from '../../../../src/workflows/planner/types';
+import { makeSpec } from '../../../support/specs';
+import { renderStep } from '../../../support/plans';
+
+/** v1 serving with `n` replicas, all traffic on it. */
+function serving(n: number): ObservedService {
+  const slots = Array.from({ length: n }, (_, i) => i);
+  return { releases: [{ release: 'v1', image: 'sluice-fixture:v1', slots }], stopped: [], routing: { peers: [{ release: 'v1', slots }], weights: { v1: n } } };
+}
+
+const nothing: ObservedService = { releases: [], stopped: [] };
+
+/** The plan as lines, with the target release id shown as NEW. */
+function lines(overrides: Parameters<typeof makeSpec>[0], observed: ObservedService): string[] {
+  const spec = makeSpec(overrides);
+  const target = releaseId(spec);
+  return planDeployment(spec, observed).steps.map((s) => renderStep(s.step).split(target).join('NEW'));
+}
+
+describe('rolling plans', () => {
+  const cases: Array<{ name: string; spec: Parameters<typeof makeSpec>[0]; observed: ObservedService; plan: string[] }> = [
+    {
+      name: 'default: maxSurge 1, maxUnavailable 0, start-first, 3 replicas',
+      spec: { strategy: { type: 'rolling' } },
+      observed: serving(3),
+      plan: [
+        'prepareRouter',
+        'start NEW[0]',
+        'wait NEW[0]',
+        'route v1[0,1,2]+NEW[0] {v1=3,NEW=1}',
+        'route v1[1,2]+NEW[0] {v1=2,NEW=1}',
+        'stop v1[0]',
+        'start NEW[1]',
+        'wait NEW[1]',
+        'route v1[1,2]+NEW[0,1] {v1=2,NEW=2}',
+        'route v1[2]+NEW[0,1] {v1=1,NEW=2}',
+        'stop v1[1]',
+        'start NEW[2]',
+        'wait NEW[2]',
+        'route v1[2]+NEW[0,1,2] {v1=1,NEW=3}',
+        'route NEW[0,1,2] {NEW=3}',
+        'stop v1[2]',
+        'remove v1[0,1,2]',
+      ],
+    },
+    {
+      name: 'one replica, start-first: the new one is healthy and routed before the old one leaves',
+      spec: { replicas: 1 },
+      observed: serving(1),
+      plan: ['prepareRouter', 'start NEW[0]', 'wait NEW[0]', 'route v1[0]+NEW[0] {v1=1,NEW=1}', 'route NEW[0] {NEW=1}', 'stop v1[0]', 'remove v1[0]'],
+    },
+    {
+      name: 'maxSurge 0 forces stopping first (maxUnavailable 1)',
+      spec: { replicas: 2, strategy: { type: 'rolling', maxSurge: 0, maxUnavailable: 1 } },
+      observed: serving(2),
+      plan: [
+        'prepareRouter',
+        'route v1[1] {v1=1}',
+        'stop v1[0]',
+        'start NEW[0]',
+        'wait NEW[0]',
+        'route v1[1]+NEW[0] {v1=1,NEW=1}',
+        'route NEW[0] {NEW=1}',
+        'stop v1[1]',
+        'start NEW[1]',
+        'wait NEW[1]',
+        'route NEW[0,1] {NEW=2}',
+        'remove v1[0,1]',
+      ],
+    },
+    {
+      name: 'maxUnavailable 0 with start-first and maxSurge 2: batches of two, never below 3 serving',
+      spec: { strategy: { type: 'rolling', maxSurge: 2, maxUnavailable: 0, order: 'start-first' } },
+      observed: serving(3),
+      plan: [
+        'prepareRouter',
+        'start NEW[0,1]',
+        'wait NEW[0,1]',
+        'route v1[0,1,2]+NEW[0,1] {v1=3,NEW=2}',
+        'route v1[2]+NEW[0,1] {v1=1,NEW=2}',
+        'stop v1[0,1]',
+        'start NEW[2]',
+        'wait NEW[2]',
+        'route v1[2]+NEW[0,1,2] {v1=1,NEW=3}',
+        'route NEW[0,1,2] {NEW=3}',
+        'stop v1[2]',
+        'remove v1[0,1,2]',
+      ],
+    },
+    {
+      name: 'stop-first with maxUnavailable 1 and maxSurge 1: retire one, start two, retire two, start the last',
+      spec: { strategy: { type: 'rolling', maxSurge: 1, maxUnavailable: 1, order: 'stop-first' } },
+      observed: serving(3),
+      plan: [
+        'prepareRouter',
+        'route v1[1,2] {v1=2}',
+        'stop v1[0]',
+        'start NEW[0,1]',
+        'wait NEW[0,1]',
+        'route v1[1,2]+NEW[0,1] {v1=2,NEW=2}',
+        'route NEW[0,1] {NEW=2}',
+        'stop v1[1,2]',
+        'start NEW[2]',
+        'wait NEW[2]',
+        'route NEW[0,1,2] {NEW=3}',
+        'remove v1[0,1,2]',
+      ],
+    },
+    {
+      name: 'percentages resolve like Kubernetes: surge rounds up, unavailable down',
+      spec: { replicas: 2, strategy: { type: 'rolling', maxSurge: '10%', maxUnavailable: '10%' } },
+      observed: serving(2),
+      plan: [
+        'prepareRouter',
+        'start NEW[0]',
+        'wait NEW[0]',
+        'route v1[0,1]+NEW[0] {v1=2,NEW=1}',
+        'route v1[1]+NEW[0] {v1=1,NEW=1}',
+        'stop v1[0]',
+        'start NEW[1]',
+        'wait NEW[1]',
+        'route v1[1]+NEW[0,1] {v1=1,NEW=2}',
+        'route NEW[0,1] {NEW=2}',
+        'stop v1[1]',
+        'remove v1[0,1]',
+      ],
+    },
+    {
+      name: 'batchDelay waits between batches, not after the last',
+      spec: { replicas: 2, strategy: { type: 'rolling', batchDelay: '5s' } },
+      observed: serving(2),
+      plan: [
+        'prepareRouter',
+        'start NEW[0]',
+        'wait NEW[0]',
+        'route v1[0,1]+NEW[0] {v1=2,NEW=1}',
+        'route v1[1]+NEW[0] {v1=1,NEW=1}',
+        'stop v1[0]',
+        'pause batchDelay 5000ms (timer)',
+        'start NEW[1]',
+        'wait NEW[1]',
+        'route v1[1]+NEW[0,1] {v1=1,NEW=2}',
+        'route NEW[0,1] {NEW=2}',
+        'stop v1[1]',
+        'remove v1[0,1]',
+      ],
+    },
+    {
+      name: 'scaling up while rolling (2 old, 3 new): the surge budget starts two at once, never fewer than 3 serve after',
+      spec: { replicas: 3 },
+      observed: serving(2),
+      plan: [
+        'prepareRouter',
+        'start NEW[0,1]',
+        'wait NEW[0,1]',
+        'route v1[0,1]+NEW[0,1] {v1=2,NEW=2}',
+        'route v1[1]+NEW[0,1] {v1=1,NEW=2}',
+        'stop v1[0]',
+        'start NEW[2]',
+        'wait NEW[2]',
+        'route v1[1]+NEW[0,1,2] {v1=1,NEW=3}',
+        'route NEW[0,1,2] {NEW=3}',
+        'stop v1[1]',
+        'remove v1[0,1]',
+      ],
+    },
+    {
+      name: 'scaling down while rolling (3 old, 2 new): the extra old replica leaves first, within maxUnavailable 0 of 2',
+      spec: { replicas: 2 },
+      observed: serving(3),
+      plan: [
+        'prepareRouter',
+        'route v1[1,2] {v1=2}',
+        'stop v1[0]',
+        'start NEW[0]',
+        'wait NEW[0]',
+        'route v1[1,2]+NEW[0] {v1=2,NEW=1}',
+        'route v1[2]+NEW[0] {v1=1,NEW=1}',
+        'stop v1[1]',
+        'start NEW[1]',
+        'wait NEW[1]',
+        'route v1[2]+NEW[0,1] {v1=1,NEW=2}',
+        'route NEW[0,1] {NEW=2}',
+        'stop v1[2]',
+        'remove v1[0,1,2]',
+      ],
+    },
+    {
+      name: 'scaling 1 to 2 with maxUnavailable 50%: never stops the only serving replica first',
+      spec: { replicas: 2, strategy: { type: 'rolling', maxSurge: 1, maxUnavailable: '50%' } },
+      observed: serving(1),
+      plan: ['prepareRouter', 'start NEW[0,1]', 'wait NEW[0,1]', 'route v1[0]+NEW[0,1] {v1=1,NEW=2}', 'route NEW[0,1] {NEW=2}', 'stop v1[0]', 'remove v1[0]'],
+    },
+  ];
+
+  it.each(cases)('$name', ({ spec, observed, plan }) => {
+    expect(lines(spec, observed)).toEqual(plan);
+  });
+
+  it('rejects stop-first when maxUnavailable resolves to 0, naming the field', () => {
+    const spec = makeSpec({ strategy: { type: 'rolling', order: 'stop-first', maxUnavailable: '10%' } });
+    expect(() => planDeployment(spec, serving(3))).toThrow(PlanError);
+    expect(() => planDeployment(spec, serving(3))).toThrow(/strategy\.order: stop-first needs maxUnavailable of at least 1, but it resolves to 0 for 3 replicas/);
+  });
+
+  it('rejects a budget where maxSurge and maxUnavailable both resolve to 0', () => {
+    const spec = makeSpec({ strategy: { type: 'rolling', maxSurge: 0, maxUnavailable: '20%' } });
+    expect(() => planDeployment(spec, serving(3))).toThrow(/strategy\.maxSurge: maxSurge and maxUnavailable both resolve to 0 for 3 replicas/);
+  });
+});
+
+describe('blue-green plans', () => {
+  it('starts green beside blue, previews it, switches on promotion, keeps blue warm, then drains it', () => {
+    const spec = { strategy: { type: 'blueGreen', preview: { header: 'X-Preview' }, scaleDownDelay: '30s' } };
+    expect(lines(spec, serving(2))).toEqual([
+      'prepareRouter',
+      'start NEW[0,1]',
+      'wait NEW[0,1]',
+      'route v1[0,1]+NEW[0,1] {v1=100} preview=NEW',
+      'pause promotion',
+      'route v1[0,1]+NEW[0,1] {NEW=100}',
+      'pause scaleDownDelay 30000ms',
+      'route NEW[0,1] {NEW=100}',
+      'stop v1[0,1]',
+      'remove v1[0,1]',
+    ].map((line) => line.replace('NEW[0,1]', 'NEW[0,1,2]')));
+  });
+
+  it('promotes by itself after autoPromoteAfter and switches straight to draining without a scale-down delay', () => {
+    expect(lines({ replicas: 1, strategy: { type: 'blueGreen', autoPromoteAfter: '2m', scaleDownDelay: '0s' } }, serving(1))).toEqual([
+      'prepareRouter',
+      'start NEW[0]',
+      'wait NEW[0]',
+      'route v1[0]+NEW[0] {v1=100}',
+      'pause promotion 120000ms',
+      'route v1[0]+NEW[0] {NEW=100}',
+      'route NEW[0] {NEW=100}',
+      'stop v1[0]',
+      'remove v1[0]',
+    ]);
+  });
+});
+
+describe('canary plans', () => {
+  it('grows canary capacity with its weight, keeps stable whole until the end, then promotes fully', () => {
+    const strategy = { type: 'canary', steps: [{ setWeight: 10 }, { pause: { duration: '5m' } }, { setWeight: 50 }, { pause: {} }, { analysis: {} }, { setWeight: 100 }] };
+    expect(lines({ replicas: 4, strategy }, serving(4))).toEqual([
+      'prepareRouter',
+      'start NEW[0]',
+      'wait NEW[0]',
+      'route v1[0,1,2,3]+NEW[0] {v1=90,NEW=10}',
+      'pause canaryPause 300000ms',
+      'start NEW[1]',
+      'wait NEW[1]',
+      'route v1[0,1,2,3]+NEW[0,1] {v1=50,NEW=50}',
+      'pause canaryPause',
+      'analysis NEW',
+      'start NEW[2,3]',
+      'wait NEW[2,3]',
+      'route v1[0,1,2,3]+NEW[0,1,2,3] {NEW=100}',
+      'route NEW[0,1,2,3] {NEW=100}',
+      'stop v1[0,1,2,3]',
+      'remove v1[0,1,2,3]',
+    ]);
+  });
+
+  it('adds full promotion when the steps stop short of 100', () => {
+    expect(lines({ replicas: 2, strategy: { type: 'canary', steps: [{ setWeight: 20 }] } }, serving(2))).toEqual([
+      'prepareRouter',
+      'start NEW[0]',
+      'wait NEW[0]',
+      'route v1[0,1]+NEW[0] {v1=80,NEW=20}',
+      'start NEW[1]',
+      'wait NEW[1]',
+      'route v1[0,1]+NEW[0,1] {NEW=100}',
+      'route NEW[0,1] {NEW=100}',
+      'stop v1[0,1]',
+      'remove v1[0,1]',
+    ]);
+  });
+
+  it('a pause before any weight waits with the canary out of traffic', () => {
+    expect(lines({ replicas: 1, strategy: { type: 'canary', steps: [{ pause: {} }, { setWeight: 0 }, { setWeight: 100 }] } }, serving(1))).toEqual([
+      'prepareRouter',
+      'pause canaryPause',
+      'start NEW[0]',
+      'wait NEW[0]',
+      'route v1[0]+NEW[0] {NEW=100}',
+      'route NEW[0] {NEW=100}',
+      'stop v1[0]',
+      'remove v1[0]',
+    ]);
+  });
+});
+
+describe('recreate plans', () => {
+  it('takes traffic away, stops everything, then starts the new release (with downtime, said in a note)', () => {
+    const spec = makeSpec({ replicas: 2, strategy: { type: 'recreate' } });
+    const plan = planDeployment(spec, serving(2));
+    expect(plan.steps.map((s) => renderStep(s.step).split(plan.targetRelease).join('NEW'))).toEqual([
+      'prepareRouter',
+      'route - {}',
+      'stop v1[0,1]',
+      'start NEW[0,1]',
+      'wait NEW[0,1]',
+      'route NEW[0,1] {NEW=100}',
+      'remove v1[0,1]',
+    ]);
+    expect(plan.notes.join('\n')).toMatch(/requests fail until the new release is healthy/);
+  });
+});
+
+describe('plans around the strategy', () => {
+  it.each(['rolling', 'blueGreen', 'canary', 'recreate'])('first-ever %s deployment starts everything and routes it, with no gates', (type) => {
+    const strategy = type === 'canary' ? { type, steps: [{ setWeight: 10 }, { pause: {} }] } : { type };
+    const spec = makeSpec({ strategy, replicas: 2 });
+    const plan = planDeployment(spec, nothing);
+    expect(plan.steps.map((s) => renderStep(s.step).split(plan.targetRelease).join('NEW'))).toEqual(['prepareRouter', 'start NEW[0,1]', 'wait NEW[0,1]', 'route NEW[0,1] {NEW=100}']);
+    expect(plan.stableRelease).toBeUndefined();
+    expect(plan.notes.join('\n')).toMatch(/first deployment/);
+  });
+
+  it('redeploying the spec that already serves plans nothing', () => {
+    const spec = makeSpec();
+    const target = releaseId(spec);
+    const observed: ObservedService = { releases: [{ release: target, image: spec.image, slots: [0, 1, 2] }], stopped: [], routing: { peers: [{ release: target, slots: [0, 1, 2] }], weights: { [target]: 100 } } };
+    const plan = planDeployment(spec, observed);
+    expect(plan.steps.map((s) => s.step.kind)).toEqual(['prepareRouter']);
+    expect(plan.notes.join('\n')).toMatch(/nothing to do/);
+  });
+
+  it('redeploying the same spec with a crashed replica restarts it and routes it back', () => {
+    const spec = makeSpec();
+    const target = releaseId(spec);
+    const observed: ObservedService = { releases: [{ release: target, image: spec.image, slots: [0, 2] }], stopped: [{ release: target, slots: [1] }], routing: { peers: [{ release: target, slots: [0, 2] }], weights: { [target]: 100 } } };
+    expect(planDeployment(spec, observed).steps.map((s) => renderStep(s.step).split(target).join('NEW'))).toEqual(['prepareRouter', 'start NEW[1]', 'wait NEW[1]', 'route NEW[0,1,2] {NEW=100}']);
+  });
+
+  it('expand runs before anything starts; contract waits for promotion after the old release stops', () => {
+    const migrations = { directory: 'migrations' };
+    expect(lines({ replicas: 1, migrations }, serving(1))).toEqual([
+      'prepareRouter',
+      'migrate expand',
+      'start NEW[0]',
+      'wait NEW[0]',
+      'route v1[0]+NEW[0] {v1=1,NEW=1}',
+      'route NEW[0] {NEW=1}',
+      'stop v1[0]',
+      'pause contract',
+      'migrate contract',
+      'remove v1[0]',
+    ]);
+    expect(lines({ replicas: 1, migrations: { ...migrations, contract: 'auto' } }, serving(1))).not.toContain('pause contract');
+    expect(lines({ replicas: 1, migrations }, nothing)).toEqual(['prepareRouter', 'migrate expand', 'start NEW[0]', 'wait NEW[0]', 'route NEW[0] {NEW=100}', 'migrate contract']);
+  });
+
+  it('removes leftovers of interrupted deployments at the very end', () => {
+    const observed: ObservedService = { ...serving(1), releases: [...serving(1).releases, { release: 'v0', image: 'x:v0', slots: [0] }], stopped: [{ release: 'v1', slots: [5] }, { release: 'old', slots: [0, 1] }] };
+    const result = lines({ replicas: 1 }, observed);
+    expect(result.slice(-3)).toEqual(['remove v1[0,5]', 'remove v0[0]', 'remove old[0,1]']);
+  });
+
+  it('the stable release is the one taking the most traffic, not the one with the most replicas', () => {
+    const observed: ObservedService = {
+      releases: [
+        { release: 'big', image: 'x:big', slots: [0, 1, 2] },
+        { release: 'live', image: 'x:live', slots: [0] },
+      ],
+      stopped: [],
+      routing: { peers: [{ release: 'live', slots: [0] }], weights: { live: 100 } },
+    };
+    expect(planDeployment(makeSpec({ replicas: 1 }), observed).stableRelease).toBe('live');
+  });
+});
+
+describe('undo of each step', () => {
+  it('is registered with the step: start -> remove, stop -> start + wait, route -> previous routing, expand -> rollbackExpand', () => {
+    const spec = makeSpec({ replicas: 1, migrations: { directory: 'm', contract: 'auto' } });
+    const target = releaseId(spec);
+    const undo = planDeployment(spec, serving(1)).steps.map((s) => `${renderStep(s.step)} => ${s.undo.map(renderStep).join('; ') || '(none)'}`.split(target).join('NEW'));
+    expect(undo).toEqual([
+      'prepareRouter => (none)',
+      'migrate expand => migrate rollbackExpand',
+      'start NEW[0] => remove NEW[0]',
+      'wait NEW[0] => (none)',
+      'route v1[0]+NEW[0] {v1=1,NEW=1} => route v1[0] {v1=1}',
+      'route NEW[0] {NEW=1} => route v1[0]+NEW[0] {v1=1,NEW=1}',
+      'stop v1[0] => start v1[0]; wait v1[0]',
+      'migrate contract => (none)',
+      'remove v1[0] => (none)',
+    ]);
+  });
+});

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { releaseId } from '../../../../src/workflows/planner/release';
+import { makeSpec } from '../../../support/specs';
+
+describe('release ids', () => {
+  it('are stable for the same container template and readable', () => {
+    expect(releaseId(makeSpec())).toBe(releaseId(makeSpec({ replicas: 7, strategy: { type: 'canary', steps: [{ setWeight: 5 }] } })));
+    expect(releaseId(makeSpec())).toMatch(/^v2-[0-9a-f]{8}$/);
+  });
+
+  it('change when anything that shapes the containers changes', () => {
+    const base = releaseId(makeSpec());
+    expect(releaseId(makeSpec({ image: 'sluice-fixture:v3' }))).not.toBe(base);
+    expect(releaseId(makeSpec({ env: { A: '1' } }))).not.toBe(base);
+    expect(releaseId(makeSpec({ port: 9090 }))).not.toBe(base);
+    expect(releaseId(makeSpec({ secrets: [{ name: 'TOKEN', fromEnv: 'TOKEN' }] }))).not.toBe(base);
+  });
+
+  it('do not depend on the order of env keys', () => {
+    expect(releaseId(makeSpec({ env: { A: '1', B: '2' } }))).toBe(releaseId(makeSpec({ env: { B: '2', A: '1' } })));
+  });
+
+  it('are safe in container and nginx names for any image reference', () => {
+    for (const image of ['registry.example.com:5000/team/app:Feature_Branch.42', 'app@sha256:' + 'ab'.repeat(32), 'app', 'app:' + 'x'.repeat(100)]) {
+      expect(releaseId(makeSpec({ image }))).toMatch(/^[a-z0-9](?:[a-z0-9-]{0,24})-[0-9a-f]{8}$/);
+    }
+  });
+});
