@@ -5,16 +5,19 @@ import { defineConfig } from 'vitest/config';
  * processes: the Temporal worker's native bridge and dockerode sockets do not
  * belong in shared worker threads.
  */
-const layer = (name: string, timeoutMs: number) => ({
+const layer = (name: string, timeoutMs: number, globalSetup: string[] = []) => ({
   extends: true as const,
-  test: { name, include: [`test/${name}/**/*.test.ts`], testTimeout: timeoutMs, hookTimeout: timeoutMs },
+  test: { name, include: [`test/${name}/**/*.test.ts`], testTimeout: timeoutMs, hookTimeout: timeoutMs, globalSetup },
 });
+
+/** Layers that run workflow code share one bundle, built once per run. */
+const bundle = ['test/support/workflow-bundle.ts'];
 
 export default defineConfig({
   test: {
     pool: 'forks',
     maxWorkers: 2,
     setupFiles: ['test/support/setup.ts'],
-    projects: [layer('unit', 10_000), layer('workflows', 60_000), layer('replay', 60_000), layer('integration', 180_000), layer('e2e', 600_000)],
+    projects: [layer('unit', 10_000), layer('workflows', 60_000, bundle), layer('replay', 60_000, bundle), layer('integration', 180_000, bundle), layer('e2e', 600_000)],
   },
 });

@@ -1,5 +1,5 @@
 /** Typed search attributes the workflow upserts, so the Web UI and `sluice history` can filter deployments. */
-import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributeUpdatePair } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { SEARCH_ATTRIBUTE_NAMES } from '../shared/names';
 
 export const searchAttributeKeys = {
@@ -9,6 +9,7 @@ export const searchAttributeKeys = {
   phase: defineSearchAttributeKey(SEARCH_ATTRIBUTE_NAMES.phase, SearchAttributeType.KEYWORD),
 };
 
-export function searchAttributeUpdates(values: Partial<Record<keyof typeof searchAttributeKeys, string>>): SearchAttributeUpdatePair[] {
+/** Keyword pairs: usable both when starting a workflow and when upserting from inside it. */
+export function searchAttributeUpdates(values: Partial<Record<keyof typeof searchAttributeKeys, string>>): Array<{ key: ReturnType<typeof defineSearchAttributeKey<'KEYWORD'>>; value: string }> {
   return Object.entries(values).map(([name, value]) => ({ key: searchAttributeKeys[name as keyof typeof searchAttributeKeys], value }));
 }

@@ -1,0 +1,149 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeploymentInProgress } from '../../src/client/deployments';
+import { rollbackSteps } from '../../src/workflows/planner/rollback';
+import { renderStep } from '../support/plans';
+import { specDocument } from '../support/specs';
+import { timeSkippingEnvironment } from '../support/temporal';
+import { FakeWorld } from './support/fake-world';
+import { expectedPlan, Harness, uniqueSpec } from './support/harness';
+
+let env: TestWorkflowEnvironment;
+let harness: Harness;
+
+beforeAll(async () => {
+  env = await timeSkippingEnvironment();
+  harness = new Harness(env);
+});
+afterAll(async () => env?.teardown());
+
+describe('a failure at each step', () => {
+  // prepare, expand, start, wait, route, route, stop, start, wait, route, route, stop, contract, remove
+  const deployment = () => uniqueSpec({ replicas: 2, migrations: { directory: 'migrations', contract: 'auto' } });
+  const probe = deployment();
+  const stepCount = 14;
+
+  it('the plan under test has the steps this table assumes', async () => {
+    const { plan } = await expectedPlan(new FakeWorld({ release: 'v1', slots: [0, 1] }), probe.spec);
+    expect(plan.steps).toHaveLength(stepCount);
+  });
+
+  // The last step (removing v1) is past the point of no return: its failure is covered below.
+  it.each(Array.from({ length: stepCount - 1 }, (_, i) => i))('failing step %i rolls back exactly the steps begun, in rollback order', async (failing) => {
+    const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
+    const spec = deployment();
+    const { plan } = await expectedPlan(world, spec.spec);
+    const failingCall = renderStep(plan.steps[failing]!.step);
+    expect(plan.steps.slice(0, failing).map((s) => renderStep(s.step)), 'the first call matching is the failing step').not.toContain(failingCall);
+    world.failOn(failingCall);
+    const result = await harness.withWorker(world, async (taskQueue) => (await harness.start(taskQueue, spec)).result());
+    expect(result.outcome).toBe('rolledBack');
+    expect(result.reason).toContain(`injected failure at "${failingCall}"`);
+    expect(result.compensationFailures).toEqual([]);
+    expect(world.callsAfter(failingCall)).toEqual(rollbackSteps(plan.steps.slice(0, failing + 1)).map(renderStep));
+    expect(world.routing).toEqual({ peers: [{ release: 'v1', slots: [0, 1] }], weights: { v1: 100 } });
+    expect(world.runningSlots('v1')).toEqual([0, 1]);
+    expect(world.runningSlots(plan.targetRelease)).toEqual([]);
+  });
+
+  it('past the point of no return, a failing removal of the old release still undoes what it can and reports the rest', async () => {
+    const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
+    const spec = deployment();
+    const { plan } = await expectedPlan(world, spec.spec);
+    world.failOn('remove v1[0,1]').failOn('start v1[0]');
+    const result = await harness.withWorker(world, async (taskQueue) => (await harness.start(taskQueue, spec)).result());
+    expect(result.outcome).toBe('failed');
+    expect(result.compensationFailures[0]).toMatchObject({ summary: expect.stringMatching(/^undo: start 1 replica of v1/), message: expect.stringMatching(/injected failure/) });
+    expect(result.compensationFailures.slice(1).every((f) => f.summary.startsWith('not run: '))).toBe(true);
+    // Capacity is never removed after a failed undo step: the new release keeps serving.
+    expect(world.runningSlots(plan.targetRelease)).toEqual([0, 1]);
+  });
+});
+
+describe('retries, deadlines and failing compensations', () => {
+  it('a retryable failure is retried and the deployment still releases', async () => {
+    const world = new FakeWorld({ release: 'v1', slots: [0] });
+    const deployment = uniqueSpec({ replicas: 1 });
+    world.failOn(/^start /, { nonRetryable: false, times: 2 });
+    const result = await harness.withWorker(world, async (taskQueue) => (await harness.start(taskQueue, deployment)).result());
+    expect(result.outcome).toBe('released');
+    expect(world.calls.filter((c) => c.startsWith('start '))).toHaveLength(3);
+  });
+
+  it('a step that outlives its phase deadline is cancelled and rolled back', async () => {
+    const world = new FakeWorld({ release: 'v1', slots: [0] }).hangOn(/^wait /);
+    const deployment = uniqueSpec({ replicas: 1, progressDeadline: { default: '10m', starting: '2s' } });
+    const result = await harness.withWorker(world, async (taskQueue) => (await harness.start(taskQueue, deployment)).result());
+    expect(result.outcome).toBe('rolledBack');
+    expect(result.reason).toMatch(/progress deadline of 2000 ms passed during "wait until 1 replica of .+ are healthy" \(phase starting\)/);
+    expect(world.routing.peers).toEqual([{ release: 'v1', slots: [0] }]);
+  });
+
+  it('a failing compensation stops the rollback there and is reported with what was not run', async () => {
+    const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
+    const deployment = uniqueSpec({ replicas: 2 });
+    const { plan } = await expectedPlan(world, deployment.spec);
+    world.failOn(`start ${plan.targetRelease}[1]`).failOn('start v1[0]');
+    const result = await harness.withWorker(world, async (taskQueue) => (await harness.start(taskQueue, deployment)).result());
+    expect(result.outcome).toBe('failed');
+    expect(result.reason).toMatch(/rollback incomplete: undo: start 1 replica of v1 \(slots 0\): .*injected failure/);
+    expect(result.compensationFailures.map((f) => f.summary)).toEqual([
+      'undo: start 1 replica of v1 (slots 0)',
+      'not run: wait until 1 replica of v1 are healthy',
+      'not run: route traffic: v1 100%',
+      `not run: remove 1 replica of ${plan.targetRelease} (slots 1)`,
+      `not run: remove 1 replica of ${plan.targetRelease} (slots 0)`,
+    ]);
+    expect(world.runningSlots(plan.targetRelease)).toEqual([0]);
+  });
+
+  it('a failed analysis rolls back with the measurements in the reason', async () => {
+    const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
+    world.samples = [{ requests: 200, errors: 30 }];
+    const deployment = uniqueSpec({ replicas: 2, strategy: { type: 'canary', steps: [{ setWeight: 50 }, { analysis: { interval: '30s', count: 3, maxErrorRate: 0.05 } }] } });
+    const result = await harness.withWorker(world, async (taskQueue) => (await harness.start(taskQueue, deployment)).result());
+    expect(result.outcome).toBe('rolledBack');
+    expect(result.reason).toMatch(/analysis of .+ failed: error rate 15.00% \(30\/200\) above 5.00%/);
+    expect(world.routing.weights).toEqual({ v1: 100 });
+  });
+});
+
+describe('input that never touches anything', () => {
+  it('an invalid spec fails the workflow with every problem, before any activity', async () => {
+    const world = new FakeWorld();
+    const document = { ...specDocument({ service: 'bad-input-1' }), replicas: 0, image: 'NOT VALID' };
+    const error = await harness.withWorker(world, async (taskQueue) => {
+      const handle = await env.client.workflow.start('deploy', { args: [{ spec: document, requestedBy: 'test' }], taskQueue, workflowId: 'deploy/bad-input-1' });
+      return handle.result().then(() => undefined, (e: unknown) => e);
+    });
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    const cause = (error as WorkflowFailedError).cause as Error & { type?: string };
+    expect(cause.type).toBe('InvalidSpec');
+    expect(cause.message).toMatch(/image: expected a Docker image reference/);
+    expect(cause.message).toMatch(/replicas: expected at least 1 replica/);
+    expect(world.calls).toEqual([]);
+  });
+
+  it('a spec whose rolling budget resolves to nothing is rejected as PlanRejected, naming the field', async () => {
+    const world = new FakeWorld({ release: 'v1', slots: [0] });
+    const deployment = uniqueSpec({ replicas: 1, strategy: { type: 'rolling', maxSurge: '0%', maxUnavailable: '50%' } });
+    const error = await harness.withWorker(world, async (taskQueue) => (await harness.start(taskQueue, deployment)).result().then(() => undefined, (e: unknown) => e));
+    const cause = (error as WorkflowFailedError).cause as Error & { type?: string };
+    expect(cause.type).toBe('PlanRejected');
+    expect(cause.message).toMatch(/^strategy\.maxSurge: /);
+    expect(world.calls).toEqual([]);
+  });
+
+  it('a second deployment of a service that is deploying is refused', async () => {
+    const world = new FakeWorld({ release: 'v1', slots: [0] });
+    const first = uniqueSpec({ replicas: 1, strategy: { type: 'blueGreen' } });
+    await harness.withWorker(world, async (taskQueue) => {
+      const handle = await harness.start(taskQueue, first);
+      await harness.waitForGate(handle, 'promotion');
+      await expect(harness.start(taskQueue, { ...first, document: { ...first.document, image: 'sluice-fixture:v3' } })).rejects.toThrow(DeploymentInProgress);
+      await expect(harness.start(taskQueue, first)).rejects.toThrow(/a deployment of .+ is already running \(workflow deploy\/.+\): wait for it, or `sluice abort/);
+      await handle.terminate('test over');
+    });
+  });
+});

@@ -1,0 +1,150 @@
+/**
+ * An in-memory stand-in for Docker, nginx and PostgreSQL behind the activity
+ * names the workflow calls. It records every call in the same words as the
+ * planner's steps (test/support/plans.ts), so tests compare the calls with
+ * plans and rollback plans directly. Failures and hangs are injected per call.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { SluiceActivities } from '../../../src/activities';
+import type { ReleaseTraffic } from '../../../src/activities/ports';
+import type { ObservedService, Routing, Step } from '../../../src/workflows/planner/types';
+import { renderStep } from '../../support/plans';
+
+type Matcher = string | RegExp;
+
+interface Injection {
+  match: Matcher;
+  kind: 'fail' | 'hang';
+  nonRetryable: boolean;
+  remaining: number;
+  /** A hang that ends by itself after this long (real time); otherwise only cancellation ends it. */
+  forMs?: number;
+}
+
+const matches = (matcher: Matcher, text: string) => (typeof matcher === 'string' ? text === matcher : matcher.test(text));
+
+export class FakeWorld {
+  /** Every side-effecting call, rendered like a plan step ("start v2-…[0]", "route …"). */
+  readonly calls: string[] = [];
+  readonly running = new Map<string, Set<number>>();
+  readonly stopped = new Map<string, Set<number>>();
+  routing: Routing;
+  samples: ReleaseTraffic[] = [];
+  private injections: Injection[] = [];
+
+  constructor(stable?: { release: string; slots: number[] }) {
+    this.routing = stable ? { peers: [stable], weights: { [stable.release]: 100 } } : { peers: [], weights: {} };
+    if (stable) this.running.set(stable.release, new Set(stable.slots));
+  }
+
+  /** The next call matching `match` fails (non-retryable by default, so tests do not wait for retries). */
+  failOn(match: Matcher, options: { nonRetryable?: boolean; times?: number } = {}): this {
+    this.injections.push({ match, kind: 'fail', nonRetryable: options.nonRetryable ?? true, remaining: options.times ?? 1 });
+    return this;
+  }
+
+  /** The next call matching `match` hangs (heartbeating) until the workflow cancels it, or for `forMs`. */
+  hangOn(match: Matcher, options: { forMs?: number } = {}): this {
+    this.injections.push({ match, kind: 'hang', nonRetryable: false, remaining: 1, forMs: options.forMs });
+    return this;
+  }
+
+  /** Resolves once a call matching `match` has been made. */
+  async reached(match: Matcher, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.calls.some((call) => matches(match, call))) {
+      if (Date.now() > deadline) throw new Error(`no call matched ${String(match)}; calls: ${this.calls.join(' | ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Calls after the first one matching `from`. */
+  callsAfter(from: Matcher): string[] {
+    const index = this.calls.findIndex((call) => matches(from, call));
+    return index === -1 ? [] : this.calls.slice(index + 1);
+  }
+
+  runningSlots(release: string): number[] {
+    return [...(this.running.get(release) ?? [])].sort((a, b) => a - b);
+  }
+
+  private async enter(step: Step): Promise<void> {
+    const text = renderStep(step);
+    this.calls.push(text);
+    const injection = this.injections.find((i) => i.remaining > 0 && matches(i.match, text));
+    if (!injection) return;
+    injection.remaining--;
+    if (injection.kind === 'fail') {
+      throw ApplicationFailure.create({ type: 'InjectedFailure', message: `injected failure at "${text}"`, nonRetryable: injection.nonRetryable });
+    }
+    const ctx = Context.current();
+    const beat = setInterval(() => ctx.heartbeat('hanging'), 50);
+    try {
+      await (injection.forMs === undefined ? ctx.cancelled : Promise.race([ctx.cancelled, new Promise((resolve) => setTimeout(resolve, injection.forMs))]));
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  private set(map: Map<string, Set<number>>, release: string): Set<number> {
+    return map.get(release) ?? map.set(release, new Set()).get(release)!;
+  }
+
+  activities(): SluiceActivities {
+    return this.bindActivities(this);
+  }
+
+  private bindActivities(world: FakeWorld): SluiceActivities {
+    return {
+      async observeService(): Promise<ObservedService> {
+        const group = (map: Map<string, Set<number>>) => [...map.entries()].filter(([, s]) => s.size > 0).map(([release, s]) => ({ release, slots: [...s].sort((a, b) => a - b) }));
+        return { releases: group(world.running).map((g) => ({ ...g, image: `image-of-${g.release}` })), stopped: group(world.stopped), routing: world.routing };
+      },
+      async prepareRouter() {
+        await world.enter({ kind: 'prepareRouter' });
+      },
+      async startReplicas(input) {
+        await world.enter({ kind: 'startReplicas', release: input.release, slots: input.slots });
+        if (!input.template && input.slots.some((slot) => !world.set(world.stopped, input.release).has(slot) && !world.set(world.running, input.release).has(slot))) {
+          throw ApplicationFailure.create({ type: 'ReplicaMissing', message: `no container for ${input.release} ${input.slots.join(',')}`, nonRetryable: true });
+        }
+        for (const slot of input.slots) {
+          world.set(world.running, input.release).add(slot);
+          world.set(world.stopped, input.release).delete(slot);
+        }
+        return [];
+      },
+      async waitHealthy(input) {
+        await world.enter({ kind: 'waitHealthy', release: input.release, slots: input.slots });
+        return { healthy: input.slots, probes: input.slots.length };
+      },
+      async route(input) {
+        await world.enter({ kind: 'route', routing: input.routing });
+        world.routing = input.routing;
+        return { drained: true, inFlight: 0 };
+      },
+      async stopReplicas(input) {
+        await world.enter({ kind: 'stopReplicas', release: input.release, slots: input.slots });
+        for (const slot of input.slots) {
+          world.set(world.running, input.release).delete(slot);
+          world.set(world.stopped, input.release).add(slot);
+        }
+      },
+      async removeReplicas(input) {
+        await world.enter({ kind: 'removeReplicas', release: input.release, slots: input.slots });
+        for (const slot of input.slots) {
+          world.set(world.running, input.release).delete(slot);
+          world.set(world.stopped, input.release).delete(slot);
+        }
+      },
+      async migrate(input) {
+        await world.enter({ kind: 'migrate', direction: input.direction });
+        return { direction: input.direction, applied: [] };
+      },
+      async measureRelease() {
+        return world.samples.shift() ?? { requests: 100, errors: 0 };
+      },
+    };
+  }
+}

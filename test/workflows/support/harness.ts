@@ -1,0 +1,76 @@
+/**
+ * Runs the real deploy workflow on the time-skipping test server against a
+ * FakeWorld, and offers the waits the tests need (status predicates, gates).
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { randomUUID } from 'node:crypto';
+import { startDeployment, type DeploymentHandle } from '../../../src/client/deployments';
+import { statusQuery } from '../../../src/shared/messages';
+import { validateSpec, type DeploymentSpec } from '../../../src/shared/spec';
+import { planDeployment } from '../../../src/workflows/planner/plan';
+import type { DeploymentStatus } from '../../../src/workflows/planner/status';
+import type { Plan } from '../../../src/workflows/planner/types';
+import { renderStep } from '../../support/plans';
+import { specDocument } from '../../support/specs';
+import { bundledWorker } from '../../support/temporal';
+import type { FakeWorld } from './fake-world';
+
+let services = 0;
+
+/** A spec document for a service name no other test in this process uses (the workflow id is per service). */
+export function uniqueSpec(overrides: Parameters<typeof specDocument>[0] = {}): { document: Record<string, unknown>; spec: DeploymentSpec } {
+  const document = specDocument({ service: `svc-${process.pid}-${++services}`, ...overrides });
+  const result = validateSpec(document);
+  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  return { document, spec: result.spec };
+}
+
+/** The plan the workflow will compute for this world, and the calls it makes when nothing fails. */
+export async function expectedPlan(world: FakeWorld, spec: DeploymentSpec): Promise<{ plan: Plan; calls: string[] }> {
+  const observed = await world.activities().observeService({ service: spec.service });
+  const plan = planDeployment(spec, observed);
+  return { plan, calls: plan.steps.filter((s) => s.step.kind !== 'pause' && s.step.kind !== 'analysis').map((s) => renderStep(s.step)) };
+}
+
+export class Harness {
+  constructor(private readonly env: TestWorkflowEnvironment) {}
+
+  /** Runs `body` while a worker serves `world` on a fresh task queue. */
+  async withWorker<T>(world: FakeWorld, body: (taskQueue: string) => Promise<T>, taskQueue = `test-${randomUUID()}`): Promise<T> {
+    const worker = await bundledWorker(this.env, { taskQueue, activities: world.activities() });
+    return worker.runUntil(body(taskQueue));
+  }
+
+  start(taskQueue: string, deployment: { document: Record<string, unknown>; spec: DeploymentSpec }): Promise<DeploymentHandle> {
+    return startDeployment(this.env.client, deployment.spec, { spec: deployment.document, requestedBy: 'test' }, taskQueue);
+  }
+
+  /** Polls the status query until `predicate` holds (queries do not advance the test server's clock). */
+  async waitForStatus(handle: DeploymentHandle, predicate: (status: DeploymentStatus) => boolean, timeoutMs = 20_000): Promise<DeploymentStatus> {
+    const deadline = Date.now() + timeoutMs;
+    let last: DeploymentStatus | undefined;
+    while (Date.now() < deadline) {
+      last = await handle.query(statusQuery);
+      if (predicate(last)) return last;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`status never matched; last: ${JSON.stringify(last, null, 1)}`);
+  }
+
+  /**
+   * Advances the test server's clock `step` at a time until `predicate` holds. Awaiting a
+   * result would skip time too, but without end once the workflow waits for a person.
+   */
+  async skipTimeUntil(handle: DeploymentHandle, predicate: (status: DeploymentStatus) => boolean, step = '1m', maxSteps = 100): Promise<DeploymentStatus> {
+    for (let i = 0; i < maxSteps; i++) {
+      const status = await handle.query(statusQuery);
+      if (predicate(status)) return status;
+      await this.env.sleep(step);
+    }
+    throw new Error(`status never matched after ${maxSteps} x ${step}`);
+  }
+
+  waitForGate(handle: DeploymentHandle, kind?: string): Promise<DeploymentStatus> {
+    return this.waitForStatus(handle, (s) => s.gate !== undefined && (kind === undefined || s.gate.kind === kind));
+  }
+}
