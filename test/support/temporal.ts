@@ -1,6 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, Worker, type WorkerOptions } from '@temporalio/worker';
-import { inject } from 'vitest';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_NAMES } from '../../src/shared/names';
 import { searchAttributeKeys } from '../../src/workflows/search-attributes';
@@ -46,11 +45,11 @@ export async function devServerEnvironment(): Promise<TestWorkflowEnvironment> {
   });
 }
 
-/** A worker for the prebuilt workflow bundle (see workflow-bundle.ts) and the given activities. */
-export async function bundledWorker(env: TestWorkflowEnvironment, options: Omit<WorkerOptions, 'workflowBundle' | 'connection'> & { taskQueue: string }): Promise<Worker> {
+/** A worker for a prebuilt workflow bundle (see workflow-bundle.ts) and the given activities. */
+export async function bundledWorker(env: TestWorkflowEnvironment, bundlePath: string, options: Omit<WorkerOptions, 'workflowBundle' | 'connection'> & { taskQueue: string }): Promise<Worker> {
   return Worker.create({
     connection: env.nativeConnection,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
+    workflowBundle: { codePath: bundlePath },
     maxHeartbeatThrottleInterval: '200ms',
     defaultHeartbeatThrottleInterval: '200ms',
     ...options,

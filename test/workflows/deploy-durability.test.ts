@@ -1,6 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { promoteUpdate, statusQuery } from '../../src/shared/messages';
 import { devServerEnvironment } from '../support/temporal';
 import { FakeWorld } from './support/fake-world';
@@ -12,7 +12,7 @@ let harness: Harness;
 beforeAll(async () => {
   // A real dev server: the time-skipping server keeps routing tasks to a stopped worker's sticky queue.
   env = await devServerEnvironment();
-  harness = new Harness(env);
+  harness = new Harness(env, inject('workflowBundlePath'));
 });
 afterAll(async () => env?.teardown());
 

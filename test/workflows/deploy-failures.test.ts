@@ -1,6 +1,6 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DeploymentInProgress } from '../../src/client/deployments';
 import { rollbackSteps } from '../../src/workflows/planner/rollback';
 import { renderStep } from '../support/plans';
@@ -14,7 +14,7 @@ let harness: Harness;
 
 beforeAll(async () => {
   env = await timeSkippingEnvironment();
-  harness = new Harness(env);
+  harness = new Harness(env, inject('workflowBundlePath'));
 });
 afterAll(async () => env?.teardown());
 

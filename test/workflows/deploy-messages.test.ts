@@ -1,6 +1,6 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { abortSignal, pauseSignal, promoteUpdate, resumeSignal, statusQuery } from '../../src/shared/messages';
 import { rollbackSteps } from '../../src/workflows/planner/rollback';
 import { renderStep } from '../support/plans';
@@ -13,7 +13,7 @@ let harness: Harness;
 
 beforeAll(async () => {
   env = await timeSkippingEnvironment();
-  harness = new Harness(env);
+  harness = new Harness(env, inject('workflowBundlePath'));
 });
 afterAll(async () => env?.teardown());
 

@@ -1,5 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { promoteUpdate, statusQuery } from '../../src/shared/messages';
 import { timeSkippingEnvironment } from '../support/temporal';
 import { FakeWorld } from './support/fake-world';
@@ -10,7 +10,7 @@ let harness: Harness;
 
 beforeAll(async () => {
   env = await timeSkippingEnvironment();
-  harness = new Harness(env);
+  harness = new Harness(env, inject('workflowBundlePath'));
 });
 afterAll(async () => env?.teardown());
 

@@ -33,11 +33,14 @@ export async function expectedPlan(world: FakeWorld, spec: DeploymentSpec): Prom
 }
 
 export class Harness {
-  constructor(private readonly env: TestWorkflowEnvironment) {}
+  constructor(
+    private readonly env: TestWorkflowEnvironment,
+    private readonly bundlePath: string,
+  ) {}
 
   /** Runs `body` while a worker serves `world` on a fresh task queue. */
   async withWorker<T>(world: FakeWorld, body: (taskQueue: string) => Promise<T>, taskQueue = `test-${randomUUID()}`): Promise<T> {
-    const worker = await bundledWorker(this.env, { taskQueue, activities: world.activities() });
+    const worker = await bundledWorker(this.env, this.bundlePath, { taskQueue, activities: world.activities() });
     return worker.runUntil(body(taskQueue));
   }
 

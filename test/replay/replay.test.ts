@@ -1,0 +1,30 @@
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+
+/** Histories recorded by `npm run record:histories` must replay on the current workflow code. */
+const dir = path.resolve(__dirname, 'histories');
+const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const load = (file: string) => historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
+
+describe('recorded deploy histories', () => {
+  it('cover the scenarios worth guarding', () => {
+    expect(files.map((f) => f.replace(/\.v\d+\.json$/, ''))).toEqual(
+      expect.arrayContaining(['rolling-released', 'canary-promoted', 'canary-aborted', 'blue-green-promoted', 'rolling-failed-rolled-back', 'recreate-released', 'first-deploy-released']),
+    );
+  });
+
+  it.each(files)('%s replays deterministically', async (file) => {
+    const history = load(file);
+    expect(history.events?.length).toBeGreaterThan(20);
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, replayName: file }, history);
+  });
+
+  it('would catch an unguarded change to the command sequence', async () => {
+    const { code } = await bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, 'fixtures/nondeterministic-workflows.ts'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+    await expect(Worker.runReplayHistory({ workflowBundle: { code }, replayName: 'nondeterministic' }, load('rolling-released.v1.json'))).rejects.toBeInstanceOf(DeterminismViolationError);
+  });
+});
