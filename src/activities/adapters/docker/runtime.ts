@@ -1,0 +1,197 @@
+/**
+ * ContainerRuntime on Docker Engine through dockerode. The engine is found the
+ * way the docker CLI finds it (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH;
+ * tcp://, https:// or ssh://), or the local socket.
+ *
+ * Replicas publish their port on the engine host's loopback only: the router
+ * runs on the same host and nothing else should reach a replica directly.
+ */
+import Docker from 'dockerode';
+import { FailureType } from '../../../shared/errors';
+import { LABELS, MANAGED_BY_VALUE, replicaName } from '../../../shared/names';
+import { failure } from '../../failures';
+import type { ContainerRuntime, DockerHealth, ReplicaInfo, ReplicaSpec, ReplicaState } from '../../ports';
+import { demuxLogs } from './logs';
+import { registryAuthFor } from './registry-auth';
+
+export interface DockerRuntimeOptions {
+  /** Host address replica ports are published on; the router connects there. */
+  publishHost?: string;
+  /** Where to read registry credentials (a docker config.json); defaults to $DOCKER_CONFIG or ~/.docker. */
+  dockerConfigDir?: string;
+}
+
+interface DockerError {
+  statusCode?: number;
+  message?: string;
+}
+
+const statusOf = (error: unknown) => (error as DockerError)?.statusCode;
+
+const PULL_ATTEMPTS = 3;
+
+function healthFromStatus(status: string): DockerHealth {
+  if (status.includes('(healthy)')) return 'healthy';
+  if (status.includes('(unhealthy)')) return 'unhealthy';
+  if (status.includes('(health: starting)')) return 'starting';
+  return 'none';
+}
+
+export class DockerRuntime implements ContainerRuntime {
+  private readonly publishHost: string;
+
+  constructor(
+    private readonly docker: Docker = new Docker(),
+    private readonly options: DockerRuntimeOptions = {},
+  ) {
+    this.publishHost = options.publishHost ?? '127.0.0.1';
+  }
+
+  async ensureImage(image: string, signal: AbortSignal): Promise<void> {
+    try {
+      await this.docker.getImage(image).inspect();
+      return;
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+    }
+    const authconfig = registryAuthFor(image, this.options.dockerConfigDir);
+    let lastError = '';
+    // A few quick attempts absorb a registry blip; after them, a missing image is a person's problem, not a retry's.
+    for (let attempt = 1; attempt <= PULL_ATTEMPTS; attempt++) {
+      try {
+        const stream = await this.docker.pull(image, { ...(authconfig ? { authconfig } : {}), abortSignal: signal });
+        await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve())));
+        return;
+      } catch (error) {
+        if (signal.aborted) throw error;
+        lastError = ((error as DockerError).message ?? String(error)).replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim();
+        if (attempt < PULL_ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+      }
+    }
+    throw failure(
+      FailureType.imageNotFound,
+      `image ${image} is not on the Docker host and could not be pulled (${lastError}): check the name and tag, build or load it on the host, or add registry credentials to the worker's docker config.json`,
+    );
+  }
+
+  async startReplica(spec: ReplicaSpec, signal: AbortSignal): Promise<ReplicaInfo> {
+    const name = replicaName(spec.service, spec.release, spec.slot);
+    const existing = await this.inspect(name);
+    if (!existing) {
+      try {
+        await this.docker.createContainer({ ...this.containerConfig(name, spec), abortSignal: signal } as Docker.ContainerCreateOptions);
+      } catch (error) {
+        // 409: an earlier attempt (or a concurrent retry) created it; carry on with that one.
+        if (statusOf(error) !== 409) throw error;
+      }
+    }
+    return this.restartReplica(name, signal);
+  }
+
+  private containerConfig(name: string, spec: ReplicaSpec): Docker.ContainerCreateOptions {
+    const port = `${spec.port}/tcp`;
+    return {
+      name,
+      Image: spec.image,
+      Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+      ...(spec.command ? { Cmd: spec.command } : {}),
+      Labels: {
+        [LABELS.managedBy]: MANAGED_BY_VALUE,
+        [LABELS.service]: spec.service,
+        [LABELS.release]: spec.release,
+        [LABELS.slot]: String(spec.slot),
+        [LABELS.deployment]: spec.deployment,
+        [LABELS.image]: spec.image,
+      },
+      ExposedPorts: { [port]: {} },
+      StopSignal: 'SIGTERM',
+      StopTimeout: Math.ceil(spec.stopGracePeriodMs / 1000),
+      HostConfig: {
+        PortBindings: { [port]: [{ HostIp: this.publishHost, HostPort: '' }] },
+        // Survives engine restarts and reboots, but not an explicit stop (rollback keeps stopped replicas stopped).
+        RestartPolicy: { Name: 'unless-stopped' },
+        ...(spec.memoryBytes ? { Memory: spec.memoryBytes } : {}),
+        ...(spec.cpus ? { NanoCpus: Math.round(spec.cpus * 1e9) } : {}),
+      },
+    };
+  }
+
+  async restartReplica(name: string, signal: AbortSignal): Promise<ReplicaInfo> {
+    try {
+      await this.docker.getContainer(name).start({ abortSignal: signal });
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404) throw failure(FailureType.replicaMissing, `container ${name} does not exist (removed outside sluice?)`);
+      if (status !== 304) throw error; // 304: already running
+    }
+    const info = await this.inspect(name);
+    if (!info) throw failure(FailureType.replicaMissing, `container ${name} vanished right after it started`);
+    return info;
+  }
+
+  async listReplicas(service: string): Promise<ReplicaInfo[]> {
+    const containers = await this.docker.listContainers({ all: true, filters: { label: [`${LABELS.managedBy}=${MANAGED_BY_VALUE}`, `${LABELS.service}=${service}`] } });
+    return containers.map((c) => {
+      const published = c.Ports.find((p) => p.PublicPort !== undefined && p.IP === this.publishHost) ?? c.Ports.find((p) => p.PublicPort !== undefined);
+      const state = c.State as ReplicaState;
+      return {
+        name: (c.Names[0] ?? '').replace(/^\//, ''),
+        service,
+        release: c.Labels[LABELS.release] ?? 'unknown',
+        slot: Number(c.Labels[LABELS.slot] ?? -1),
+        image: c.Labels[LABELS.image] ?? c.Image,
+        deployment: c.Labels[LABELS.deployment] ?? 'unknown',
+        state,
+        ...(state === 'running' && published ? { address: `${this.publishHost}:${published.PublicPort}` } : {}),
+        health: healthFromStatus(c.Status),
+      };
+    });
+  }
+
+  private async inspect(name: string): Promise<ReplicaInfo | undefined> {
+    let details: Docker.ContainerInspectInfo;
+    try {
+      details = await this.docker.getContainer(name).inspect();
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+    const labels = details.Config.Labels ?? {};
+    const binding = Object.values(details.NetworkSettings.Ports ?? {}).flat().find((b) => b?.HostPort);
+    const running = details.State.Running;
+    return {
+      name,
+      service: labels[LABELS.service] ?? 'unknown',
+      release: labels[LABELS.release] ?? 'unknown',
+      slot: Number(labels[LABELS.slot] ?? -1),
+      image: labels[LABELS.image] ?? details.Config.Image,
+      deployment: labels[LABELS.deployment] ?? 'unknown',
+      state: details.State.Status as ReplicaState,
+      ...(running && binding ? { address: `${this.publishHost}:${binding.HostPort}` } : {}),
+      health: (details.State.Health?.Status as DockerHealth | undefined) ?? 'none',
+    };
+  }
+
+  async stopReplica(name: string, gracePeriodMs: number, signal: AbortSignal): Promise<void> {
+    try {
+      await this.docker.getContainer(name).stop({ t: Math.ceil(gracePeriodMs / 1000), abortSignal: signal });
+    } catch (error) {
+      if (statusOf(error) !== 304 && statusOf(error) !== 404) throw error; // already stopped, or gone
+    }
+  }
+
+  async removeReplica(name: string, gracePeriodMs: number, signal: AbortSignal): Promise<void> {
+    await this.stopReplica(name, gracePeriodMs, signal);
+    try {
+      await this.docker.getContainer(name).remove({ force: true, v: true, abortSignal: signal });
+    } catch (error) {
+      // 404: gone already; 409: removal already in progress
+      if (statusOf(error) !== 404 && statusOf(error) !== 409) throw error;
+    }
+  }
+
+  async logs(name: string, lines: number): Promise<string> {
+    const buffer = (await this.docker.getContainer(name).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+    return demuxLogs(buffer);
+  }
+}

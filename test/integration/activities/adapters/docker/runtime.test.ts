@@ -1,0 +1,90 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import Docker from 'dockerode';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DockerRuntime } from '../../../../../src/activities/adapters/docker/runtime';
+import { HttpProber } from '../../../../../src/activities/adapters/http/prober';
+import { createReplicaActivities } from '../../../../../src/activities/replicas';
+import { replicaName } from '../../../../../src/shared/names';
+import { containerTemplate } from '../../../../../src/workflows/planner/release';
+import { fixtureImage } from '../../../../../src/stack/fixtures';
+import { makeSpec } from '../../../../support/specs';
+import { removeServiceContainers, stackValue, testServiceName } from '../../../../support/stack';
+
+stackValue('DOCKER_HOST');
+const docker = new Docker();
+const runtime = new DockerRuntime(docker);
+const activities = createReplicaActivities({ runtime, prober: new HttpProber(), secrets: { fromEnv: (name) => process.env[name], fromFile: async () => undefined } });
+const service = testServiceName('rt');
+const spec = makeSpec({ service, image: fixtureImage('v1'), replicas: 1, env: { GREETING: 'hi' }, stopGracePeriod: '5s' });
+const start = (slots: number[], overrides: Partial<ReturnType<typeof containerTemplate>> = {}) =>
+  new MockActivityEnvironment().run(activities.startReplicas, { service, release: 'r1', slots, deployment: 'test/run', template: { ...containerTemplate(spec), ...overrides } });
+
+afterAll(async () => removeServiceContainers(docker, service));
+
+describe('DockerRuntime through the replica activities', () => {
+  it('starts the fixture, labelled and published on loopback, and it answers with its version over HTTP', async () => {
+    const [replica] = await start([0]);
+    expect(replica).toMatchObject({ name: replicaName(service, 'r1', 0), release: 'r1', slot: 0, state: 'running', deployment: 'test/run' });
+    expect(replica!.address).toMatch(/^127\.0\.0\.1:\d+$/);
+    await new MockActivityEnvironment().run(activities.waitHealthy, { service, release: 'r1', slots: [0], health: spec.health });
+    const response = await fetch(`http://${replica!.address}/version`);
+    expect(response.headers.get('x-release')).toBe('v1');
+    expect(await response.json()).toMatchObject({ release: 'v1' });
+  });
+
+  it('starting the same replica again yields the same single container', async () => {
+    const again = await start([0]);
+    const listed = await runtime.listReplicas(service);
+    expect(listed.filter((r) => r.slot === 0)).toHaveLength(1);
+    expect(again[0]!.address).toBe(listed.find((r) => r.slot === 0)!.address);
+  });
+
+  it('a retry after an attempt died mid-start (container created, never started) finds and starts it', async () => {
+    const name = replicaName(service, 'r1', 1);
+    // What a killed attempt leaves behind: the container exists but was never started.
+    await docker.createContainer({ name, Image: fixtureImage('v1'), Labels: { 'dev.sluice.managed-by': 'sluice', 'dev.sluice.service': service, 'dev.sluice.release': 'r1', 'dev.sluice.slot': '1' }, ExposedPorts: { '8080/tcp': {} }, HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } } });
+    const [replica] = await start([1]);
+    expect(replica).toMatchObject({ name, state: 'running' });
+    expect((await runtime.listReplicas(service)).filter((r) => r.slot === 1)).toHaveLength(1);
+  });
+
+  it('a graceful stop lets a request in flight finish', async () => {
+    const [replica] = await start([0]);
+    const inFlight = fetch(`http://${replica!.address}/slow?ms=1500`).then(async (r) => ({ status: r.status, body: await r.text() }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new MockActivityEnvironment().run(activities.stopReplicas, { service, release: 'r1', slots: [0], gracePeriodMs: 5000 });
+    expect(await inFlight).toEqual({ status: 200, body: 'slow 1500ms from v1\n' });
+    expect((await runtime.listReplicas(service)).find((r) => r.slot === 0)?.state).toBe('exited');
+  });
+
+  it('a stopped replica restarts from its kept container (rollback of a stop)', async () => {
+    const [replica] = await new MockActivityEnvironment().run(activities.startReplicas, { service, release: 'r1', slots: [0], deployment: 'test/run' });
+    expect(replica).toMatchObject({ state: 'running' });
+  });
+
+  it('a missing image is a non-retryable failure naming the image', async () => {
+    const error = await start([5], { image: 'sluice-fixture:does-not-exist' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    expect(error).toMatchObject({ type: 'ImageNotFound', nonRetryable: true, message: expect.stringMatching(/^image sluice-fixture:does-not-exist is not on the Docker host and could not be pulled/) });
+  });
+
+  it('an unhealthy replica fails with its recent probes and its last log lines', async () => {
+    const [bad] = await new MockActivityEnvironment().run(activities.startReplicas, { service, release: 'bad', slots: [0], deployment: 'test/run', template: { ...containerTemplate(spec), image: fixtureImage('bad') } });
+    expect(bad!.state).toBe('running');
+    const error = (await new MockActivityEnvironment()
+      .run(activities.waitHealthy, { service, release: 'bad', slots: [0], health: { ...spec.health, startPeriod: 0, unhealthyThreshold: 2 } })
+      .catch((e: unknown) => e)) as ApplicationFailure;
+    expect(error).toMatchObject({ type: 'ReplicaUnhealthy', nonRetryable: true, message: expect.stringMatching(/2 failed checks in a row, last: status 503, expected 200/) });
+    const details = error.details?.[0] as { recentProbes: Array<{ status: number }>; lastLogLines: string };
+    expect(details.recentProbes.map((p) => p.status)).toEqual([503, 503]);
+    expect(details.lastLogLines).toMatch(/release bad listening on :8080/);
+  });
+
+  it('removing replicas is idempotent', async () => {
+    const remove = () => new MockActivityEnvironment().run(activities.removeReplicas, { service, release: 'r1', slots: [0, 1], gracePeriodMs: 1000 });
+    await remove();
+    await remove();
+    expect((await runtime.listReplicas(service)).filter((r) => r.release === 'r1')).toEqual([]);
+  });
+});

@@ -1,0 +1,35 @@
+import Docker from 'dockerode';
+import net from 'node:net';
+import { LABELS, MANAGED_BY_VALUE } from '../../src/shared/names';
+
+/** The value of a variable `npm run stack:up` writes; integration tests fail (never skip) without it. */
+export function stackValue(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run \`npm run stack:up\` first (integration tests use the real stack)`);
+  return value;
+}
+
+/** A TCP port free on loopback right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Removes every container sluice made for these services (test clean-up). */
+export async function removeServiceContainers(docker: Docker, ...services: string[]): Promise<void> {
+  for (const service of services) {
+    const containers = await docker.listContainers({ all: true, filters: { label: [`${LABELS.managedBy}=${MANAGED_BY_VALUE}`, `${LABELS.service}=${service}`] } });
+    await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  }
+}
+
+/** A service name unique to this test process, so parallel test files never share containers. */
+export function testServiceName(prefix: string): string {
+  return `${prefix}-${process.pid}-${Math.floor(Math.random() * 1e6)}`.slice(0, 40).replace(/-+$/, '');
+}
