@@ -6,7 +6,7 @@ import type { MigrationReport, MigrationRunner } from './ports';
 /** Expand, contract, or roll back expand; progress (batches of a backfill) is heartbeated. */
 export function createMigrationActivities(deps: { migrations: MigrationRunner }) {
   return {
-    async migrate(input: { service: string; direction: MigrationDirection; migrations: MigrationsSpec }): Promise<MigrationReport> {
+    migrate: async (input: { service: string; direction: MigrationDirection; migrations: MigrationsSpec }): Promise<MigrationReport> => {
       const ctx = Context.current();
       return deps.migrations.run(input.service, input.direction, input.migrations, (detail) => ctx.heartbeat(detail), ctx.cancellationSignal);
     },

@@ -19,7 +19,7 @@ function withImages(groups: ReplicaGroup[], replicas: ReplicaInfo[]): ObservedSe
 export function createObserveActivities(deps: { runtime: ContainerRuntime; router: TrafficRouter }) {
   return {
     /** What runs now for a service: the planner's input. */
-    async observeService(input: { service: string }): Promise<ObservedService> {
+    observeService: async (input: { service: string }): Promise<ObservedService> => {
       const replicas = await deps.runtime.listReplicas(input.service);
       const table = await deps.router.read(input.service);
       const running = replicas.filter((r) => r.state === 'running');

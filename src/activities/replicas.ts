@@ -55,7 +55,7 @@ export function createReplicaActivities(deps: { runtime: ContainerRuntime; probe
   }
 
   return {
-    async startReplicas(input: StartReplicasInput): Promise<ReplicaInfo[]> {
+    startReplicas: async (input: StartReplicasInput): Promise<ReplicaInfo[]> => {
       const ctx = Context.current();
       const existing = ofRelease(await runtime.listReplicas(input.service), input.release, input.slots);
       const missing = input.slots.filter((slot) => !existing.has(slot));
@@ -99,7 +99,7 @@ export function createReplicaActivities(deps: { runtime: ContainerRuntime; probe
      * a slot after `unhealthyThreshold` failures in a row (failures inside the
      * start period do not count), or at once when its container exits.
      */
-    async waitHealthy(input: ReplicasInput & { health: HealthSpec }): Promise<HealthReport> {
+    waitHealthy: async (input: ReplicasInput & { health: HealthSpec }): Promise<HealthReport> => {
       const ctx = Context.current();
       const { health } = input;
       const startedAt = Date.now();
@@ -139,7 +139,7 @@ export function createReplicaActivities(deps: { runtime: ContainerRuntime; probe
       }
     },
 
-    async stopReplicas(input: ReplicasInput & { gracePeriodMs: number }): Promise<void> {
+    stopReplicas: async (input: ReplicasInput & { gracePeriodMs: number }): Promise<void> => {
       const ctx = Context.current();
       for (const slot of input.slots) {
         await runtime.stopReplica(replicaName(input.service, input.release, slot), input.gracePeriodMs, ctx.cancellationSignal);
@@ -147,7 +147,7 @@ export function createReplicaActivities(deps: { runtime: ContainerRuntime; probe
       }
     },
 
-    async removeReplicas(input: ReplicasInput & { gracePeriodMs: number }): Promise<void> {
+    removeReplicas: async (input: ReplicasInput & { gracePeriodMs: number }): Promise<void> => {
       const ctx = Context.current();
       for (const slot of input.slots) {
         await runtime.removeReplica(replicaName(input.service, input.release, slot), input.gracePeriodMs, ctx.cancellationSignal);

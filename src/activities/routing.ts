@@ -35,11 +35,11 @@ export function createRoutingActivities(deps: { runtime: ContainerRuntime; route
   }
 
   return {
-    async prepareRouter(input: { service: string; settings: RouterServiceSettings }): Promise<void> {
+    prepareRouter: async (input: { service: string; settings: RouterServiceSettings }): Promise<void> => {
       await router.prepare(input.service, input.settings, Context.current().cancellationSignal);
     },
 
-    async route(input: RouteInput): Promise<{ drained: boolean; inFlight: number }> {
+    route: async (input: RouteInput): Promise<{ drained: boolean; inFlight: number }> => {
       const ctx = Context.current();
       const table: RoutingTable = { peers: await resolvePeers(input.service, input.routing), weights: input.routing.weights, ...(input.routing.preview ? { preview: input.routing.preview } : {}) };
       const before = await router.read(input.service);
@@ -51,7 +51,7 @@ export function createRoutingActivities(deps: { runtime: ContainerRuntime; route
       return router.drain(input.service, leaving, input.drainTimeoutMs, ctx.cancellationSignal);
     },
 
-    async measureRelease(input: { service: string; release: string; sinceMs: number }): Promise<ReleaseTraffic> {
+    measureRelease: async (input: { service: string; release: string; sinceMs: number }): Promise<ReleaseTraffic> => {
       return router.traffic(input.service, input.release, input.sinceMs);
     },
   };

@@ -79,7 +79,7 @@ export class DockerRuntime implements ContainerRuntime {
     const existing = await this.inspect(name);
     if (!existing) {
       try {
-        await this.docker.createContainer({ ...this.containerConfig(name, spec), abortSignal: signal } as Docker.ContainerCreateOptions);
+        await this.docker.createContainer({ ...this.containerConfig(name, spec), abortSignal: signal });
       } catch (error) {
         // 409: an earlier attempt (or a concurrent retry) created it; carry on with that one.
         if (statusOf(error) !== 409) throw error;
@@ -191,7 +191,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async logs(name: string, lines: number): Promise<string> {
-    const buffer = (await this.docker.getContainer(name).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+    const buffer = await this.docker.getContainer(name).logs({ stdout: true, stderr: true, tail: lines, follow: false });
     return demuxLogs(buffer);
   }
 }

@@ -1,4 +1,3 @@
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import Docker from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { createReplicaActivities } from '../../../../../src/activities/replicas'
 import { replicaName } from '../../../../../src/shared/names';
 import { containerTemplate } from '../../../../../src/workflows/planner/release';
 import { fixtureImage } from '../../../../../src/stack/fixtures';
+import { runActivity } from '../../../../support/activity';
 import { makeSpec } from '../../../../support/specs';
 import { removeServiceContainers, stackValue, testServiceName } from '../../../../support/stack';
 
@@ -18,7 +18,7 @@ const activities = createReplicaActivities({ runtime, prober: new HttpProber(), 
 const service = testServiceName('rt');
 const spec = makeSpec({ service, image: fixtureImage('v1'), replicas: 1, env: { GREETING: 'hi' }, stopGracePeriod: '5s' });
 const start = (slots: number[], overrides: Partial<ReturnType<typeof containerTemplate>> = {}) =>
-  new MockActivityEnvironment().run(activities.startReplicas, { service, release: 'r1', slots, deployment: 'test/run', template: { ...containerTemplate(spec), ...overrides } });
+  runActivity(activities.startReplicas, { service, release: 'r1', slots, deployment: 'test/run', template: { ...containerTemplate(spec), ...overrides } });
 
 afterAll(async () => removeServiceContainers(docker, service));
 
@@ -27,7 +27,7 @@ describe('DockerRuntime through the replica activities', () => {
     const [replica] = await start([0]);
     expect(replica).toMatchObject({ name: replicaName(service, 'r1', 0), release: 'r1', slot: 0, state: 'running', deployment: 'test/run' });
     expect(replica!.address).toMatch(/^127\.0\.0\.1:\d+$/);
-    await new MockActivityEnvironment().run(activities.waitHealthy, { service, release: 'r1', slots: [0], health: spec.health });
+    await runActivity(activities.waitHealthy, { service, release: 'r1', slots: [0], health: spec.health });
     const response = await fetch(`http://${replica!.address}/version`);
     expect(response.headers.get('x-release')).toBe('v1');
     expect(await response.json()).toMatchObject({ release: 'v1' });
@@ -53,13 +53,13 @@ describe('DockerRuntime through the replica activities', () => {
     const [replica] = await start([0]);
     const inFlight = fetch(`http://${replica!.address}/slow?ms=1500`).then(async (r) => ({ status: r.status, body: await r.text() }));
     await new Promise((resolve) => setTimeout(resolve, 300));
-    await new MockActivityEnvironment().run(activities.stopReplicas, { service, release: 'r1', slots: [0], gracePeriodMs: 5000 });
+    await runActivity(activities.stopReplicas, { service, release: 'r1', slots: [0], gracePeriodMs: 5000 });
     expect(await inFlight).toEqual({ status: 200, body: 'slow 1500ms from v1\n' });
     expect((await runtime.listReplicas(service)).find((r) => r.slot === 0)?.state).toBe('exited');
   });
 
   it('a stopped replica restarts from its kept container (rollback of a stop)', async () => {
-    const [replica] = await new MockActivityEnvironment().run(activities.startReplicas, { service, release: 'r1', slots: [0], deployment: 'test/run' });
+    const [replica] = await runActivity(activities.startReplicas, { service, release: 'r1', slots: [0], deployment: 'test/run' });
     expect(replica).toMatchObject({ state: 'running' });
   });
 
@@ -70,10 +70,9 @@ describe('DockerRuntime through the replica activities', () => {
   });
 
   it('an unhealthy replica fails with its recent probes and its last log lines', async () => {
-    const [bad] = await new MockActivityEnvironment().run(activities.startReplicas, { service, release: 'bad', slots: [0], deployment: 'test/run', template: { ...containerTemplate(spec), image: fixtureImage('bad') } });
+    const [bad] = await runActivity(activities.startReplicas, { service, release: 'bad', slots: [0], deployment: 'test/run', template: { ...containerTemplate(spec), image: fixtureImage('bad') } });
     expect(bad!.state).toBe('running');
-    const error = (await new MockActivityEnvironment()
-      .run(activities.waitHealthy, { service, release: 'bad', slots: [0], health: { ...spec.health, startPeriod: 0, unhealthyThreshold: 2 } })
+    const error = (await runActivity(activities.waitHealthy, { service, release: 'bad', slots: [0], health: { ...spec.health, startPeriod: 0, unhealthyThreshold: 2 } })
       .catch((e: unknown) => e)) as ApplicationFailure;
     expect(error).toMatchObject({ type: 'ReplicaUnhealthy', nonRetryable: true, message: expect.stringMatching(/2 failed checks in a row, last: status 503, expected 200/) });
     const details = error.details?.[0] as { recentProbes: Array<{ status: number }>; lastLogLines: string };
@@ -82,7 +81,7 @@ describe('DockerRuntime through the replica activities', () => {
   });
 
   it('removing replicas is idempotent', async () => {
-    const remove = () => new MockActivityEnvironment().run(activities.removeReplicas, { service, release: 'r1', slots: [0, 1], gracePeriodMs: 1000 });
+    const remove = () => runActivity(activities.removeReplicas, { service, release: 'r1', slots: [0, 1], gracePeriodMs: 1000 });
     await remove();
     await remove();
     expect((await runtime.listReplicas(service)).filter((r) => r.release === 'r1')).toEqual([]);
