@@ -88,8 +88,8 @@ export interface TrafficRouter {
   apply(service: string, table: RoutingTable, signal: AbortSignal): Promise<void>;
   /** The table the router serves now; undefined when it has never seen the service. */
   read(service: string): Promise<RoutingTable | undefined>;
-  /** Waits until no request is in flight to these peers (they are already out of the table), up to timeoutMs. */
-  drain(service: string, addresses: string[], timeoutMs: number, signal: AbortSignal): Promise<{ drained: boolean; inFlight: number }>;
+  /** Waits until no request is in flight to these peers (they are already out of the table), up to timeoutMs; onWait reports progress. */
+  drain(service: string, addresses: string[], timeoutMs: number, signal: AbortSignal, onWait?: (inFlight: number) => void): Promise<{ drained: boolean; inFlight: number }>;
   /** Requests answered by a release since a moment (epoch ms), from the router's own records. */
   traffic(service: string, release: string, sinceMs: number): Promise<ReleaseTraffic>;
 }

@@ -48,7 +48,7 @@ export function createRoutingActivities(deps: { runtime: ContainerRuntime; route
       const kept = new Set(table.peers.map((p) => p.address));
       const leaving = (before?.peers ?? []).map((p) => p.address).filter((address) => !kept.has(address));
       if (leaving.length === 0) return { drained: true, inFlight: 0 };
-      return router.drain(input.service, leaving, input.drainTimeoutMs, ctx.cancellationSignal);
+      return router.drain(input.service, leaving, input.drainTimeoutMs, ctx.cancellationSignal, (inFlight) => ctx.heartbeat({ draining: leaving, inFlight }));
     },
 
     measureRelease: async (input: { service: string; release: string; sinceMs: number }): Promise<ReleaseTraffic> => {

@@ -24,6 +24,8 @@ export function renderMainConfig(input: MainConfigInput): string {
     `pid ${prefix}/nginx.pid;`,
     `error_log ${prefix}/logs/error.log warn;`,
     `worker_processes ${input.workerProcesses ?? 2};`,
+    // Old workers finish in-flight requests after a reload, but not forever.
+    'worker_shutdown_timeout 30s;',
     ...input.modules.map((module) => `load_module ${module};`),
     '',
     'events {',

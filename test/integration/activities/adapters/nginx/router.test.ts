@@ -1,0 +1,127 @@
+import Docker from 'dockerode';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLoad } from '../../../../../bench/load/generator';
+import { DockerRuntime } from '../../../../../src/activities/adapters/docker/runtime';
+import type { RoutedPeer } from '../../../../../src/activities/ports';
+import { fixtureImage } from '../../../../../src/stack/fixtures';
+import { privateRouter } from '../../../../support/router';
+import { freePort, removeServiceContainers, stackValue, testServiceName } from '../../../../support/stack';
+
+stackValue('SLUICE_NGINX_BIN');
+const docker = new Docker();
+const runtime = new DockerRuntime(docker);
+const service = testServiceName('rtr');
+const signal = new AbortController().signal;
+let env: Awaited<ReturnType<typeof privateRouter>>;
+let port: number;
+const peers: Record<string, RoutedPeer> = {};
+
+async function replica(release: string, slot: number, image: string): Promise<RoutedPeer> {
+  const info = await runtime.startReplica({ service, release, slot, deployment: 'test', image, port: 8080, env: {}, stopGracePeriodMs: 10_000 }, signal);
+  for (let i = 0; i < 50; i++) {
+    if ((await fetch(`http://${info.address}/ready`).catch(() => undefined))?.status === 200) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { release, slot, address: info.address! };
+}
+
+async function releasesOf(count: number, headers: Record<string, string> = {}): Promise<Record<string, number>> {
+  const seen: Record<string, number> = {};
+  for (let i = 0; i < count; i++) {
+    const response = await fetch(`http://127.0.0.1:${port}/`, { headers });
+    await response.text();
+    const release = response.headers.get('x-sluice-release') ?? 'none';
+    seen[release] = (seen[release] ?? 0) + 1;
+  }
+  return seen;
+}
+
+beforeAll(async () => {
+  env = await privateRouter();
+  port = await freePort();
+  peers.a = await replica('rel-a', 0, fixtureImage('v1'));
+  peers.b = await replica('rel-b', 0, fixtureImage('v2'));
+  peers.b1 = await replica('rel-b', 1, fixtureImage('v2'));
+});
+afterAll(async () => {
+  await env?.stop();
+  await removeServiceContainers(docker, service);
+});
+
+describe('NginxRouter on a real nginx', () => {
+  it('installs the static config once; preparing again changes nothing and does not reload', async () => {
+    await env.router.prepare(service, { listenPort: port }, signal);
+    const reloads = env.control.reloads;
+    expect(reloads).toBe(1);
+    await env.router.prepare(service, { listenPort: port }, signal);
+    expect(env.control.reloads).toBe(reloads);
+    expect(await env.router.read(service)).toBeUndefined();
+  });
+
+  it('applies a table and reads it back; a 10/90 split over 1,000 requests is exact within 2%', async () => {
+    const table = { peers: [peers.a!, peers.b!], weights: { 'rel-a': 10, 'rel-b': 90 } };
+    await env.router.apply(service, table, signal);
+    expect(await env.router.read(service)).toEqual(table);
+    const seen = await releasesOf(1000);
+    expect(seen['rel-a']! + seen['rel-b']!).toBe(1000);
+    expect(Math.abs(seen['rel-a']! - 100)).toBeLessThanOrEqual(20);
+  });
+
+  it('sends preview traffic to the preview release while the main route stays put', async () => {
+    await env.router.prepare(service, { listenPort: port, preview: { header: 'X-Preview' } }, signal);
+    await env.router.apply(service, { peers: [peers.a!, peers.b!], weights: { 'rel-a': 100 }, preview: 'rel-b' }, signal);
+    expect(await releasesOf(20)).toEqual({ 'rel-a': 20 });
+    expect(await releasesOf(20, { 'X-Preview': '1' })).toEqual({ 'rel-b': 20 });
+  });
+
+  it('refuses a broken static config, restores the files, and keeps serving the last good config', async () => {
+    const serviceFile = path.join(env.confDir, `sluice-service-${service}.conf`);
+    const before = fs.readFileSync(serviceFile, 'utf8');
+    const intruder = path.join(env.confDir, 'someone-else.conf');
+    fs.writeFileSync(intruder, 'server { listen 127.0.0.1:1; nonsense_directive on; }\n');
+    const error = await env.router.prepare(service, { listenPort: port }, signal).catch((e: unknown) => e);
+    expect(error).toMatchObject({ type: 'RouterConfigRejected', nonRetryable: true, message: expect.stringMatching(/nonsense_directive.*put the previous files back and did not reload/) });
+    expect(fs.readFileSync(serviceFile, 'utf8')).toBe(before);
+    fs.rmSync(intruder);
+    expect(await releasesOf(10)).toEqual({ 'rel-a': 10 });
+  });
+
+  it('keeps the table across an nginx restart (state file)', async () => {
+    const table = await env.router.read(service);
+    expect(table?.peers.length).toBeGreaterThan(0);
+    await env.restart();
+    expect(await env.router.read(service)).toEqual(table);
+    expect(await releasesOf(10)).toEqual({ 'rel-a': 10 });
+  });
+
+  it('under steady keep-alive and new-connection load, GET and POST: 20 weight changes and a drain-then-stop lose no request', async () => {
+    await env.router.prepare(service, { listenPort: port }, signal);
+    await env.router.apply(service, { peers: [peers.a!, peers.b!, peers.b1!], weights: { 'rel-a': 50, 'rel-b': 50 } }, signal);
+    const load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: 150, newConnectionShare: 0.3, postShare: 0.4 });
+    for (let i = 0; i < 20; i++) {
+      await env.router.apply(service, { peers: [peers.a!, peers.b!, peers.b1!], weights: { 'rel-a': (i * 37) % 101, 'rel-b': 100 - ((i * 37) % 101) } }, signal);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    // Take rel-b slot 1 out, drain it, then stop it while the load goes on.
+    await env.router.apply(service, { peers: [peers.a!, peers.b!], weights: { 'rel-a': 50, 'rel-b': 50 } }, signal);
+    const drained = await env.router.drain(service, [peers.b1!.address], 10_000, signal);
+    expect(drained).toEqual({ drained: true, inFlight: 0 });
+    await runtime.stopReplica(`sluice-${service}-rel-b-1`, 10_000, signal);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const summary = await load.stop();
+    expect(summary.sent).toBeGreaterThan(400);
+    expect(summary.failures).toEqual({ refused: 0, reset: 0, http5xx: 0, timeout: 0, other: 0 });
+    expect(Object.keys(summary.byRelease).sort()).toEqual(['rel-a', 'rel-b']);
+  });
+
+  it('counts traffic per release for analysis', async () => {
+    const since = Date.now() - 60_000;
+    const stats = await env.router.traffic(service, 'rel-a', since);
+    expect(stats.requests).toBeGreaterThan(0);
+    expect(stats.errors).toBe(0);
+    expect(stats.p99Ms).toBeGreaterThan(0);
+  });
+});
+

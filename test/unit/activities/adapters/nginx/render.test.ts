@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { renderMainConfig } from '../../../../../src/activities/adapters/nginx/main-config';
+import { renderAdminLocation, renderCoreConfig, renderServiceConfig } from '../../../../../src/activities/adapters/nginx/render';
+
+const layout = { confDir: '/etc/nginx/conf.d', adminPort: 9180, listenAddress: '0.0.0.0' };
+
+describe('nginx config renderers', () => {
+  it('render the core config: shared dicts, Lua path, state dir, loopback-only admin endpoint', () => {
+    expect(renderCoreConfig(layout)).toMatchSnapshot();
+  });
+
+  it('render a service: Lua-balanced upstream with keep-alive, release header, retries on connect errors only', () => {
+    expect(renderServiceConfig(layout, 'web', { listenPort: 8000 })).toMatchSnapshot();
+  });
+
+  it('render the blue-green preview as a header route and as a second listener', () => {
+    expect(renderServiceConfig(layout, 'web', { listenPort: 8000, preview: { header: 'X-Preview', listenPort: 8001 } })).toMatchSnapshot();
+  });
+
+  it('render the main config of an nginx sluice runs itself, with a bounded worker shutdown', () => {
+    expect(renderMainConfig({ prefix: '/srv/sluice/nginx', confDir: '/srv/sluice/nginx/conf.d', modules: ['/usr/lib/nginx/modules/ndk_http_module.so', '/usr/lib/nginx/modules/ngx_http_lua_module.so'], user: 'root' })).toMatchSnapshot();
+  });
+
+  it.each([
+    ['a service name with config syntax', () => renderServiceConfig(layout, 'web; }', { listenPort: 8000 })],
+    ['a header with config syntax', () => renderServiceConfig(layout, 'web', { listenPort: 8000, preview: { header: 'X-A"; return 500; #' } })],
+    ['a port out of range', () => renderServiceConfig(layout, 'web', { listenPort: 70000 })],
+    ['a listen address with spaces', () => renderServiceConfig({ ...layout, listenAddress: '0.0.0.0 default_server' }, 'web', { listenPort: 8000 })],
+    ['a conf dir with quotes', () => renderCoreConfig({ ...layout, confDir: '/etc/nginx/"; evil' })],
+    ['a config hash that is not hex', () => renderAdminLocation('web', 'abc"; }')],
+  ])('refuse %s', (_name, render) => {
+    expect(render).toThrow(/refusing/);
+  });
+});
