@@ -1,6 +1,7 @@
 // Lint that guards Temporal's determinism rules (see ../shared/DESIGN.md, "Temporal rules").
 import js from '@eslint/js';
 import { builtinModules } from 'node:module';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
@@ -68,4 +69,10 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.mjs', 'bin/*.js'], ...tseslint.configs.disableTypeChecked },
+  // Migrations are users' CommonJS files, loaded by knex at run time.
+  {
+    files: ['**/migrations/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, sourceType: 'commonjs', globals: globals.node },
+  },
 );

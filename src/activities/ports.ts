@@ -111,14 +111,16 @@ export interface MigrationReport {
   applied: string[];
 }
 
+export interface MigrationRun {
+  service: string;
+  /** The deployment (workflow id/run id): rollbackExpand undoes only what this deployment's expand applied. */
+  deployment: string;
+  direction: MigrationDirection;
+  settings: MigrationsSpec;
+}
+
 export interface MigrationRunner {
-  run(
-    service: string,
-    direction: MigrationDirection,
-    settings: MigrationsSpec,
-    onProgress: (detail: string) => void,
-    signal: AbortSignal,
-  ): Promise<MigrationReport>;
+  run(run: MigrationRun, onProgress: (detail: string) => void, signal: AbortSignal): Promise<MigrationReport>;
 }
 
 /** Resolves secret references on the worker (env vars, files); values never travel through Temporal. */

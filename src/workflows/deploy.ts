@@ -240,7 +240,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
         await within(() => activities.prepareRouter.executeWithOptions(opts, [{ service, settings: routerSettings(spec) }]));
         return;
       case 'migrate':
-        await within(() => activities.migrate.executeWithOptions(opts, [{ service, direction: step.direction, migrations: spec.migrations! }]));
+        await within(() => activities.migrate.executeWithOptions(opts, [{ service, deployment, direction: step.direction, settings: spec.migrations! }]));
         return;
       case 'startReplicas': {
         const template = step.release === plan.targetRelease ? { template: containerTemplate(spec) } : {};
