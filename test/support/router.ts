@@ -7,10 +7,21 @@ import { startNginx, stopNginx } from '../../src/stack/nginx';
 import { freePort } from './stack';
 
 /** A private nginx (with the Lua module) and a NginxRouter on it; counts reloads so tests can see them. */
-export async function privateRouter(): Promise<{ router: NginxRouter; control: NginxControl & { reloads: number }; confDir: string; restart: () => Promise<void>; stop: () => Promise<void> }> {
+export interface PrivateRouter {
+  router: NginxRouter;
+  control: NginxControl & { reloads: number };
+  confDir: string;
+  adminPort: number;
+  hostControl: { bin: string; prefix: string; configFile: string };
+  restart: () => Promise<void>;
+  stop: () => Promise<void>;
+}
+
+export async function privateRouter(): Promise<PrivateRouter> {
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-router-'));
   const instance = await startNginx(prefix);
-  const host = new HostNginx({ bin: instance.bin, prefix, configFile: instance.configFile });
+  const hostControl = { bin: instance.bin, prefix, configFile: instance.configFile };
+  const host = new HostNginx(hostControl);
   const control = {
     reloads: 0,
     test: () => host.test(),
@@ -19,11 +30,14 @@ export async function privateRouter(): Promise<{ router: NginxRouter; control: N
       await host.reload();
     },
   };
-  const router = new NginxRouter({ confDir: instance.confDir, adminPort: await freePort(), listenAddress: '127.0.0.1', control });
+  const adminPort = await freePort();
+  const router = new NginxRouter({ confDir: instance.confDir, adminPort, listenAddress: '127.0.0.1', control });
   return {
     router,
     control,
     confDir: instance.confDir,
+    adminPort,
+    hostControl,
     /** A full stop and start (not a reload): nginx's shared memory is lost, the files stay. */
     restart: async () => {
       await stopNginx(prefix);

@@ -136,6 +136,8 @@ export class NginxRouter implements TrafficRouter {
   }
 
   async read(service: string): Promise<RoutingTable | undefined> {
+    // Never prepared on this nginx: nothing can be routing this service. (Installed but silent is an error below.)
+    if (!fs.existsSync(path.join(this.options.confDir, coreConfigName))) return undefined;
     const response = await this.admin('GET', `/sluice/services/${service}`);
     if (response.status === 404) return undefined;
     if (response.status !== 200) throw new Error(`reading the routing table of ${service} from nginx failed (${response.status}): ${response.text.trim()}`);

@@ -1,0 +1,52 @@
+/**
+ * The Temporal connection, from the environment, the same for the CLI and the
+ * worker: a local dev server, a self-hosted cluster with mTLS, or Temporal
+ * Cloud with an API key.
+ */
+import { Client, Connection } from '@temporalio/client';
+import fs from 'node:fs';
+
+export interface TemporalSettings {
+  address: string;
+  namespace: string;
+  tls?: { serverNameOverride?: string; serverRootCACertificate?: Buffer; clientCertPair?: { crt: Buffer; key: Buffer } };
+  apiKey?: string;
+}
+
+function readFile(env: NodeJS.ProcessEnv, name: string): Buffer | undefined {
+  const file = env[name];
+  if (!file) return undefined;
+  try {
+    return fs.readFileSync(file);
+  } catch (error) {
+    throw new Error(`${name}=${file} cannot be read (${(error as NodeJS.ErrnoException).code}): point it at the PEM file`, { cause: error });
+  }
+}
+
+export function temporalSettings(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
+  const crt = readFile(env, 'TEMPORAL_TLS_CERT');
+  const key = readFile(env, 'TEMPORAL_TLS_KEY');
+  if (!!crt !== !!key) throw new Error('set both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY (the client certificate and its key), or neither');
+  const ca = readFile(env, 'TEMPORAL_TLS_CA');
+  const apiKey = env.TEMPORAL_API_KEY || undefined;
+  const wantsTls = !!(crt || ca || apiKey || env.TEMPORAL_TLS === 'true');
+  return {
+    address: env.TEMPORAL_ADDRESS || 'localhost:7233',
+    namespace: env.TEMPORAL_NAMESPACE || 'default',
+    ...(wantsTls
+      ? {
+          tls: {
+            ...(env.TEMPORAL_TLS_SERVER_NAME ? { serverNameOverride: env.TEMPORAL_TLS_SERVER_NAME } : {}),
+            ...(ca ? { serverRootCACertificate: ca } : {}),
+            ...(crt && key ? { clientCertPair: { crt, key } } : {}),
+          },
+        }
+      : {}),
+    ...(apiKey ? { apiKey } : {}),
+  };
+}
+
+export async function connectClient(settings: TemporalSettings): Promise<Client> {
+  const connection = await Connection.connect({ address: settings.address, ...(settings.tls ? { tls: settings.tls } : {}), ...(settings.apiKey ? { apiKey: settings.apiKey } : {}) });
+  return new Client({ connection, namespace: settings.namespace });
+}

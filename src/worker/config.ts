@@ -1,0 +1,60 @@
+/**
+ * Worker settings from the environment. Every mistake names the variable and
+ * what it should hold. Where the router and the migrations live is the
+ * worker's business, not the spec's: a spec from CI never chooses which files
+ * on the worker host get written.
+ */
+import { DEFAULT_TASK_QUEUE } from '../shared/names';
+import { temporalSettings, type TemporalSettings } from '../client/connection';
+
+export interface NginxSettings {
+  /** Directory included by nginx's http {} block (`include <dir>/*.conf;`); sluice writes its files here. */
+  confDir: string;
+  /** The same directory as nginx sees it, if nginx runs in a container that mounts it elsewhere. */
+  nginxConfDir?: string;
+  adminPort: number;
+  listenAddress: string;
+  /** How to check and reload nginx: a host process, or a container on the Docker host. */
+  control: { kind: 'host'; bin: string; prefix?: string; configFile?: string } | { kind: 'container'; container: string };
+}
+
+export interface WorkerConfig {
+  temporal: TemporalSettings;
+  taskQueue: string;
+  nginx: NginxSettings;
+  migrationsRoot: string;
+  publishHost: string;
+  shutdownGraceMs: number;
+  metricsPort?: number;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name}=${raw} is not valid: expected a whole number from ${min} to ${max}`);
+  return value;
+}
+
+export function workerConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): WorkerConfig {
+  const confDir = env.SLUICE_NGINX_CONF_DIR;
+  if (!confDir) throw new Error('SLUICE_NGINX_CONF_DIR is not set: point it at the directory your nginx includes inside http {} (e.g. /etc/nginx/conf.d), or run `sluice dev`');
+  const container = env.SLUICE_NGINX_CONTAINER;
+  return {
+    temporal: temporalSettings(env),
+    taskQueue: env.SLUICE_TASK_QUEUE || DEFAULT_TASK_QUEUE,
+    nginx: {
+      confDir,
+      ...(env.SLUICE_NGINX_CONTAINER_CONF_DIR ? { nginxConfDir: env.SLUICE_NGINX_CONTAINER_CONF_DIR } : {}),
+      adminPort: int(env, 'SLUICE_NGINX_ADMIN_PORT', 9180, { min: 1, max: 65535 }),
+      listenAddress: env.SLUICE_NGINX_LISTEN_ADDRESS || '0.0.0.0',
+      control: container
+        ? { kind: 'container', container }
+        : { kind: 'host', bin: env.SLUICE_NGINX_BIN || 'nginx', ...(env.SLUICE_NGINX_PREFIX ? { prefix: env.SLUICE_NGINX_PREFIX } : {}), ...(env.SLUICE_NGINX_CONFIG ? { configFile: env.SLUICE_NGINX_CONFIG } : {}) },
+    },
+    migrationsRoot: env.SLUICE_MIGRATIONS_ROOT || cwd,
+    publishHost: env.SLUICE_PUBLISH_HOST || '127.0.0.1',
+    shutdownGraceMs: int(env, 'SLUICE_SHUTDOWN_GRACE_MS', 30_000),
+    ...(env.SLUICE_METRICS_PORT ? { metricsPort: int(env, 'SLUICE_METRICS_PORT', 9464, { min: 1, max: 65535 }) } : {}),
+  };
+}

@@ -1,0 +1,53 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import Docker from 'dockerode';
+import { randomUUID } from 'node:crypto';
+import { startDeployment, type DeploymentHandle } from '../../src/client/deployments';
+import { validateSpec } from '../../src/shared/spec';
+import type { WorkerConfig } from '../../src/worker/config';
+import { realAdapters } from '../../src/worker/adapters';
+import { createWorker } from '../../src/worker/worker';
+import { privateRouter } from './router';
+import { stackValue } from './stack';
+
+/**
+ * A sluice worker on the real stack (Temporal dev server, dockerd, PostgreSQL)
+ * with an nginx of its own, so test files never share a router.
+ */
+export async function realWorker(bundlePath: string, extra: Partial<WorkerConfig> = {}) {
+  const address = stackValue('TEMPORAL_ADDRESS');
+  const namespace = stackValue('TEMPORAL_NAMESPACE');
+  const nginx = await privateRouter();
+  const config: WorkerConfig = {
+    temporal: { address, namespace },
+    taskQueue: `it-${randomUUID()}`,
+    nginx: { confDir: nginx.confDir, adminPort: nginx.adminPort, listenAddress: '127.0.0.1', control: { kind: 'host', ...nginx.hostControl } },
+    migrationsRoot: process.cwd(),
+    publishHost: '127.0.0.1',
+    shutdownGraceMs: 5000,
+    ...extra,
+  };
+  const docker = new Docker();
+  const connection = await NativeConnection.connect({ address });
+  const worker: Worker = await createWorker(config, realAdapters(config, docker), { connection, bundlePath });
+  const running = worker.run();
+  const clientConnection = await Connection.connect({ address });
+  const client = new Client({ connection: clientConnection, namespace });
+  return {
+    client,
+    config,
+    docker,
+    async deploy(document: Record<string, unknown>): Promise<DeploymentHandle> {
+      const result = validateSpec(document);
+      if (!result.ok) throw new Error(JSON.stringify(result.problems));
+      return startDeployment(client, result.spec, { spec: document, requestedBy: 'integration-test' }, config.taskQueue);
+    },
+    async stop() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await clientConnection.close();
+      await nginx.stop();
+    },
+  };
+}
