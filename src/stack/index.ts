@@ -30,6 +30,10 @@ export async function stackUp(settings: StackSettings, options: { fixtures?: boo
     SLUICE_NGINX_BIN: nginx.bin,
     SLUICE_NGINX_PREFIX: nginx.prefix,
     SLUICE_NGINX_CONF_DIR: nginx.confDir,
+    SLUICE_NGINX_CONFIG: nginx.configFile,
+    SLUICE_NGINX_ADMIN_PORT: String(settings.nginx.adminPort),
+    // The local stack serves on loopback only.
+    SLUICE_NGINX_LISTEN_ADDRESS: '127.0.0.1',
     SLUICE_NGINX_MODULES: nginx.modules.join(':'),
     DATABASE_URL: postgres.url,
   };

@@ -12,15 +12,21 @@ import path from 'node:path';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { WorkerConfig } from './config';
 
-/** `npm run build` writes the bundle here; without it the worker bundles src at start. */
-export const PREBUILT_BUNDLE = path.resolve(__dirname, '..', '..', 'dist', 'workflow-bundle.js');
+/** `npm run build` writes the bundle here (dist/workflow-bundle.js). */
+export const PREBUILT_BUNDLE = path.resolve(__dirname, '..', 'workflow-bundle.js');
 
-export function workflowSource(bundlePath = PREBUILT_BUNDLE): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
-  if (fs.existsSync(bundlePath)) return { workflowBundle: { codePath: bundlePath } };
-  const sourceDir = path.resolve(__dirname, '..', 'workflows');
-  const entry = ['index.ts', 'index.js'].map((f) => path.join(sourceDir, f)).find((f) => fs.existsSync(f));
-  if (!entry) throw new Error(`no workflow bundle at ${bundlePath} and no workflow sources in ${sourceDir}: run npm run build`);
-  return { workflowsPath: entry };
+/**
+ * Compiled code (dist/) loads the prebuilt bundle; code run from sources
+ * (tsx, tests) bundles the sources it runs, so it never picks up a stale build.
+ */
+export function workflowSource(bundlePath?: string): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  if (bundlePath) return { workflowBundle: { codePath: bundlePath } };
+  const compiled = __filename.endsWith('.js');
+  if (compiled) {
+    if (!fs.existsSync(PREBUILT_BUNDLE)) throw new Error(`no workflow bundle at ${PREBUILT_BUNDLE}: run npm run build`);
+    return { workflowBundle: { codePath: PREBUILT_BUNDLE } };
+  }
+  return { workflowsPath: path.resolve(__dirname, '..', 'workflows', 'index.ts') };
 }
 
 export async function createWorker(config: WorkerConfig, deps: ActivityDeps, options: { connection?: NativeConnection; bundlePath?: string } = {}): Promise<Worker> {

@@ -177,7 +177,7 @@ function reduce(status: DeploymentStatus, event: StatusEvent): DeploymentStatus 
 /** One line for the Web UI's current details and CI logs. */
 export function describeStatus(status: DeploymentStatus): string {
   const step = status.step ? ` step ${status.step.number}/${status.step.total}${status.step.rollback ? ' (rollback)' : ''}: ${status.step.summary}` : '';
-  const gate = status.gate ? ` | waiting: ${status.gate.description}` : '';
+  const gate = status.gate && status.gate.description !== status.step?.summary ? ` | waiting: ${status.gate.description}` : '';
   const paused = status.paused ? ' | PAUSED (sluice resume)' : '';
   return `${status.service} ${status.phase}${step} | traffic: ${describeRouting(status.routing)}${gate}${paused}`;
 }
