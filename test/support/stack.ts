@@ -33,3 +33,18 @@ export async function removeServiceContainers(docker: Docker, ...services: strin
 export function testServiceName(prefix: string): string {
   return `${prefix}-${process.pid}-${Math.floor(Math.random() * 1e6)}`.slice(0, 40).replace(/-+$/, '');
 }
+
+/** GET over a fresh connection (no keep-alive pool), so no answer comes from a connection opened before a reload. */
+export async function getFresh(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+  const http = await import('node:http');
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false, headers: { ...headers, connection: 'close' } }, (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body, headers: response.headers }));
+      })
+      .on('error', reject);
+  });
+}

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startNginx, stopNginx } from '../../../src/stack/nginx';
-import { freePort, stackValue } from '../../support/stack';
+import { freePort, getFresh, stackValue } from '../../support/stack';
 
 /** The foundation: an nginx of our own (with the Lua module), configured and reloaded. */
 describe('nginx from the stack', () => {
@@ -23,13 +23,13 @@ describe('nginx from the stack', () => {
     fs.writeFileSync(path.join(prefix, 'conf.d', 'probe.conf'), serve(port, 'first'));
     const instance = await startNginx(prefix);
     expect(instance.modules.some((m) => m.endsWith('ngx_http_lua_module.so'))).toBe(true);
-    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('first\n');
+    expect((await getFresh(`http://127.0.0.1:${port}/`)).body).toBe('first\n');
 
     fs.writeFileSync(path.join(prefix, 'conf.d', 'probe.conf'), serve(port, 'second'));
     await startNginx(prefix); // idempotent: checks the config and reloads the running instance
     const deadline = Date.now() + 5000;
     let body = '';
-    while (Date.now() < deadline && body !== 'second\n') body = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+    while (Date.now() < deadline && body !== 'second\n') body = (await getFresh(`http://127.0.0.1:${port}/`)).body;
     expect(body).toBe('second\n');
   });
 
@@ -38,6 +38,6 @@ describe('nginx from the stack', () => {
     fs.writeFileSync(path.join(prefix, 'conf.d', 'broken.conf'), 'server { listen 127.0.0.1:1; this is not nginx }\n');
     await expect(startNginx(prefix)).rejects.toThrow(/nginx -t failed/);
     fs.rmSync(path.join(prefix, 'conf.d', 'broken.conf'));
-    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('second\n');
+    expect((await getFresh(`http://127.0.0.1:${port}/`)).body).toBe('second\n');
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLoad } from '../../../bench/load/generator';
 import { fixtureImage } from '../../../src/stack/fixtures';
 import { realWorker } from '../../support/real-worker';
-import { freePort, removeServiceContainers, testServiceName } from '../../support/stack';
+import { freePort, getFresh, removeServiceContainers, testServiceName } from '../../support/stack';
 
 /** The deploy workflow with the real adapters: Temporal, dockerd and nginx, under load. */
 let worker: Awaited<ReturnType<typeof realWorker>>;
@@ -24,9 +24,8 @@ const spec = (image: string) => ({
 async function releaseHeaders(count: number): Promise<Set<string>> {
   const seen = new Set<string>();
   for (let i = 0; i < count; i++) {
-    const response = await fetch(`http://127.0.0.1:${port}/`);
-    await response.text();
-    seen.add(`${response.status} ${response.headers.get('x-release')}`);
+    const response = await getFresh(`http://127.0.0.1:${port}/`);
+    seen.add(`${response.status} ${response.headers['x-release'] as string}`);
   }
   return seen;
 }

@@ -7,7 +7,7 @@ import { DockerRuntime } from '../../../../../src/activities/adapters/docker/run
 import type { RoutedPeer } from '../../../../../src/activities/ports';
 import { fixtureImage } from '../../../../../src/stack/fixtures';
 import { privateRouter } from '../../../../support/router';
-import { freePort, removeServiceContainers, stackValue, testServiceName } from '../../../../support/stack';
+import { freePort, getFresh, removeServiceContainers, stackValue, testServiceName } from '../../../../support/stack';
 
 stackValue('SLUICE_NGINX_BIN');
 const docker = new Docker();
@@ -30,9 +30,8 @@ async function replica(release: string, slot: number, image: string): Promise<Ro
 async function releasesOf(count: number, headers: Record<string, string> = {}): Promise<Record<string, number>> {
   const seen: Record<string, number> = {};
   for (let i = 0; i < count; i++) {
-    const response = await fetch(`http://127.0.0.1:${port}/`, { headers });
-    await response.text();
-    const release = response.headers.get('x-sluice-release') ?? 'none';
+    const response = await getFresh(`http://127.0.0.1:${port}/`, headers);
+    const release = (response.headers['x-sluice-release'] as string | undefined) ?? 'none';
     seen[release] = (seen[release] ?? 0) + 1;
   }
   return seen;
