@@ -72,6 +72,8 @@ describe('DockerRuntime through the replica activities', () => {
   it('an unhealthy replica fails with its recent probes and its last log lines', async () => {
     const [bad] = await runActivity(activities.startReplicas, { service, release: 'bad', slots: [0], deployment: 'test/run', template: { ...containerTemplate(spec), image: fixtureImage('bad') } });
     expect(bad!.state).toBe('running');
+    // Probe only once it listens, so every probe sees its 503 rather than a refused connection.
+    while ((await fetch(`http://${bad!.address}/version`).catch(() => undefined))?.status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
     const error = (await runActivity(activities.waitHealthy, { service, release: 'bad', slots: [0], health: { ...spec.health, startPeriod: 0, unhealthyThreshold: 2 } })
       .catch((e: unknown) => e)) as ApplicationFailure;
     expect(error).toMatchObject({ type: 'ReplicaUnhealthy', nonRetryable: true, message: expect.stringMatching(/2 failed checks in a row, last: status 503, expected 200/) });
