@@ -13,6 +13,7 @@ import { follow } from '../src/client/follow';
 import { loadSpecFile } from '../src/client/spec-file';
 import { promoteUpdate } from '../src/shared/messages';
 import { validateSpec } from '../src/shared/spec';
+import { describeStatus } from '../src/workflows/planner/status';
 import { stackUp } from '../src/stack';
 import { MissingPrerequisite } from '../src/stack/errors';
 import { fixtureImage } from '../src/stack/fixtures';
@@ -51,8 +52,8 @@ async function deployDemo(temporal: ReturnType<typeof workerConfig>['temporal'],
     say(`follow it in the Web UI: ${link}`);
     let promoted = false;
     const result = await follow(handle, {
-      onChange: async (status, line) => {
-        say(line);
+      onStatus: async (status) => {
+        say(describeStatus(status));
         if (status.gate?.kind === 'canaryPause' && status.gate.until === undefined && !promoted) {
           promoted = true;
           say('the canary waits for a person; the demo answers for you, as `sluice promote demo` would, in 3 seconds');

@@ -47,6 +47,20 @@ export function temporalSettings(env: NodeJS.ProcessEnv = process.env): Temporal
 }
 
 export async function connectClient(settings: TemporalSettings): Promise<Client> {
-  const connection = await Connection.connect({ address: settings.address, ...(settings.tls ? { tls: settings.tls } : {}), ...(settings.apiKey ? { apiKey: settings.apiKey } : {}) });
+  const connection = await Connection.connect({
+    address: settings.address,
+    ...(settings.tls ? { tls: settings.tls } : {}),
+    ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+    connectTimeout: 5000,
+  });
   return new Client({ connection, namespace: settings.namespace });
+}
+
+/** The Web UI page of a deployment: SLUICE_TEMPORAL_UI, Temporal Cloud's UI, or the dev server's UI next to a local address. */
+export function workflowUrl(settings: TemporalSettings, workflowId: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const path = `/namespaces/${encodeURIComponent(settings.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  if (env.SLUICE_TEMPORAL_UI) return `${env.SLUICE_TEMPORAL_UI.replace(/\/$/, '')}${path}`;
+  if (settings.address.endsWith('.tmprl.cloud:7233')) return `https://cloud.temporal.io${path}`;
+  const local = /^(localhost|127\.0\.0\.1):(\d+)$/.exec(settings.address);
+  return local ? `http://${local[1]}:${Number(local[2]) + 1000}${path}` : undefined;
 }

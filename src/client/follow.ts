@@ -9,7 +9,8 @@ import type { DeploymentHandle } from './deployments';
 
 export interface FollowOptions {
   intervalMs?: number;
-  onChange: (status: DeploymentStatus, line: string) => void | Promise<void>;
+  /** Called whenever the status changed since the last poll. */
+  onStatus: (status: DeploymentStatus) => void | Promise<void>;
 }
 
 export async function follow(handle: DeploymentHandle, options: FollowOptions): Promise<DeployResult> {
@@ -20,12 +21,9 @@ export async function follow(handle: DeploymentHandle, options: FollowOptions): 
   let last = '';
   while (!done) {
     const status = await handle.query(statusQuery).catch(() => undefined);
-    if (status) {
-      const line = describeStatus(status);
-      if (line !== last) {
-        last = line;
-        await options.onChange(status, line);
-      }
+    if (status && status.updatedAt + describeStatus(status) !== last) {
+      last = status.updatedAt + describeStatus(status);
+      await options.onStatus(status);
     }
     await Promise.race([result.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 250))]);
   }

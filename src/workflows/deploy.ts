@@ -12,6 +12,7 @@ import {
   condition,
   isCancellation,
   log,
+  metricMeter,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -63,7 +64,17 @@ function messageOf(error: unknown): string {
   return String(error);
 }
 
+/** sluice's own metrics, beside the SDK's, on the worker's Prometheus endpoint (replay-safe: not emitted during replay). */
+function deploymentMetrics() {
+  return {
+    finished: metricMeter.createCounter('sluice_deployments', 'deployments', 'Deployments finished, by service, strategy and outcome'),
+    rollbacks: metricMeter.createCounter('sluice_rollbacks', 'rollbacks', 'Rollbacks started, by service and cause (failure or abort)'),
+    gateWait: metricMeter.createHistogram('sluice_gate_wait', 'int', 'ms', 'Time deployments waited at gates, by gate'),
+  };
+}
+
 export async function deploy(input: DeployInput): Promise<DeployResult> {
+  const metrics = deploymentMetrics();
   const now = () => new Date().toISOString();
   const service = typeof (input?.spec as { service?: unknown })?.service === 'string' ? String((input.spec as { service: string }).service) : 'unknown';
   let status = initialStatus(service, now());
@@ -197,6 +208,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     if (promoteFull && kind !== 'contract') return;
     gate = { kind, promotable, answered: false };
     const current = gate;
+    const openedAt = Date.now();
     record({ type: 'gateOpened', gate: kind, ...(durationMs !== undefined ? { durationMs } : {}), promotable, at: now() });
     try {
       // A full promotion also releases a gate that is waiting right now (except the contract gate).
@@ -205,6 +217,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
       else await condition(released, durationMs);
     } finally {
       gate = undefined;
+      metrics.gateWait.record(Date.now() - openedAt, { service: spec.service, gate: kind });
       record({ type: 'gateClosed', at: now() });
     }
   }
@@ -277,7 +290,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
       plan = planOrFail(spec, observed);
       const planned = plan;
       const observedReplicas = Object.fromEntries(observed.releases.map((r) => [r.release, r.slots]));
-      record({ type: 'planned', plan: planned, image: spec.image, observedReplicas, routing: observed.routing ?? { peers: [], weights: {} }, at: now() });
+      record({ type: 'planned', plan: planned, image: spec.image, observedReplicas, routing: planned.initialRouting, at: now() });
       upsertSearchAttributes(searchAttributeUpdates({ release: planned.targetRelease }));
       upsertMemo({ image: spec.image, replicas: spec.replicas, strategy: spec.strategy.type, targetRelease: planned.targetRelease, stableRelease: planned.stableRelease ?? null, requestedBy: input.requestedBy });
       for (const [index, { step, phase, summary }] of planned.steps.entries()) {
@@ -307,6 +320,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     gate = undefined;
     paused = false;
     record({ type: 'rollbackStarted', reason: failed.reason, at: now() });
+    metrics.rollbacks.add(1, { service: spec.service, cause: failed.outcome === 'aborted' ? 'abort' : 'failure' });
     const undo = rollbackSteps(begun);
     const rollbackPlan = plan;
     await CancellationScope.nonCancellable(async () => {
@@ -332,6 +346,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   const reason = failed && compensationFailures.length > 0 ? `${failed.reason}; rollback incomplete: ${compensationFailures[0]!.summary}: ${compensationFailures[0]!.message}` : failed?.reason;
   finished = true;
   record({ type: 'finished', outcome, ...(reason ? { reason } : {}), at: now() });
+  metrics.finished.add(1, { service: spec.service, strategy: spec.strategy.type, outcome });
   return {
     outcome,
     ...(reason ? { reason } : {}),

@@ -1,2 +1,3 @@
 // What the worker bundles into Temporal's workflow sandbox.
 export { deploy } from './deploy';
+export { planPreview } from './plan-preview';

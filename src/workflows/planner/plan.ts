@@ -76,7 +76,7 @@ export function planDeployment(spec: DeploymentSpec, observed: ObservedService):
   builder.prepareRouter();
   if (stable?.release === target) {
     planConverge(spec, stable, builder, notes);
-    return { service: spec.service, strategy: spec.strategy.type, targetRelease: target, stableRelease: stable.release, steps: builder.build(), notes };
+    return { service: spec.service, strategy: spec.strategy.type, targetRelease: target, stableRelease: stable.release, initialRouting, steps: builder.build(), notes };
   }
   if (spec.migrations) builder.migrate('expand');
   if (stable) {
@@ -100,5 +100,5 @@ export function planDeployment(spec: DeploymentSpec, observed: ObservedService):
     const unused = leftover.release === target ? leftover.slots.filter((slot) => slot >= spec.replicas) : leftover.slots;
     builder.remove(leftover.release, unused);
   }
-  return { service: spec.service, strategy: spec.strategy.type, targetRelease: target, stableRelease: stable?.release, steps: builder.build(), notes };
+  return { service: spec.service, strategy: spec.strategy.type, targetRelease: target, stableRelease: stable?.release, initialRouting, steps: builder.build(), notes };
 }

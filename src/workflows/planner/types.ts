@@ -72,6 +72,8 @@ export interface Plan {
   targetRelease: string;
   /** The release serving before this deployment, if any: where a rollback returns. */
   stableRelease?: string;
+  /** The routing the plan starts from: what the router had, minus replicas that no longer run. */
+  initialRouting: Routing;
   steps: PlannedStep[];
   /** Things the planner decided that a person should know ("first deploy: canary steps skipped"). */
   notes: string[];

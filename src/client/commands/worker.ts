@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import type { LogLevel } from '@temporalio/worker';
+import { workerConfig } from '../../worker/config';
+import { installRuntime, runWorker } from '../../worker/run';
+import { invalidInput } from '../errors';
+import { examples, type Wrap } from './index';
+
+const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
+
+export function registerWorker(program: Command, wrap: Wrap): void {
+  program
+    .command('worker')
+    .description('run a sluice worker (settings from the environment: see README, "Running sluice in production")')
+    .option('--metrics-port <port>', 'Prometheus metrics on this port (/metrics); 0 disables', process.env.SLUICE_METRICS_PORT ?? '9464')
+    .option('--log-format <format>', 'json (one object per line) or text', process.env.SLUICE_LOG_FORMAT ?? 'json')
+    .option('--log-level <level>', LEVELS.join(', '), process.env.SLUICE_LOG_LEVEL ?? 'INFO')
+    .addHelpText('after', examples('SLUICE_NGINX_CONF_DIR=/etc/nginx/conf.d TEMPORAL_ADDRESS=temporal:7233 sluice worker', 'sluice worker --metrics-port 0 --log-format text'))
+    .action(
+      wrap(async (context, options: { metricsPort: string; logFormat: string; logLevel: string }) => {
+        const metricsPort = Number(options.metricsPort);
+        if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535) throw invalidInput('--metrics-port: expected a port from 0 to 65535');
+        if (options.logFormat !== 'json' && options.logFormat !== 'text') throw invalidInput('--log-format: expected json or text');
+        const level = options.logLevel.toUpperCase();
+        if (!LEVELS.includes(level)) throw invalidInput(`--log-level: expected one of ${LEVELS.join(', ')}`);
+        let config;
+        try {
+          config = { ...workerConfig(context.env), temporal: context.settings, taskQueue: context.taskQueue };
+        } catch (error) {
+          throw invalidInput((error as Error).message);
+        }
+        installRuntime({ logLevel: level as LogLevel, logFormat: options.logFormat, metricsPort });
+        await runWorker(config);
+      }),
+    );
+}

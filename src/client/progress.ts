@@ -1,0 +1,85 @@
+/**
+ * Showing a deployment as it runs. On a terminal: a live block (phase, step,
+ * a weight bar per release, replica health, the gate waited on and the
+ * command that answers it, elapsed time), redrawn in place. Elsewhere (CI
+ * logs): one line per change.
+ */
+import type { DeploymentStatus } from '../workflows/planner/status';
+import { describeStatus } from '../workflows/planner/status';
+
+const BAR = 24;
+
+export function weightBar(percent: number): string {
+  const filled = Math.round((percent / 100) * BAR);
+  return `${'█'.repeat(filled)}${'░'.repeat(BAR - filled)}`;
+}
+
+function elapsed(since: string, now: number): string {
+  const seconds = Math.max(0, Math.round((now - Date.parse(since)) / 1000));
+  return seconds >= 60 ? `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s` : `${seconds}s`;
+}
+
+/** The live block for a terminal. Pure: status and clock in, lines out. */
+export function renderStatusBlock(status: DeploymentStatus, now = Date.now()): string[] {
+  const releases = [...new Set([...Object.keys(status.weights), ...Object.keys(status.replicas)])].sort((a, b) => (a === status.stableRelease ? -1 : b === status.stableRelease ? 1 : a < b ? -1 : 1));
+  const width = Math.max(8, ...releases.map((r) => r.length));
+  const step = status.step ? `step ${status.step.number}/${status.step.total}${status.step.rollback ? ' (rollback)' : ''}: ${status.step.summary}` : '';
+  const lines = [
+    `deploy/${status.service}  ${status.strategy}  ${status.stableRelease ?? '(nothing)'} -> ${status.targetRelease}  ${elapsed(status.startedAt, now)}`,
+    `phase ${status.phase}${status.paused ? ' (PAUSED: sluice resume ' + status.service + ')' : ''}  ${step}`,
+  ];
+  for (const release of releases) {
+    const percent = status.weights[release] ?? 0;
+    const replicas = status.replicas[release];
+    const health = replicas ? `${replicas.healthy.length}/${replicas.running.length} healthy` : 'no replicas';
+    lines.push(`  ${release.padEnd(width)}  ${weightBar(percent)} ${String(percent).padStart(3)}%  ${health}`);
+  }
+  if (status.gate) {
+    const answer = status.gate.promotable ? `sluice promote ${status.service}` : `sluice promote ${status.service} --full`;
+    const until = status.gate.until ? ` (until ${new Date(status.gate.until).toISOString().slice(11, 19)}Z)` : '';
+    lines.push(`waiting: ${status.gate.description}${until}: answer with \`${answer}\` or \`sluice abort ${status.service}\``);
+  }
+  if (status.outcome) lines.push(`${status.outcome}${status.reason ? `: ${status.reason}` : ''}`);
+  return lines;
+}
+
+export interface ProgressView {
+  update(status: DeploymentStatus): void;
+  close(): void;
+}
+
+/** Redraws the block in place on a terminal, and ticks the elapsed time each second. */
+export function terminalView(stream: NodeJS.WriteStream = process.stdout): ProgressView {
+  let drawn = 0;
+  let last: DeploymentStatus | undefined;
+  const draw = () => {
+    if (!last) return;
+    const lines = renderStatusBlock(last);
+    stream.write(`${drawn > 0 ? `\x1b[${drawn}A\x1b[0J` : ''}${lines.join('\n')}\n`);
+    drawn = lines.length;
+  };
+  const ticker = setInterval(draw, 1000);
+  return {
+    update(status) {
+      last = status;
+      draw();
+    },
+    close() {
+      clearInterval(ticker);
+    },
+  };
+}
+
+/** One line per change, with the time since the deployment started: for CI logs. */
+export function lineView(write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): ProgressView {
+  let previous = '';
+  return {
+    update(status) {
+      const line = describeStatus(status);
+      if (line === previous) return;
+      previous = line;
+      write(`[${elapsed(status.startedAt, Date.parse(status.updatedAt)).padStart(6)}] ${line}`);
+    },
+    close() {},
+  };
+}
