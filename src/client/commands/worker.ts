@@ -14,7 +14,7 @@ export function registerWorker(program: Command, wrap: Wrap): void {
     .option('--metrics-port <port>', 'Prometheus metrics on this port (/metrics); 0 disables', process.env.SLUICE_METRICS_PORT ?? '9464')
     .option('--log-format <format>', 'json (one object per line) or text', process.env.SLUICE_LOG_FORMAT ?? 'json')
     .option('--log-level <level>', LEVELS.join(', '), process.env.SLUICE_LOG_LEVEL ?? 'INFO')
-    .addHelpText('after', examples('SLUICE_NGINX_CONF_DIR=/etc/nginx/conf.d TEMPORAL_ADDRESS=temporal:7233 sluice worker', 'sluice worker --metrics-port 0 --log-format text'))
+    .addHelpText('after', examples('sluice worker --metrics-port 9464 --log-format json', 'sluice worker --log-format text --log-level DEBUG   # with TEMPORAL_ADDRESS, SLUICE_NGINX_CONF_DIR, ... set'))
     .action(
       wrap(async (context, options: { metricsPort: string; logFormat: string; logLevel: string }) => {
         const metricsPort = Number(options.metricsPort);
