@@ -52,6 +52,8 @@ export interface LoadSummary {
 
 export interface LoadRun {
   readonly records: RequestRecord[];
+  /** Wall-clock time (epoch ms) of the run's start: records' times are relative to it. */
+  readonly startedAtEpochMs: number;
   /** Stops sending, waits for answers in flight, and summarizes. */
   stop(): Promise<LoadSummary>;
 }
@@ -95,6 +97,7 @@ export function startLoad(options: LoadOptions): LoadRun {
   const records: RequestRecord[] = [];
   const inFlight = new Set<Promise<void>>();
   const started = performance.now();
+  const startedAtEpochMs = Date.now();
   let scheduled = 0;
   let stopped = false;
   const body = JSON.stringify({ hello: 'sluice', padding: 'x'.repeat(256) });
@@ -151,6 +154,7 @@ export function startLoad(options: LoadOptions): LoadRun {
 
   return {
     records,
+    startedAtEpochMs,
     async stop() {
       stopped = true;
       clearTimeout(timer);

@@ -1,5 +1,4 @@
 import Docker from 'dockerode';
-import net from 'node:net';
 import { LABELS, MANAGED_BY_VALUE } from '../../src/shared/names';
 
 /** The value of a variable `npm run stack:up` writes; integration tests fail (never skip) without it. */
@@ -9,17 +8,7 @@ export function stackValue(name: string): string {
   return value;
 }
 
-/** A TCP port free on loopback right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../bench/worker-process';
 
 /** Removes every container sluice made for these services (test clean-up). */
 export async function removeServiceContainers(docker: Docker, ...services: string[]): Promise<void> {

@@ -4,16 +4,13 @@
  * Docker. Specs are written to files, as people keep them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { startNginx, stopNginx } from '../../../src/stack/nginx';
-import { freePort, stackValue } from '../../support/stack';
+import { SLUICE_BIN as BIN, startWorkerProcess } from '../../../bench/worker-process';
+import { stackValue } from '../../support/stack';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const BIN = path.join(ROOT, 'bin', 'sluice.js');
 
 export interface CliRun {
   code: number | null;
@@ -47,25 +44,8 @@ function collect(child: ChildProcess, timeoutMs: number): Promise<CliRun> {
 
 /** A worker process (its own task queue and nginx) and a way to run the CLI against it. */
 export async function cliEnvironment(): Promise<CliEnvironment> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-'));
-  const prefix = path.join(dir, 'nginx');
-  const nginx = await startNginx(prefix);
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    TEMPORAL_ADDRESS: stackValue('TEMPORAL_ADDRESS'),
-    TEMPORAL_NAMESPACE: stackValue('TEMPORAL_NAMESPACE'),
-    SLUICE_TASK_QUEUE: `e2e-${randomUUID()}`,
-    SLUICE_NGINX_CONF_DIR: nginx.confDir,
-    SLUICE_NGINX_BIN: nginx.bin,
-    SLUICE_NGINX_PREFIX: prefix,
-    SLUICE_NGINX_CONFIG: nginx.configFile,
-    SLUICE_NGINX_ADMIN_PORT: String(await freePort()),
-    SLUICE_NGINX_LISTEN_ADDRESS: '127.0.0.1',
-    SLUICE_MIGRATIONS_ROOT: ROOT,
-    SLUICE_ACTOR: 'e2e',
-  };
-  const worker = spawn(process.execPath, [BIN, 'worker', '--metrics-port', '0', '--log-format', 'json', '--log-level', 'WARN'], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const workerOutput = collect(worker, 3_600_000);
+  const worker = await startWorkerProcess({ temporalAddress: stackValue('TEMPORAL_ADDRESS'), namespace: stackValue('TEMPORAL_NAMESPACE'), extraEnv: { SLUICE_ACTOR: 'e2e' } });
+  const { env, dir } = worker;
   const run = (args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) =>
     collect(spawn(process.execPath, [BIN, ...args], { env: { ...env, ...options.env }, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }), options.timeoutMs ?? 300_000);
   // Ready once the worker polls: `plan` needs one, and answers quickly when it is there.
@@ -73,7 +53,7 @@ export async function cliEnvironment(): Promise<CliEnvironment> {
   fs.writeFileSync(probe, YAML.stringify({ service: 'e2e-probe', image: 'sluice-fixture:v1', replicas: 1, port: 8080, health: { path: '/ready' }, strategy: { type: 'rolling' }, traffic: { listenPort: 1 } }));
   const deadline = Date.now() + 60_000;
   while ((await run(['plan', probe])).code !== 0) {
-    if (Date.now() > deadline || worker.exitCode !== null) throw new Error(`the sluice worker did not start: ${JSON.stringify(await Promise.race([workerOutput, Promise.resolve('still running')]))}`);
+    if (Date.now() > deadline) throw new Error(`the sluice worker did not start:\n${worker.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   return {
@@ -86,11 +66,6 @@ export async function cliEnvironment(): Promise<CliEnvironment> {
       fs.writeFileSync(file, YAML.stringify(spec));
       return file;
     },
-    async stop() {
-      worker.kill('SIGTERM');
-      await workerOutput;
-      await stopNginx(prefix);
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => worker.stop(),
   };
 }
