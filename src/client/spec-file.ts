@@ -27,9 +27,14 @@ export function parseSpecText(text: string): SpecFileResult {
   return { ...validateSpec(document), document };
 }
 
+/** A spec is a page of YAML; anything bigger is a mistake (or an attack on the parser). */
+export const MAX_SPEC_BYTES = 1024 * 1024;
+
 export function loadSpecFile(file: string): SpecFileResult {
   let bytes: Buffer;
   try {
+    const size = fs.statSync(file).size;
+    if (size > MAX_SPEC_BYTES) return problem(`${file} is ${size} bytes: a spec is at most ${MAX_SPEC_BYTES} bytes`);
     bytes = fs.readFileSync(file);
   } catch (error) {
     return problem(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
