@@ -16,9 +16,14 @@ async function main(): Promise<void> {
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
   const lua = 'activities/adapters/nginx/sluice_router.lua';
   fs.copyFileSync(path.join(root, 'src', lua), path.join(dist, lua));
-  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(root, 'src', 'workflows', 'index.ts'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } });
-  fs.writeFileSync(path.join(dist, 'workflow-bundle.js'), code);
-  console.log(`built dist/ (workflow bundle ${(code.length / 1024 / 1024).toFixed(1)} MB)`);
+  const logger = { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error };
+  const workflowsPath = path.join(root, 'src', 'workflows', 'index.ts');
+  const plain = await bundleWorkflowCode({ workflowsPath, logger });
+  fs.writeFileSync(path.join(dist, 'workflow-bundle.js'), plain.code);
+  // For workers with a codec key: failure messages encoded too (src/codec/failure-converter.ts).
+  const encrypted = await bundleWorkflowCode({ workflowsPath, logger, failureConverterPath: path.join(root, 'src', 'codec', 'failure-converter.ts') });
+  fs.writeFileSync(path.join(dist, 'workflow-bundle.encrypted-failures.js'), encrypted.code);
+  console.log(`built dist/ (workflow bundles ${(plain.code.length / 1024 / 1024).toFixed(1)} MB)`);
 }
 
 main().catch((error: unknown) => {

@@ -5,6 +5,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import fs from 'node:fs';
+import { clientDataConverter } from '../codec/aes-gcm';
 
 export interface TemporalSettings {
   address: string;
@@ -53,7 +54,8 @@ export async function connectClient(settings: TemporalSettings): Promise<Client>
     ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
     connectTimeout: 5000,
   });
-  return new Client({ connection, namespace: settings.namespace });
+  const dataConverter = clientDataConverter();
+  return new Client({ connection, namespace: settings.namespace, ...(dataConverter ? { dataConverter } : {}) });
 }
 
 /** The Web UI page of a deployment: SLUICE_TEMPORAL_UI, Temporal Cloud's UI, or the dev server's UI next to a local address. */

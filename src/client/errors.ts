@@ -31,6 +31,9 @@ export function toCliError(error: unknown, context: { service?: string; address?
     return invalidInput(`rejected: ${error.cause?.message ?? error.message}`);
   }
   const message = (error as Error)?.message ?? String(error);
+  if (/Unknown encoding: binary\/encrypted/.test(message)) {
+    return invalidInput('this deployment\'s payloads are encrypted with a codec key this CLI does not have: set SLUICE_CODEC_KEY (and SLUICE_CODEC_OLD_KEYS) as on the workers');
+  }
   if (/ECONNREFUSED|UNAVAILABLE|Failed to connect|connect ETIMEDOUT|DEADLINE_EXCEEDED|TransportError|failed to call GetSystemInfo/i.test(message)) {
     return unreachable(context.address ?? process.env.TEMPORAL_ADDRESS ?? 'localhost:7233', message);
   }

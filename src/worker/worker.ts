@@ -10,21 +10,27 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import fs from 'node:fs';
 import path from 'node:path';
 import { createActivities, type ActivityDeps } from '../activities';
+import { codecFromEnv, failureConverterPath } from '../codec/aes-gcm';
 import type { WorkerConfig } from './config';
 
-/** `npm run build` writes the bundle here (dist/workflow-bundle.js). */
-export const PREBUILT_BUNDLE = path.resolve(__dirname, '..', 'workflow-bundle.js');
+/**
+ * `npm run build` writes two bundles: one for workers without a codec key, one
+ * with the failure converter that encodes failure messages (for workers with a key).
+ */
+export function prebuiltBundle(encrypted: boolean): string {
+  return path.resolve(__dirname, '..', encrypted ? 'workflow-bundle.encrypted-failures.js' : 'workflow-bundle.js');
+}
 
 /**
- * Compiled code (dist/) loads the prebuilt bundle; code run from sources
+ * Compiled code (dist/) loads a prebuilt bundle; code run from sources
  * (tsx, tests) bundles the sources it runs, so it never picks up a stale build.
  */
-export function workflowSource(bundlePath?: string): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+export function workflowSource(encrypted: boolean, bundlePath?: string): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
   if (bundlePath) return { workflowBundle: { codePath: bundlePath } };
-  const compiled = __filename.endsWith('.js');
-  if (compiled) {
-    if (!fs.existsSync(PREBUILT_BUNDLE)) throw new Error(`no workflow bundle at ${PREBUILT_BUNDLE}: run npm run build`);
-    return { workflowBundle: { codePath: PREBUILT_BUNDLE } };
+  if (__filename.endsWith('.js')) {
+    const prebuilt = prebuiltBundle(encrypted);
+    if (!fs.existsSync(prebuilt)) throw new Error(`no workflow bundle at ${prebuilt}: run npm run build`);
+    return { workflowBundle: { codePath: prebuilt } };
   }
   return { workflowsPath: path.resolve(__dirname, '..', 'workflows', 'index.ts') };
 }
@@ -37,11 +43,13 @@ export async function createWorker(config: WorkerConfig, deps: ActivityDeps, opt
       ...(config.temporal.tls ? { tls: config.temporal.tls } : {}),
       ...(config.temporal.apiKey ? { apiKey: config.temporal.apiKey } : {}),
     }));
+  const codec = codecFromEnv();
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.taskQueue,
-    ...workflowSource(options.bundlePath),
+    ...workflowSource(!!codec, options.bundlePath),
+    ...(codec ? { dataConverter: { payloadCodecs: [codec], failureConverterPath: failureConverterPath() } } : {}),
     activities: createActivities(deps),
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',

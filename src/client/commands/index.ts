@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { registerAbort } from './abort';
+import { registerCodecServer } from './codec-server';
 import { registerDeploy } from './deploy';
 import { registerDev } from './dev';
 import { registerHistory } from './history';
@@ -17,7 +18,7 @@ import { registerWorker } from './worker';
 export type Wrap = (fn: (context: CliContext, ...args: any[]) => Promise<number | void>) => (...args: unknown[]) => Promise<void>;
 
 export function registerCommands(program: Command, wrap: Wrap): void {
-  for (const register of [registerValidate, registerPlan, registerDeploy, registerStatus, registerPromote, registerAbort, registerPause, registerResume, registerRollback, registerHistory, registerWorker, registerDev]) {
+  for (const register of [registerValidate, registerPlan, registerDeploy, registerStatus, registerPromote, registerAbort, registerPause, registerResume, registerRollback, registerHistory, registerWorker, registerDev, registerCodecServer]) {
     register(program, wrap);
   }
 }

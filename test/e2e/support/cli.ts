@@ -20,6 +20,8 @@ export interface CliRun {
 
 export interface CliEnvironment {
   env: NodeJS.ProcessEnv;
+  /** What the worker process printed (its JSON logs). */
+  workerOutput(): string;
   dir: string;
   run(args: string[], options?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliRun>;
   /** Starts a CLI process without waiting for it. */
@@ -43,8 +45,8 @@ function collect(child: ChildProcess, timeoutMs: number): Promise<CliRun> {
 }
 
 /** A worker process (its own task queue and nginx) and a way to run the CLI against it. */
-export async function cliEnvironment(): Promise<CliEnvironment> {
-  const worker = await startWorkerProcess({ temporalAddress: stackValue('TEMPORAL_ADDRESS'), namespace: stackValue('TEMPORAL_NAMESPACE'), extraEnv: { SLUICE_ACTOR: 'e2e' } });
+export async function cliEnvironment(workerEnv: NodeJS.ProcessEnv = {}): Promise<CliEnvironment> {
+  const worker = await startWorkerProcess({ temporalAddress: stackValue('TEMPORAL_ADDRESS'), namespace: stackValue('TEMPORAL_NAMESPACE'), extraEnv: { SLUICE_ACTOR: 'e2e', ...workerEnv } });
   const { env, dir } = worker;
   const run = (args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) =>
     collect(spawn(process.execPath, [BIN, ...args], { env: { ...env, ...options.env }, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }), options.timeoutMs ?? 300_000);
@@ -59,6 +61,7 @@ export async function cliEnvironment(): Promise<CliEnvironment> {
   return {
     env,
     dir,
+    workerOutput: () => worker.output(),
     run,
     spawn: (args) => ({ done: run(args) }),
     writeSpec(name, spec) {

@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { codecFromEnv } from '../../codec/aes-gcm';
+import { createCodecServer } from '../../codec/server';
+import { invalidInput } from '../errors';
+import { examples, type Wrap } from './index';
+
+export function registerCodecServer(program: Command, wrap: Wrap): void {
+  program
+    .command('codec-server')
+    .description('serve /decode and /encode so the Temporal Web UI shows encrypted payloads to authorized users (SLUICE_CODEC_KEY, SLUICE_CODEC_SERVER_TOKEN)')
+    .option('--port <port>', 'port to listen on', '8888')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--origin <url...>', 'Web UI origins allowed by CORS', ['http://localhost:8233', 'http://127.0.0.1:8233'])
+    .addHelpText('after', examples('SLUICE_CODEC_SERVER_TOKEN=$(openssl rand -hex 16) sluice codec-server --port 8888 --origin https://temporal.example.com'))
+    .action(
+      wrap(async (context, options: { port: string; host: string; origin: string[] }) => {
+        const codec = codecFromEnv(context.env);
+        if (!codec) throw invalidInput('no codec key: set SLUICE_CODEC_KEY (or SLUICE_CODEC_KEY_FILE) to the key the workers use');
+        const port = Number(options.port);
+        if (!Number.isInteger(port) || port < 1 || port > 65535) throw invalidInput('--port: expected a port from 1 to 65535');
+        const token = context.env.SLUICE_CODEC_SERVER_TOKEN || undefined;
+        const server = createCodecServer(codec, { token, origins: options.origin });
+        await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, options.host, resolve));
+        context.out.say(`codec server on http://${options.host}:${port} (${token ? 'bearer token required' : 'no token: clients on this host only'}), CORS for ${options.origin.join(', ')}`);
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        server.close();
+      }),
+    );
+}

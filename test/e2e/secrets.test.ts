@@ -1,0 +1,113 @@
+import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SLUICE_BIN } from '../../bench/worker-process';
+import { freePort, removeServiceContainers, stackValue, testServiceName } from '../support/stack';
+import { cliEnvironment, type CliEnvironment } from './support/cli';
+
+/**
+ * Secrets stay out of Temporal: a secret's value lives only in the worker's
+ * environment (the spec names it), and with a codec key every payload is
+ * encrypted, so even plain env values of a spec never reach history in clear.
+ */
+const secretValue = `canary-secret-${crypto.randomUUID()}`;
+const envValue = `canary-env-${crypto.randomUUID()}`;
+const codecKey = crypto.randomBytes(32).toString('base64');
+const service = testServiceName('secret');
+const plainService = testServiceName('plain');
+let cli: CliEnvironment;
+
+const spec = (name: string) =>
+  cli.writeSpec(name, {
+    service: name,
+    image: 'sluice-fixture:v1',
+    replicas: 1,
+    port: 8080,
+    env: { PUBLIC_NOTE: envValue },
+    secrets: [{ name: 'API_TOKEN', fromEnv: 'SLUICE_TEST_SECRET_SOURCE' }],
+    health: { path: '/ready', interval: '200ms' },
+    strategy: { type: 'rolling' },
+    traffic: { listenPort: 18700 + Math.floor(Math.random() * 200) },
+  });
+
+/** Every string in a JSON document, and what it decodes to when it is base64 (payloads are base64 in the CLI's JSON). */
+function everythingIn(json: string): string {
+  const strings: string[] = [];
+  const walk = (value: unknown): void => {
+    if (typeof value === 'string') strings.push(value, Buffer.from(value, 'base64').toString('latin1'));
+    else if (value && typeof value === 'object') Object.values(value).forEach(walk);
+  };
+  walk(JSON.parse(json));
+  return strings.join('\n');
+}
+
+function historyJson(workflowId: string): string {
+  const result = spawnSync(stackValue('TEMPORAL_CLI'), ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', stackValue('TEMPORAL_ADDRESS')], { encoding: 'utf8' });
+  expect(result.status, result.stderr).toBe(0);
+  return result.stdout;
+}
+
+beforeAll(async () => {
+  cli = await cliEnvironment({ SLUICE_CODEC_KEY: codecKey, SLUICE_CODEC_KEY_ID: 'e2e-1', SLUICE_TEST_SECRET_SOURCE: secretValue });
+});
+afterAll(async () => {
+  await cli?.stop();
+  await removeServiceContainers(new Docker(), service, plainService);
+});
+
+describe('secrets and the payload codec', () => {
+  it('a deployment with a codec key leaves no canary in history, search attributes or logs; the container has its secret', async () => {
+    const run = await cli.run(['deploy', spec(service), '--wait'], { env: { SLUICE_CODEC_KEY: codecKey, SLUICE_CODEC_KEY_ID: 'e2e-1' } });
+    expect(run.code, run.stderr).toBe(0);
+
+    const history = everythingIn(historyJson(`deploy/${service}`));
+    expect(history).toContain('binary/encrypted');
+    expect(history).not.toContain(secretValue);
+    expect(history).not.toContain(envValue);
+
+    const described = spawnSync(stackValue('TEMPORAL_CLI'), ['workflow', 'describe', '--workflow-id', `deploy/${service}`, '--output', 'json', '--address', stackValue('TEMPORAL_ADDRESS')], { encoding: 'utf8' });
+    expect(described.stdout).toContain('SluiceService');
+    expect(described.stdout).not.toContain(envValue);
+    expect(described.stdout).not.toContain(secretValue);
+
+    const logs = `${run.stdout}${run.stderr}${cli.workerOutput()}`;
+    expect(logs).not.toContain(secretValue);
+    expect(logs).not.toContain(envValue);
+
+    const [container] = await new Docker().listContainers({ filters: { label: [`dev.sluice.service=${service}`] } });
+    const env = (await new Docker().getContainer(container!.Id).inspect()).Config.Env;
+    expect(env).toContain(`API_TOKEN=${secretValue}`);
+    expect(env).toContain(`PUBLIC_NOTE=${envValue}`);
+  });
+
+  it('from a CLI without the key, the plain env value would be in history (so the check above can see it); the secret still is not', async () => {
+    const run = await cli.run(['deploy', spec(plainService), '--detach'], { env: { SLUICE_CODEC_KEY: '' } });
+    expect(run.code, run.stderr).toBe(0);
+    // Its result is encrypted by the worker: a CLI without the key says so instead of failing obscurely.
+    const status = await cli.run(['status', plainService, '--watch'], { env: { SLUICE_CODEC_KEY: '' } });
+    expect(status.code).toBe(2);
+    expect(status.stderr).toMatch(/encrypted with a codec key this CLI does not have: set SLUICE_CODEC_KEY/);
+    const history = everythingIn(historyJson(`deploy/${plainService}`));
+    expect(history).toContain(envValue);
+    expect(history).not.toContain(secretValue);
+  });
+
+  it('the codec server decodes for a caller with the token, and refuses one without', async () => {
+    const port = await freePort();
+    const token = crypto.randomBytes(16).toString('hex');
+    const server = spawn(process.execPath, [SLUICE_BIN, 'codec-server', '--port', String(port)], { env: { ...cli.env, SLUICE_CODEC_KEY: codecKey, SLUICE_CODEC_KEY_ID: 'e2e-1', SLUICE_CODEC_SERVER_TOKEN: token } });
+    try {
+      const history = JSON.parse(historyJson(`deploy/${service}`)) as { events: Array<{ workflowExecutionStartedEventAttributes?: { input: { payloads: unknown[] } } }> };
+      const input = history.events[0]!.workflowExecutionStartedEventAttributes!.input;
+      const decode = (headers: Record<string, string>) => fetch(`http://127.0.0.1:${port}/decode`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(input) });
+      for (let i = 0; i < 50 && !(await decode({}).then(() => true, () => false)); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await decode({})).status).toBe(401);
+      expect((await decode({ authorization: 'Bearer wrong' })).status).toBe(401);
+      const decoded = (await (await decode({ authorization: `Bearer ${token}` })).json()) as { payloads: Array<{ data: string }> };
+      expect(Buffer.from(decoded.payloads[0]!.data, 'base64').toString('utf8')).toContain(envValue);
+    } finally {
+      server.kill('SIGTERM');
+    }
+  });
+});
