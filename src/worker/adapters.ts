@@ -7,7 +7,14 @@ import { HttpProber } from '../activities/adapters/http/prober';
 import { KnexMigrationRunner } from '../activities/adapters/knex/runner';
 import { ContainerNginx, HostNginx } from '../activities/adapters/nginx/control';
 import { NginxRouter } from '../activities/adapters/nginx/router';
+import { LABELS, MANAGED_BY_VALUE } from '../shared/names';
 import type { WorkerConfig } from './config';
+
+/** Services with containers sluice labelled on this Docker host. */
+export async function servicesOnHost(docker: Docker): Promise<string[]> {
+  const containers = await docker.listContainers({ all: true, filters: { label: [`${LABELS.managedBy}=${MANAGED_BY_VALUE}`] } });
+  return [...new Set(containers.map((c) => c.Labels[LABELS.service]).filter((s): s is string => !!s))].sort();
+}
 
 export function realAdapters(config: WorkerConfig, docker = new Docker()): ActivityDeps {
   const { nginx } = config;

@@ -4,7 +4,11 @@
  * stops polling and lets running activities finish (bounded by the shutdown grace).
  */
 import { DefaultLogger, Runtime, type LogEntry, type LogLevel } from '@temporalio/worker';
-import { realAdapters } from './adapters';
+import Docker from 'dockerode';
+import type { ActivityDeps } from '../activities';
+import { connectClient } from '../client/connection';
+import { realAdapters, servicesOnHost } from './adapters';
+import { findOrphans } from './reconcile';
 import type { WorkerConfig } from './config';
 import { createWorker } from './worker';
 
@@ -28,7 +32,22 @@ export function installRuntime(options: RuntimeOptions): void {
   });
 }
 
+/** At start, report (not remove) containers nothing owns: `sluice doctor --fix` removes them. */
+async function reportOrphans(config: WorkerConfig, deps: ActivityDeps, docker: Docker): Promise<void> {
+  try {
+    const client = await connectClient(config.temporal);
+    const orphans = await findOrphans({ runtime: deps.runtime, router: deps.router, client, services: () => servicesOnHost(docker) });
+    await client.connection.close();
+    for (const orphan of orphans) Runtime.instance().logger.warn(`orphan container ${orphan.name}: it ${orphan.reason}; remove it with \`sluice doctor --fix\``, { ...orphan });
+  } catch (error) {
+    Runtime.instance().logger.warn(`could not look for orphan containers: ${(error as Error).message}`);
+  }
+}
+
 export async function runWorker(config: WorkerConfig): Promise<void> {
-  const worker = await createWorker(config, realAdapters(config));
+  const docker = new Docker();
+  const deps = realAdapters(config, docker);
+  await reportOrphans(config, deps, docker);
+  const worker = await createWorker(config, deps);
   await worker.run();
 }

@@ -42,8 +42,13 @@ const activities = proxyActivities<SluiceActivities>({
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '20s' },
 });
 
-/** Activities that can run long heartbeat; a missed heartbeat means the worker died and another attempt takes over. */
+/**
+ * How a dead worker is noticed: activities that can run long heartbeat, and a
+ * missed heartbeat hands the work to another attempt; short ones get a short
+ * start-to-close for the same reason (never the whole progress deadline).
+ */
 const HEARTBEAT_TIMEOUT = '15s';
+const SHORT_ACTIVITY_TIMEOUT_MS = 60_000;
 const LONG_RUNNING: ReadonlySet<Step['kind']> = new Set(['startReplicas', 'waitHealthy', 'route', 'stopReplicas', 'removeReplicas', 'migrate']);
 
 interface Gate {
@@ -195,11 +200,12 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   }
 
   function options(step: Step, phase: StepPhase, summary: string): ActivityOptions {
-    const limit = deadlineFor(phase);
+    const limit = deadlineFor(phase) ?? 600_000;
+    const long = LONG_RUNNING.has(step.kind);
     return {
       summary,
-      startToCloseTimeout: limit ?? '10 minutes',
-      ...(LONG_RUNNING.has(step.kind) ? { heartbeatTimeout: HEARTBEAT_TIMEOUT } : {}),
+      startToCloseTimeout: long ? limit : Math.min(limit, SHORT_ACTIVITY_TIMEOUT_MS),
+      ...(long ? { heartbeatTimeout: HEARTBEAT_TIMEOUT } : {}),
       retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '20s' },
     };
   }

@@ -21,7 +21,7 @@ const spec = (overrides: Record<string, unknown> = {}) => ({
 });
 
 describe('sluice verbs', () => {
-  it.each(['validate', 'plan', 'deploy', 'status', 'promote', 'abort', 'pause', 'resume', 'rollback', 'history', 'worker', 'dev', 'codec-server'])('%s --help explains itself with an example', async (verb) => {
+  it.each(['validate', 'plan', 'deploy', 'status', 'promote', 'abort', 'pause', 'resume', 'rollback', 'history', 'worker', 'dev', 'codec-server', 'doctor'])('%s --help explains itself with an example', async (verb) => {
     const { code, stdout } = await cli.run([verb, '--help']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/Examples:\n {2}\$ sluice /);

@@ -4,6 +4,7 @@ import { registerAbort } from './abort';
 import { registerCodecServer } from './codec-server';
 import { registerDeploy } from './deploy';
 import { registerDev } from './dev';
+import { registerDoctor } from './doctor';
 import { registerHistory } from './history';
 import { registerPause, registerResume } from './pause';
 import { registerPlan } from './plan';
@@ -18,7 +19,7 @@ import { registerWorker } from './worker';
 export type Wrap = (fn: (context: CliContext, ...args: any[]) => Promise<number | void>) => (...args: unknown[]) => Promise<void>;
 
 export function registerCommands(program: Command, wrap: Wrap): void {
-  for (const register of [registerValidate, registerPlan, registerDeploy, registerStatus, registerPromote, registerAbort, registerPause, registerResume, registerRollback, registerHistory, registerWorker, registerDev, registerCodecServer]) {
+  for (const register of [registerValidate, registerPlan, registerDeploy, registerStatus, registerPromote, registerAbort, registerPause, registerResume, registerRollback, registerHistory, registerWorker, registerDev, registerCodecServer, registerDoctor]) {
     register(program, wrap);
   }
 }

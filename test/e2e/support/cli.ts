@@ -22,6 +22,8 @@ export interface CliEnvironment {
   env: NodeJS.ProcessEnv;
   /** What the worker process printed (its JSON logs). */
   workerOutput(): string;
+  /** Stops the worker process (SIGTERM) and starts it again. */
+  restartWorker(): Promise<void>;
   dir: string;
   run(args: string[], options?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliRun>;
   /** Starts a CLI process without waiting for it. */
@@ -62,6 +64,10 @@ export async function cliEnvironment(workerEnv: NodeJS.ProcessEnv = {}): Promise
     env,
     dir,
     workerOutput: () => worker.output(),
+    restartWorker: async () => {
+      await worker.kill('SIGTERM');
+      worker.start();
+    },
     run,
     spawn: (args) => ({ done: run(args) }),
     writeSpec(name, spec) {

@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import Docker from 'dockerode';
+import { realAdapters, servicesOnHost } from '../../worker/adapters';
+import { workerConfig } from '../../worker/config';
+import { findOrphans, removeOrphans } from '../../worker/reconcile';
+import { invalidInput } from '../errors';
+import { examples, type Wrap } from './index';
+
+export function registerDoctor(program: Command, wrap: Wrap): void {
+  program
+    .command('doctor')
+    .description('list containers sluice labelled that no running deployment owns and no traffic reaches (run on a worker host, with its settings); --fix removes them')
+    .option('--fix', 'remove the orphans')
+    .addHelpText('after', examples('sluice doctor', 'sluice doctor --fix --json'))
+    .action(
+      wrap(async (context, options: { fix?: boolean }) => {
+        let config;
+        try {
+          config = { ...workerConfig(context.env), temporal: context.settings };
+        } catch (error) {
+          throw invalidInput(`${(error as Error).message} (doctor reads the worker's settings)`);
+        }
+        const docker = new Docker();
+        const deps = realAdapters(config, docker);
+        const orphans = await findOrphans({ runtime: deps.runtime, router: deps.router, client: await context.client(), services: () => servicesOnHost(docker) });
+        if (options.fix) await removeOrphans(deps.runtime, orphans);
+        const lines = orphans.map((o) => `${options.fix ? 'removed' : 'orphan'} ${o.name}: it ${o.reason}`);
+        context.out.result({ orphans, removed: options.fix === true }, orphans.length === 0 ? 'no orphan containers' : [...lines, ...(options.fix ? [] : ['remove them with `sluice doctor --fix`'])].join('\n'));
+      }),
+    );
+}
