@@ -7,6 +7,7 @@
  * runs on the same host and nothing else should reach a replica directly.
  */
 import Docker from 'dockerode';
+import net from 'node:net';
 import { FailureType } from '../../../shared/errors';
 import { LABELS, MANAGED_BY_VALUE, replicaName } from '../../../shared/names';
 import { failure } from '../../failures';
@@ -29,6 +30,18 @@ interface DockerError {
 const statusOf = (error: unknown) => (error as DockerError)?.statusCode;
 
 const PULL_ATTEMPTS = 3;
+
+/** A port free on the publish address right now (the kernel's pick among ephemeral ports). */
+function freeLoopbackPort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 function healthFromStatus(status: string): DockerHealth {
   if (status.includes('(healthy)')) return 'healthy';
@@ -76,19 +89,31 @@ export class DockerRuntime implements ContainerRuntime {
 
   async startReplica(spec: ReplicaSpec, signal: AbortSignal): Promise<ReplicaInfo> {
     const name = replicaName(spec.service, spec.release, spec.slot);
-    const existing = await this.inspect(name);
-    if (!existing) {
+    for (let attempt = 1; ; attempt++) {
+      if (!(await this.inspect(name))) {
+        try {
+          await this.docker.createContainer({ ...this.containerConfig(name, spec, await freeLoopbackPort(this.publishHost)), abortSignal: signal });
+        } catch (error) {
+          // 409: an earlier attempt (or a concurrent retry) created it; carry on with that one.
+          if (statusOf(error) !== 409) throw error;
+        }
+      }
       try {
-        await this.docker.createContainer({ ...this.containerConfig(name, spec), abortSignal: signal });
+        return await this.restartReplica(name, signal);
       } catch (error) {
-        // 409: an earlier attempt (or a concurrent retry) created it; carry on with that one.
-        if (statusOf(error) !== 409) throw error;
+        // The port we picked was taken before the container started: pick another.
+        if (attempt >= 3 || !/port is already allocated|address already in use/i.test(String((error as DockerError).message))) throw error;
+        await this.docker.getContainer(name).remove({ force: true }).catch(() => undefined);
       }
     }
-    return this.restartReplica(name, signal);
   }
 
-  private containerConfig(name: string, spec: ReplicaSpec): Docker.ContainerCreateOptions {
+  /**
+   * The host port is chosen here, not left to Docker: an ephemeral mapping can
+   * change when Docker restarts the container (daemon restart, reboot), and the
+   * router would keep sending traffic to the old port.
+   */
+  private containerConfig(name: string, spec: ReplicaSpec, hostPort: number): Docker.ContainerCreateOptions {
     const port = `${spec.port}/tcp`;
     return {
       name,
@@ -107,7 +132,7 @@ export class DockerRuntime implements ContainerRuntime {
       StopSignal: 'SIGTERM',
       StopTimeout: Math.ceil(spec.stopGracePeriodMs / 1000),
       HostConfig: {
-        PortBindings: { [port]: [{ HostIp: this.publishHost, HostPort: '' }] },
+        PortBindings: { [port]: [{ HostIp: this.publishHost, HostPort: String(hostPort) }] },
         // Survives engine restarts and reboots, but not an explicit stop (rollback keeps stopped replicas stopped).
         RestartPolicy: { Name: 'unless-stopped' },
         ...(spec.memoryBytes ? { Memory: spec.memoryBytes } : {}),

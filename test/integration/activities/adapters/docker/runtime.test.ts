@@ -89,3 +89,15 @@ describe('DockerRuntime through the replica activities', () => {
     expect((await runtime.listReplicas(service)).filter((r) => r.release === 'r1')).toEqual([]);
   });
 });
+
+describe('replica addresses', () => {
+  it('survive a restart of the container by Docker (the host port is fixed at creation)', async () => {
+    const [replica] = await start([7]);
+    const container = docker.getContainer(replica!.name);
+    // Fixed in the container's config, not an ephemeral mapping Docker may change.
+    expect((await container.inspect()).HostConfig.PortBindings!['8080/tcp']![0]!.HostPort).toBe(replica!.address!.split(':')[1]);
+    await container.restart({ t: 1 });
+    const after = (await runtime.listReplicas(service)).find((r) => r.slot === 7);
+    expect(after?.address).toBe(replica!.address);
+  });
+});
