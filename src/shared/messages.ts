@@ -50,6 +50,8 @@ export interface PromoteRequest extends Actor {
 export interface PromoteResponse {
   gate?: GateKind;
   full: boolean;
+  /** Received but without effect (the deployment is rolling back); recorded among the decisions. */
+  ignored?: boolean;
   message: string;
 }
 

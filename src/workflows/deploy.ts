@@ -112,6 +112,11 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     promoteUpdate,
     (request: PromoteRequest): PromoteResponse => {
       const full = request.full === true;
+      // Recorded, not rejected: when promote and abort race, the history shows both.
+      if (rollingBack) {
+        decide('promote', request, 'ignored', 'the deployment is rolling back');
+        return { full, ignored: true, message: 'ignored: the deployment is rolling back' };
+      }
       decide('promote', request, 'accepted', full ? 'full promotion: remaining pauses and analyses are skipped' : undefined);
       if (full) promoteFull = true;
       const answered = gate && (gate.promotable || full) ? gate : undefined;
@@ -123,8 +128,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
       validator: (request: PromoteRequest) => {
         if (!isActor(request)) throw ApplicationFailure.create({ type: 'InvalidMessage', message: 'promote needs { by: string, reason?: string, full?: boolean }' });
         if (finished) throw ApplicationFailure.create({ type: 'NothingToPromote', message: `the deployment has finished (${status.phase})` });
-        if (rollingBack) throw ApplicationFailure.create({ type: 'NothingToPromote', message: 'the deployment is rolling back; there is nothing to promote' });
-        if (request.full === true) return;
+        if (rollingBack || request.full === true) return; // during a rollback the handler records it as ignored
         if (!gate) throw ApplicationFailure.create({ type: 'NothingToPromote', message: `no gate is waiting (phase ${status.phase}${status.step ? `, step ${status.step.number}/${status.step.total}: ${status.step.summary}` : ''}); promote answers pauses, inconclusive analyses and the contract gate` });
         if (!gate.promotable) throw ApplicationFailure.create({ type: 'NothingToPromote', message: `the ${gate.kind} is a timer, not a gate; use promote --full to skip the remaining pauses` });
       },

@@ -148,7 +148,7 @@ describe('abort', () => {
     expect(result.decisions.map((d) => d.kind)).toEqual(['pause', 'abort']);
   });
 
-  it('during rollback: a second abort and a pause are ignored, a promote is rejected, and the rollback finishes', async () => {
+  it('during rollback: a second abort, a pause and a promote are recorded as ignored, and the rollback finishes', async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0, 1] }).hangOn(/^remove /, { forMs: 2000 });
     const deployment = canary();
     const result = await harness.withWorker(world, async (taskQueue) => {
@@ -161,7 +161,7 @@ describe('abort', () => {
       expect(rollingBack.step).toMatchObject({ rollback: true });
       await handle.signal(abortSignal, { by: 'bob', reason: 'second' });
       await handle.signal(pauseSignal, { by: 'bob' });
-      expect(await promoteError(handle.executeUpdate(promoteUpdate, { args: [{ by: 'bob' }] }))).toMatch(/rolling back/);
+      expect(await handle.executeUpdate(promoteUpdate, { args: [{ by: 'bob' }] })).toMatchObject({ ignored: true, message: 'ignored: the deployment is rolling back' });
       return handle.result();
     });
     expect(result.outcome).toBe('aborted');
@@ -170,6 +170,7 @@ describe('abort', () => {
       'abort ana accepted',
       'abort bob ignored already rolling back',
       'pause bob ignored a rollback is never paused',
+      'promote bob ignored the deployment is rolling back',
     ]);
   });
 

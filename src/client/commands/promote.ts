@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { promoteUpdate } from '../../shared/messages';
 import { deploymentHandle } from '../deployments';
+import { invalidInput } from '../errors';
 import { runningHandle } from './running';
 import { examples, type Wrap } from './index';
 
@@ -18,6 +19,7 @@ export function registerPromote(program: Command, wrap: Wrap): void {
         const answer = await deploymentHandle(await context.client(), service).executeUpdate(promoteUpdate, {
           args: [{ by: context.actor(), ...(options.reason ? { reason: options.reason } : {}), ...(options.full ? { full: true } : {}) }],
         });
+        if (answer.ignored) throw invalidInput(answer.message);
         context.out.result({ accepted: true, ...answer }, `accepted: ${answer.message}`);
       }),
     );
