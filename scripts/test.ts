@@ -1,8 +1,10 @@
 /**
- * `npm test`: brings the local stack up (idempotent), then lint, type check and
- * every vitest project, and ends with one line `Tests: N passed, N failed, N skipped`.
- * Lint, type-check and stack failures count as failed tests so the line never hides them.
- * Extra arguments go to vitest (e.g. `npm test -- --project unit`).
+ * `npm test`: brings the local stack up (idempotent), then lint, type check,
+ * every vitest project, and then, alone, the chaos project (it kills workers
+ * and restarts Temporal and dockerd). Ends with one line
+ * `Tests: N passed, N failed, N skipped`. Lint, type-check and stack failures
+ * count as failed tests so the line never hides them.
+ * Extra arguments go to a single vitest run instead (e.g. `npm test -- --project unit`).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -40,22 +42,25 @@ function main(): number {
     if (!step(title, command, args)) failedChecks.push(title);
   }
 
-  const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-test-')), 'vitest.json');
-  step('vitest', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...vitestArgs]);
+  const runs = vitestArgs.length > 0 ? [vitestArgs] : [['--project', 'unit', '--project', 'workflows', '--project', 'replay', '--project', 'integration', '--project', 'e2e'], ['--project', 'chaos']];
   let passed = 0;
   let failed = failedChecks.length;
   let skipped = 0;
-  if (fs.existsSync(report)) {
+  for (const [index, args] of runs.entries()) {
+    const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-test-')), 'vitest.json');
+    step(`vitest ${index + 1}/${runs.length}`, bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args]);
+    if (!fs.existsSync(report)) {
+      console.log('vitest wrote no report: counting the run as failed');
+      failed += 1;
+      continue;
+    }
     const json = JSON.parse(fs.readFileSync(report, 'utf8')) as VitestJson;
     // A file that fails to load reports no tests; count it, or a broken import would pass silently.
     const brokenFiles = json.testResults.filter((file) => file.status === 'failed' && file.assertionResults.length === 0);
     for (const file of brokenFiles) console.log(`failed to run: ${path.relative(root, file.name)}: ${file.message ?? ''}`);
-    passed = json.numPassedTests;
+    passed += json.numPassedTests;
     failed += json.numFailedTests + brokenFiles.length;
-    skipped = json.numPendingTests + json.numTodoTests;
-  } else {
-    console.log('vitest wrote no report: counting the run as failed');
-    failed += 1;
+    skipped += json.numPendingTests + json.numTodoTests;
   }
   if (failedChecks.length) console.log(`failed checks: ${failedChecks.join(', ')}`);
   console.log(`Tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);

@@ -1,14 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import Docker from 'dockerode';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerRuntime } from '../../../../../src/activities/adapters/docker/runtime';
 import { fixtureImage } from '../../../../../src/stack/fixtures';
 import { removeServiceContainers, stackValue, testServiceName } from '../../../../support/stack';
+import { makeCertificates, mutualTlsProxy, type Certificates } from '../../../../support/tls';
 
 /**
  * DOCKER_HOST=tcp://… with DOCKER_TLS_VERIFY, as for a remote engine: a mutual-TLS
@@ -16,41 +12,19 @@ import { removeServiceContainers, stackValue, testServiceName } from '../../../.
  * way the worker builds it (new Docker(), which reads the environment).
  */
 const socketPath = stackValue('DOCKER_HOST').replace(/^unix:\/\//, '');
-const certs = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-docker-tls-'));
 const service = testServiceName('tls');
-let server: tls.Server;
-let port: number;
-
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { cwd: certs, stdio: 'ignore' });
-}
+let certs: Certificates;
+let proxy: Awaited<ReturnType<typeof mutualTlsProxy>>;
 
 beforeAll(async () => {
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=sluice test CA');
-  fs.writeFileSync(path.join(certs, 'server.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server-key.pem', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'server.ext');
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'client.csr', '-subj', '/CN=sluice worker');
-  openssl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', 'cert.pem', '-days', '1');
-  const read = (name: string) => fs.readFileSync(path.join(certs, name));
-  server = tls.createServer({ key: read('server-key.pem'), cert: read('server.pem'), ca: read('ca.pem'), requestCert: true, rejectUnauthorized: true }, (client) => {
-    const engine = net.connect(socketPath);
-    client.pipe(engine).pipe(client);
-    const close = () => {
-      client.destroy();
-      engine.destroy();
-    };
-    client.on('error', close);
-    engine.on('error', close);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as net.AddressInfo).port;
+  certs = makeCertificates();
+  proxy = await mutualTlsProxy(certs, { socketPath });
 });
 
 afterAll(async () => {
   await removeServiceContainers(new Docker(), service);
-  server?.close();
-  fs.rmSync(certs, { recursive: true, force: true });
+  proxy?.close();
+  fs.rmSync(certs.dir, { recursive: true, force: true });
 });
 
 function dockerFromEnv(env: Record<string, string>): Docker {
@@ -68,7 +42,7 @@ function dockerFromEnv(env: Record<string, string>): Docker {
 
 describe('Docker over TCP with mutual TLS', () => {
   it('runs replicas through a DOCKER_HOST=tcp:// engine with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH', async () => {
-    const runtime = new DockerRuntime(dockerFromEnv({ DOCKER_HOST: `tcp://127.0.0.1:${port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs }));
+    const runtime = new DockerRuntime(dockerFromEnv({ DOCKER_HOST: `tcp://127.0.0.1:${proxy.port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs.dir }));
     const replica = await runtime.startReplica({ service, release: 'r1', slot: 0, deployment: 'tls', image: fixtureImage('v1'), port: 8080, env: {}, stopGracePeriodMs: 2000 }, new AbortController().signal);
     expect(replica).toMatchObject({ state: 'running', address: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
     expect((await runtime.listReplicas(service)).map((r) => r.name)).toEqual([`sluice-${service}-r1-0`]);
@@ -77,7 +51,7 @@ describe('Docker over TCP with mutual TLS', () => {
   });
 
   it('is refused without the client certificate (the TLS is real)', async () => {
-    const withoutClientCert = new Docker({ host: '127.0.0.1', port, protocol: 'https', ca: fs.readFileSync(path.join(certs, 'ca.pem')) });
+    const withoutClientCert = new Docker({ host: '127.0.0.1', port: proxy.port, protocol: 'https', ca: fs.readFileSync(certs.ca) });
     await expect(withoutClientCert.ping()).rejects.toThrow();
   });
 });

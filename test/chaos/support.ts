@@ -1,0 +1,111 @@
+/**
+ * Chaos harness: a real worker process that the tests kill and restart, a
+ * client, a service under load, and the checks every fault ends with: the
+ * outcome, what serves, no container created twice, no orphan left.
+ */
+import { Client, Connection } from '@temporalio/client';
+import Docker from 'dockerode';
+import { startLoad, type LoadRun } from '../../bench/load/generator';
+import { startWorkerProcess, type WorkerProcess } from '../../bench/worker-process';
+import { startDeployment, type DeploymentHandle } from '../../src/client/deployments';
+import { promoteUpdate, statusQuery, type DeployResult } from '../../src/shared/messages';
+import { LABELS } from '../../src/shared/names';
+import { validateSpec } from '../../src/shared/spec';
+import { realAdapters, servicesOnHost } from '../../src/worker/adapters';
+import { workerConfig } from '../../src/worker/config';
+import { findOrphans } from '../../src/worker/reconcile';
+import type { DeploymentStatus } from '../../src/workflows/planner/status';
+import { freePort, getFresh, stackValue, testServiceName } from '../support/stack';
+
+export interface ChaosWorld {
+  worker: WorkerProcess;
+  client: Client;
+  docker: Docker;
+  service: string;
+  port: number;
+  start(document: Record<string, unknown>): Promise<DeploymentHandle>;
+  /** Polls status (tolerating a dead worker), calling `onStatus` for each new step and promoting at gates, until the result. */
+  follow(handle: DeploymentHandle, onStep?: (status: DeploymentStatus) => Promise<void>): Promise<DeployResult>;
+  /** How many times Docker created each container of the service since the world started. */
+  creations(): Promise<Record<string, number>>;
+  orphans(): Promise<string[]>;
+  servedBy(): Promise<Set<string>>;
+  load(): LoadRun;
+  close(): Promise<void>;
+}
+
+export async function chaosWorld(name: string, workerEnv: NodeJS.ProcessEnv = {}): Promise<ChaosWorld> {
+  const worker = await startWorkerProcess({ temporalAddress: stackValue('TEMPORAL_ADDRESS'), namespace: stackValue('TEMPORAL_NAMESPACE'), extraEnv: workerEnv });
+  const connection = await Connection.connect({ address: stackValue('TEMPORAL_ADDRESS') });
+  const client = new Client({ connection, namespace: stackValue('TEMPORAL_NAMESPACE') });
+  const docker = new Docker();
+  const service = testServiceName(name);
+  const port = await freePort();
+  // Docker keeps only a short buffer of past events (health-check execs flood it): listen live, from the start.
+  const created: Record<string, number> = {};
+  const events = await docker.getEvents({ filters: { type: ['container'], event: ['create'], label: [`${LABELS.service}=${service}`] } as never });
+  let pending = '';
+  events.on('data', (chunk: Buffer) => {
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const line of lines.filter(Boolean)) {
+      const containerName = (JSON.parse(line) as { Actor: { Attributes: { name: string } } }).Actor.Attributes.name;
+      created[containerName] = (created[containerName] ?? 0) + 1;
+    }
+  });
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  return {
+    worker,
+    client,
+    docker,
+    service,
+    port,
+    async start(document) {
+      const result = validateSpec({ ...document, service, traffic: { listenPort: port, drainTimeout: '10s' } });
+      if (!result.ok) throw new Error(JSON.stringify(result.problems));
+      return startDeployment(client, result.spec, { spec: { ...document, service, traffic: { listenPort: port, drainTimeout: '10s' } }, requestedBy: 'chaos' }, worker.env.SLUICE_TASK_QUEUE!);
+    },
+    async follow(handle, onStep) {
+      let done = false;
+      const result = handle.result().finally(() => {
+        done = true;
+      });
+      let lastStep = 0;
+      while (!done) {
+        const status = await Promise.race([handle.query(statusQuery), sleep(3000).then(() => undefined)]).catch(() => undefined);
+        if (status?.step && !status.step.rollback && status.step.number > lastStep) {
+          lastStep = status.step.number;
+          await onStep?.(status);
+        }
+        if (status?.gate?.promotable && status.gate.until === undefined) await handle.executeUpdate(promoteUpdate, { args: [{ by: 'chaos' }] }).catch(() => undefined);
+        await Promise.race([result.catch(() => undefined), sleep(30)]);
+      }
+      return result;
+    },
+    async creations() {
+      await sleep(500); // events arrive asynchronously
+      return { ...created };
+    },
+    async orphans() {
+      const config = workerConfig(worker.env);
+      const deps = realAdapters(config, docker);
+      const found = await findOrphans({ runtime: deps.runtime, router: deps.router, client, services: () => servicesOnHost(docker) });
+      return found.filter((o) => o.service === service).map((o) => o.name);
+    },
+    async servedBy() {
+      const seen = new Set<string>();
+      for (let i = 0; i < 10; i++) seen.add((await getFresh(`http://127.0.0.1:${port}/`)).headers['x-release'] as string);
+      return seen;
+    },
+    load: () => startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: 100, newConnectionShare: 0.3, postShare: 0.3 }),
+    async close() {
+      (events as unknown as { destroy: () => void }).destroy();
+      await worker.stop();
+      await connection.close();
+      const containers = await docker.listContainers({ all: true, filters: { label: [`${LABELS.service}=${service}`] } });
+      await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+    },
+  };
+}
