@@ -30,12 +30,15 @@ async function answers(docker: Docker): Promise<boolean> {
   }
 }
 
+const LOCAL_SOCKET = 'unix:///var/run/docker.sock';
+
 export async function startDocker(settings: StackSettings): Promise<DockerEndpoint> {
-  const configured = process.env.DOCKER_HOST;
+  // The local socket is the stack's to manage, even when stack.env has put it into DOCKER_HOST.
+  const configured = process.env.DOCKER_HOST && process.env.DOCKER_HOST !== LOCAL_SOCKET ? process.env.DOCKER_HOST : undefined;
   const docker = new Docker({ timeout: 2000 });
   const f = files(settings.stateDir);
   if (await answers(docker)) {
-    return { host: configured ?? 'unix:///var/run/docker.sock', startedByStack: readPid(f.pidFile) !== undefined };
+    return { host: configured ?? LOCAL_SOCKET, startedByStack: readPid(f.pidFile) !== undefined };
   }
   if (configured) {
     throw new MissingPrerequisite(`DOCKER_HOST=${configured} does not answer: start that Docker Engine or unset DOCKER_HOST to use the local socket`);
@@ -47,7 +50,7 @@ export async function startDocker(settings: StackSettings): Promise<DockerEndpoi
   fs.mkdirSync(f.dir, { recursive: true });
   startDaemon('dockerd', ['--host', 'unix:///var/run/docker.sock'], f);
   await waitUntil('dockerd to answer on /var/run/docker.sock', () => answers(docker), { timeoutMs: 60_000, logFile: f.logFile });
-  return { host: 'unix:///var/run/docker.sock', startedByStack: true };
+  return { host: LOCAL_SOCKET, startedByStack: true };
 }
 
 /** Removes every container sluice labelled, whatever deployment made it. */

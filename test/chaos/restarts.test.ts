@@ -19,6 +19,7 @@ const spec = (image: string, strategy: Record<string, unknown>) => ({
   port: 8080,
   health: { path: '/ready', interval: '200ms', startPeriod: '5s' },
   env: { FIXTURE_READY_DELAY_MS: '1500' },
+  progressDeadline: '3m',
   strategy,
 });
 
@@ -51,7 +52,7 @@ describe('restarts under a deployment', () => {
 
   // This test restarts dockerd, which only makes sense when the stack started it (as in CI); a system dockerd is left alone.
   it.skipIf(!fs.existsSync(path.join(settings.stateDir, 'docker', 'dockerd.pid')))('dockerd restarted mid-deployment: activities retry, released, replicas back at their addresses, no orphan', async () => {
-    await world.close();
+    await world?.close();
     world = await chaosWorld('dockerd-restart');
     expect((await world.follow(await world.start(spec(fixtureImage('v1'), { type: 'rolling' })))).outcome).toBe('released');
     let restarted = false;

@@ -45,6 +45,8 @@ export async function chaosWorld(name: string, workerEnv: NodeJS.ProcessEnv = {}
   const created: Record<string, number> = {};
   const events = await docker.getEvents({ filters: { type: ['container'], event: ['create'], label: [`${LABELS.service}=${service}`] } as never });
   let pending = '';
+  // The stream ends when dockerd restarts (a chaos test does that); creations are then counted up to that point.
+  events.on('error', () => undefined);
   events.on('data', (chunk: Buffer) => {
     pending += chunk.toString();
     const lines = pending.split('\n');

@@ -101,11 +101,22 @@ export class DockerRuntime implements ContainerRuntime {
       try {
         return await this.restartReplica(name, signal);
       } catch (error) {
-        // The port we picked was taken before the container started: pick another.
-        if (attempt >= 3 || !/port is already allocated|address already in use/i.test(String((error as DockerError).message))) throw error;
+        if (attempt >= 3 || !(await this.replaceable(name, error))) throw error;
         await this.docker.getContainer(name).remove({ force: true }).catch(() => undefined);
       }
     }
+  }
+
+  /**
+   * A container this start created that Docker will not start is replaced:
+   * its host port was taken meanwhile, or the daemon lost part of its state
+   * (seen after a daemon restart: the container stays "created" for good).
+   * It never ran, so nothing depends on it.
+   */
+  private async replaceable(name: string, error: unknown): Promise<boolean> {
+    const message = String((error as DockerError).message);
+    if (/port is already allocated|address already in use/i.test(message)) return true;
+    return statusOf(error) === 500 && (await this.inspect(name))?.state === 'created';
   }
 
   /**
