@@ -20,9 +20,5 @@ function newestSource(dir) {
 }
 
 const useCompiled = fs.existsSync(compiled) && (!fs.existsSync(sources) || fs.statSync(compiled).mtimeMs >= newestSource(sources));
-if (useCompiled) {
-  require(compiled).main(process.argv);
-} else {
-  require('tsx/cjs');
-  require(path.join(sources, 'client', 'cli.ts')).main(process.argv);
-}
+if (!useCompiled) require('tsx/cjs');
+require(useCompiled ? compiled : path.join(sources, 'client', 'cli.ts')).run(process.argv);

@@ -56,9 +56,20 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv).catch((error: unknown) => {
-    process.stderr.write(`sluice: ${(error as Error).message}\n`);
-    process.exitCode = ExitCode.rolledBack;
-  });
+/** Ends the process once a verb is done: an open Temporal connection (or a detached follow) would keep it alive. */
+function exitWhenFlushed(): void {
+  const code = typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
+
+/** The `sluice` command: runs the verb, then exits with its code. */
+export function run(argv: string[]): void {
+  main(argv)
+    .catch((error: unknown) => {
+      process.stderr.write(`sluice: ${(error as Error).message}\n`);
+      process.exitCode = ExitCode.rolledBack;
+    })
+    .finally(exitWhenFlushed);
+}
+
+if (require.main === module) run(process.argv);

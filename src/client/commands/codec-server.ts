@@ -11,7 +11,7 @@ export function registerCodecServer(program: Command, wrap: Wrap): void {
     .option('--port <port>', 'port to listen on', '8888')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--origin <url...>', 'Web UI origins allowed by CORS', ['http://localhost:8233', 'http://127.0.0.1:8233'])
-    .addHelpText('after', examples('SLUICE_CODEC_SERVER_TOKEN=$(openssl rand -hex 16) sluice codec-server --port 8888 --origin https://temporal.example.com'))
+    .addHelpText('after', examples('sluice codec-server --port 8888 --origin https://temporal.example.com   # with SLUICE_CODEC_KEY and SLUICE_CODEC_SERVER_TOKEN set'))
     .action(
       wrap(async (context, options: { port: string; host: string; origin: string[] }) => {
         const codec = codecFromEnv(context.env);

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { SLUICE_BIN as BIN, startWorkerProcess } from '../../../bench/worker-process';
+import { SLUICE_BIN as BIN, startWorkerProcess, type WorkerProcess } from '../../../bench/worker-process';
 import { stackValue } from '../../support/stack';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -24,6 +24,8 @@ export interface CliEnvironment {
   workerOutput(): string;
   /** Stops the worker process (SIGTERM) and starts it again. */
   restartWorker(): Promise<void>;
+  /** The worker process itself, to stop and start as a test needs. */
+  worker: WorkerProcess;
   dir: string;
   run(args: string[], options?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliRun>;
   /** Starts a CLI process without waiting for it. */
@@ -47,8 +49,8 @@ function collect(child: ChildProcess, timeoutMs: number): Promise<CliRun> {
 }
 
 /** A worker process (its own task queue and nginx) and a way to run the CLI against it. */
-export async function cliEnvironment(workerEnv: NodeJS.ProcessEnv = {}): Promise<CliEnvironment> {
-  const worker = await startWorkerProcess({ temporalAddress: stackValue('TEMPORAL_ADDRESS'), namespace: stackValue('TEMPORAL_NAMESPACE'), extraEnv: { SLUICE_ACTOR: 'e2e', ...workerEnv } });
+export async function cliEnvironment(workerEnv: NodeJS.ProcessEnv = {}, options: { metricsPort?: number } = {}): Promise<CliEnvironment> {
+  const worker = await startWorkerProcess({ temporalAddress: stackValue('TEMPORAL_ADDRESS'), namespace: stackValue('TEMPORAL_NAMESPACE'), extraEnv: { SLUICE_ACTOR: 'e2e', ...workerEnv }, ...options });
   const { env, dir } = worker;
   const run = (args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) =>
     collect(spawn(process.execPath, [BIN, ...args], { env: { ...env, ...options.env }, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }), options.timeoutMs ?? 300_000);
@@ -63,6 +65,7 @@ export async function cliEnvironment(workerEnv: NodeJS.ProcessEnv = {}): Promise
   return {
     env,
     dir,
+    worker,
     workerOutput: () => worker.output(),
     restartWorker: async () => {
       await worker.kill('SIGTERM');

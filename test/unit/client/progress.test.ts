@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { lineView, renderStatusBlock, weightBar } from '../../../src/client/progress';
+import { initialStatus, reduceStatus, type DeploymentStatus } from '../../../src/workflows/planner/status';
+
+const at = (second: number) => new Date(Date.UTC(2026, 10, 26, 12, 0, second)).toISOString();
+
+function canaryAtGate(): DeploymentStatus {
+  const routing = { peers: [{ release: 'v1-aaaa', slots: [0, 1, 2] }, { release: 'v2-bbbb', slots: [0] }], weights: { 'v1-aaaa': 90, 'v2-bbbb': 10 } };
+  let status = initialStatus('web', at(0));
+  status = { ...status, strategy: 'canary', stableRelease: 'v1-aaaa', targetRelease: 'v2-bbbb' };
+  status = reduceStatus(status, { type: 'stepStarted', number: 5, total: 12, summary: 'canary pause: wait for `sluice promote`', phase: 'paused', rollback: false, at: at(4) });
+  status = reduceStatus(status, { type: 'stepSucceeded', step: { kind: 'route', routing }, at: at(4) });
+  status = reduceStatus(status, { type: 'stepSucceeded', step: { kind: 'startReplicas', release: 'v2-bbbb', slots: [0] }, at: at(4) });
+  status = reduceStatus(status, { type: 'stepSucceeded', step: { kind: 'waitHealthy', release: 'v2-bbbb', slots: [0] }, at: at(4) });
+  return reduceStatus(status, { type: 'gateOpened', gate: 'canaryPause', promotable: true, at: at(5) });
+}
+
+describe('progress views', () => {
+  it('the terminal block shows phase, step, a weight bar per release (stable first), replica health, the gate and the commands that answer it', () => {
+    const lines = renderStatusBlock(canaryAtGate(), Date.parse(at(65)));
+    expect(lines[0]).toBe('deploy/web  canary  v1-aaaa -> v2-bbbb  1m05s');
+    expect(lines[1]).toBe('phase paused  step 5/12: canary pause: wait for `sluice promote`');
+    // Release names are padded to a common width (at least 8).
+    expect(lines[2]).toBe(`  v1-aaaa   ${weightBar(90)}  90%  no replicas`);
+    expect(lines[3]).toBe(`  v2-bbbb   ${weightBar(10)}  10%  1/1 healthy`);
+    expect(lines[4]).toBe('waiting: canary pause: wait for `sluice promote`: answer with `sluice promote web` or `sluice abort web`');
+  });
+
+  it('a weight bar is 24 cells, filled in proportion', () => {
+    expect(weightBar(0)).toBe('░'.repeat(24));
+    expect(weightBar(50)).toBe(`${'█'.repeat(12)}${'░'.repeat(12)}`);
+    expect(weightBar(100)).toBe('█'.repeat(24));
+  });
+
+  it('the CI view prints one line per change, with the time since the start, and nothing when nothing changed', () => {
+    const lines: string[] = [];
+    const view = lineView((line) => lines.push(line));
+    const status = canaryAtGate();
+    view.update(status);
+    view.update(status);
+    view.update({ ...status, paused: true });
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^\[ {4}5s\] web paused step 5\/12: canary pause: wait for `sluice promote` \| traffic: v1-aaaa 90% \/ v2-bbbb 10%$/);
+    expect(lines[1]).toMatch(/PAUSED \(sluice resume\)$/);
+  });
+});
