@@ -1,22 +1,13 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DeploymentInProgress } from '../../src/client/deployments';
 import { rollbackSteps } from '../../src/workflows/planner/rollback';
 import { renderStep } from '../support/plans';
 import { specDocument } from '../support/specs';
-import { timeSkippingEnvironment } from '../support/temporal';
 import { FakeWorld } from './support/fake-world';
-import { expectedPlan, Harness, uniqueSpec } from './support/harness';
+import { expectedPlan, timeSkippingSuite, uniqueSpec } from './support/harness';
 
-let env: TestWorkflowEnvironment;
-let harness: Harness;
-
-beforeAll(async () => {
-  env = await timeSkippingEnvironment();
-  harness = new Harness(env, inject('workflowBundlePath'));
-});
-afterAll(async () => env?.teardown());
+const suite = timeSkippingSuite();
 
 describe('a failure at each step', () => {
   // prepare, expand, start, wait, route, route, stop, start, wait, route, route, stop, contract, remove
@@ -37,7 +28,7 @@ describe('a failure at each step', () => {
     const failingCall = renderStep(plan.steps[failing]!.step);
     expect(plan.steps.slice(0, failing).map((s) => renderStep(s.step)), 'the first call matching is the failing step').not.toContain(failingCall);
     world.failOn(failingCall);
-    const result = await harness.withWorker(world, async (taskQueue) => (await harness.start(taskQueue, spec)).result());
+    const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, spec)).result());
     expect(result.outcome).toBe('rolledBack');
     expect(result.reason).toContain(`injected failure at "${failingCall}"`);
     expect(result.compensationFailures).toEqual([]);
@@ -52,7 +43,7 @@ describe('a failure at each step', () => {
     const spec = deployment();
     const { plan } = await expectedPlan(world, spec.spec);
     world.failOn('remove v1[0,1]').failOn('start v1[0]');
-    const result = await harness.withWorker(world, async (taskQueue) => (await harness.start(taskQueue, spec)).result());
+    const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, spec)).result());
     expect(result.outcome).toBe('failed');
     expect(result.compensationFailures[0]).toMatchObject({ summary: expect.stringMatching(/^undo: start 1 replica of v1/), message: expect.stringMatching(/injected failure/) });
     expect(result.compensationFailures.slice(1).every((f) => f.summary.startsWith('not run: '))).toBe(true);
@@ -66,7 +57,7 @@ describe('retries, deadlines and failing compensations', () => {
     const world = new FakeWorld({ release: 'v1', slots: [0] });
     const deployment = uniqueSpec({ replicas: 1 });
     world.failOn(/^start /, { nonRetryable: false, times: 2 });
-    const result = await harness.withWorker(world, async (taskQueue) => (await harness.start(taskQueue, deployment)).result());
+    const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
     expect(result.outcome).toBe('released');
     expect(world.calls.filter((c) => c.startsWith('start '))).toHaveLength(3);
   });
@@ -74,7 +65,7 @@ describe('retries, deadlines and failing compensations', () => {
   it('a step that outlives its phase deadline is cancelled and rolled back', async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0] }).hangOn(/^wait /);
     const deployment = uniqueSpec({ replicas: 1, progressDeadline: { default: '10m', starting: '2s' } });
-    const result = await harness.withWorker(world, async (taskQueue) => (await harness.start(taskQueue, deployment)).result());
+    const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
     expect(result.outcome).toBe('rolledBack');
     expect(result.reason).toMatch(/progress deadline of 2000 ms passed during "wait until 1 replica of .+ are healthy" \(phase starting\)/);
     expect(world.routing.peers).toEqual([{ release: 'v1', slots: [0] }]);
@@ -85,7 +76,7 @@ describe('retries, deadlines and failing compensations', () => {
     const deployment = uniqueSpec({ replicas: 2 });
     const { plan } = await expectedPlan(world, deployment.spec);
     world.failOn(`start ${plan.targetRelease}[1]`).failOn('start v1[0]');
-    const result = await harness.withWorker(world, async (taskQueue) => (await harness.start(taskQueue, deployment)).result());
+    const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
     expect(result.outcome).toBe('failed');
     expect(result.reason).toMatch(/rollback incomplete: undo: start 1 replica of v1 \(slots 0\): .*injected failure/);
     expect(result.compensationFailures.map((f) => f.summary)).toEqual([
@@ -102,7 +93,7 @@ describe('retries, deadlines and failing compensations', () => {
     const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
     world.samples = [{ requests: 200, errors: 30 }];
     const deployment = uniqueSpec({ replicas: 2, strategy: { type: 'canary', steps: [{ setWeight: 50 }, { analysis: { interval: '30s', count: 3, maxErrorRate: 0.05 } }] } });
-    const result = await harness.withWorker(world, async (taskQueue) => (await harness.start(taskQueue, deployment)).result());
+    const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
     expect(result.outcome).toBe('rolledBack');
     expect(result.reason).toMatch(/analysis of .+ failed: error rate 15.00% \(30\/200\) above 5.00%/);
     expect(world.routing.weights).toEqual({ v1: 100 });
@@ -113,8 +104,8 @@ describe('input that never touches anything', () => {
   it('an invalid spec fails the workflow with every problem, before any activity', async () => {
     const world = new FakeWorld();
     const document = { ...specDocument({ service: 'bad-input-1' }), replicas: 0, image: 'NOT VALID' };
-    const error = await harness.withWorker(world, async (taskQueue) => {
-      const handle = await env.client.workflow.start('deploy', { args: [{ spec: document, requestedBy: 'test' }], taskQueue, workflowId: 'deploy/bad-input-1' });
+    const error = await suite.harness().withWorker(world, async (taskQueue) => {
+      const handle = await suite.env().client.workflow.start('deploy', { args: [{ spec: document, requestedBy: 'test' }], taskQueue, workflowId: 'deploy/bad-input-1' });
       return handle.result().then(() => undefined, (e: unknown) => e);
     });
     expect(error).toBeInstanceOf(WorkflowFailedError);
@@ -128,7 +119,7 @@ describe('input that never touches anything', () => {
   it('a spec whose rolling budget resolves to nothing is rejected as PlanRejected, naming the field', async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0] });
     const deployment = uniqueSpec({ replicas: 1, strategy: { type: 'rolling', maxSurge: '0%', maxUnavailable: '50%' } });
-    const error = await harness.withWorker(world, async (taskQueue) => (await harness.start(taskQueue, deployment)).result().then(() => undefined, (e: unknown) => e));
+    const error = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result().then(() => undefined, (e: unknown) => e));
     const cause = (error as WorkflowFailedError).cause as Error & { type?: string };
     expect(cause.type).toBe('PlanRejected');
     expect(cause.message).toMatch(/^strategy\.maxSurge: /);
@@ -138,11 +129,11 @@ describe('input that never touches anything', () => {
   it('a second deployment of a service that is deploying is refused', async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0] });
     const first = uniqueSpec({ replicas: 1, strategy: { type: 'blueGreen' } });
-    await harness.withWorker(world, async (taskQueue) => {
-      const handle = await harness.start(taskQueue, first);
-      await harness.waitForGate(handle, 'promotion');
-      await expect(harness.start(taskQueue, { ...first, document: { ...first.document, image: 'sluice-fixture:v3' } })).rejects.toThrow(DeploymentInProgress);
-      await expect(harness.start(taskQueue, first)).rejects.toThrow(/a deployment of .+ is already running \(workflow deploy\/.+\): wait for it, or `sluice abort/);
+    await suite.harness().withWorker(world, async (taskQueue) => {
+      const handle = await suite.harness().start(taskQueue, first);
+      await suite.harness().waitForGate(handle, 'promotion');
+      await expect(suite.harness().start(taskQueue, { ...first, document: { ...first.document, image: 'sluice-fixture:v3' } })).rejects.toThrow(DeploymentInProgress);
+      await expect(suite.harness().start(taskQueue, first)).rejects.toThrow(/a deployment of .+ is already running \(workflow deploy\/.+\): wait for it, or `sluice abort/);
       await handle.terminate('test over');
     });
   });

@@ -1,21 +1,12 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { abortSignal, pauseSignal, promoteUpdate, resumeSignal, statusQuery } from '../../src/shared/messages';
 import { rollbackSteps } from '../../src/workflows/planner/rollback';
 import { renderStep } from '../support/plans';
-import { timeSkippingEnvironment } from '../support/temporal';
 import { FakeWorld } from './support/fake-world';
-import { expectedPlan, Harness, uniqueSpec } from './support/harness';
+import { expectedPlan, timeSkippingSuite, uniqueSpec } from './support/harness';
 
-let env: TestWorkflowEnvironment;
-let harness: Harness;
-
-beforeAll(async () => {
-  env = await timeSkippingEnvironment();
-  harness = new Harness(env, inject('workflowBundlePath'));
-});
-afterAll(async () => env?.teardown());
+const suite = timeSkippingSuite();
 
 const canary = (extra: Record<string, unknown> = {}) =>
   uniqueSpec({ replicas: 2, strategy: { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }, { analysis: { interval: '1m', count: 2 } }, { pause: { duration: '1h' } }] }, ...extra });
@@ -33,8 +24,8 @@ describe('promote', () => {
   it('is rejected with the reason when no gate is waiting, and the deployment carries on', async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0, 1] }).hangOn(/^wait /, { forMs: 1500 });
     const deployment = uniqueSpec({ replicas: 2 });
-    const result = await harness.withWorker(world, async (taskQueue) => {
-      const handle = await harness.start(taskQueue, deployment);
+    const result = await suite.harness().withWorker(world, async (taskQueue) => {
+      const handle = await suite.harness().start(taskQueue, deployment);
       await world.reached(/^wait /);
       const reason = await promoteError(handle.executeUpdate(promoteUpdate, { args: [{ by: 'ana' }] }));
       expect(reason).toMatch(/no gate is waiting \(phase starting, step 3\/\d+: wait until 1 replica of .+ are healthy\)/);
@@ -47,9 +38,9 @@ describe('promote', () => {
   it('with full: true skips every remaining pause and analysis, releasing the gate that waits now', async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
     const deployment = canary();
-    const result = await harness.withWorker(world, async (taskQueue) => {
-      const handle = await harness.start(taskQueue, deployment);
-      await harness.waitForGate(handle, 'canaryPause');
+    const result = await suite.harness().withWorker(world, async (taskQueue) => {
+      const handle = await suite.harness().start(taskQueue, deployment);
+      await suite.harness().waitForGate(handle, 'canaryPause');
       const answer = await handle.executeUpdate(promoteUpdate, { args: [{ by: 'ci', full: true }] });
       expect(answer).toMatchObject({ full: true, gate: 'canaryPause' });
       return handle.result();
@@ -67,9 +58,9 @@ describe('promote', () => {
       { requests: 2, errors: 0 },
     ];
     const deployment = uniqueSpec({ replicas: 2, strategy: { type: 'canary', steps: [{ setWeight: 50 }, { analysis: { interval: '1m', count: 2, minRequests: 20 } }] } });
-    const result = await harness.withWorker(world, async (taskQueue) => {
-      const handle = await harness.start(taskQueue, deployment);
-      await harness.skipTimeUntil(handle, (s) => s.gate?.kind === 'inconclusiveAnalysis', '30s');
+    const result = await suite.harness().withWorker(world, async (taskQueue) => {
+      const handle = await suite.harness().start(taskQueue, deployment);
+      await suite.harness().skipTimeUntil(handle, (s) => s.gate?.kind === 'inconclusiveAnalysis', '30s');
       await handle.executeUpdate(promoteUpdate, { args: [{ by: 'ana', reason: 'traffic is low on Sundays' }] });
       return handle.result();
     });
@@ -82,11 +73,11 @@ describe('pause and resume', () => {
     const world = new FakeWorld({ release: 'v1', slots: [0, 1] }).hangOn(/^start /, { forMs: 1000 });
     const deployment = uniqueSpec({ replicas: 2 });
     const { calls } = await expectedPlan(world, deployment.spec);
-    const result = await harness.withWorker(world, async (taskQueue) => {
-      const handle = await harness.start(taskQueue, deployment);
+    const result = await suite.harness().withWorker(world, async (taskQueue) => {
+      const handle = await suite.harness().start(taskQueue, deployment);
       await world.reached(/^start /);
       await handle.signal(pauseSignal, { by: 'ana', reason: 'checking dashboards' });
-      const held = await harness.waitForStatus(handle, (s) => s.paused && s.step?.number === 2);
+      const held = await suite.harness().waitForStatus(handle, (s) => s.paused && s.step?.number === 2);
       await new Promise((resolve) => setTimeout(resolve, 1500));
       expect((await handle.query(statusQuery)).step?.number).toBe(held.step?.number);
       expect(world.calls.at(-1)).toMatch(/^start /);
@@ -105,9 +96,9 @@ describe('abort', () => {
     const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
     const deployment = canary({ migrations: { directory: 'migrations' } });
     const { plan } = await expectedPlan(world, deployment.spec);
-    const result = await harness.withWorker(world, async (taskQueue) => {
-      const handle = await harness.start(taskQueue, deployment);
-      await harness.waitForGate(handle, 'canaryPause');
+    const result = await suite.harness().withWorker(world, async (taskQueue) => {
+      const handle = await suite.harness().start(taskQueue, deployment);
+      await suite.harness().waitForGate(handle, 'canaryPause');
       await handle.signal(abortSignal, { by: 'ana', reason: 'p99 up' });
       return handle.result();
     });
@@ -123,8 +114,8 @@ describe('abort', () => {
     const world = new FakeWorld({ release: 'v1', slots: [0, 1] }).hangOn(/^wait /);
     const deployment = uniqueSpec({ replicas: 2 });
     const { plan } = await expectedPlan(world, deployment.spec);
-    const result = await harness.withWorker(world, async (taskQueue) => {
-      const handle = await harness.start(taskQueue, deployment);
+    const result = await suite.harness().withWorker(world, async (taskQueue) => {
+      const handle = await suite.harness().start(taskQueue, deployment);
       await world.reached(/^wait /);
       await handle.signal(abortSignal, { by: 'ci', reason: 'pipeline cancelled' });
       return handle.result();
@@ -136,11 +127,11 @@ describe('abort', () => {
   it('while paused rolls back without waiting for resume', async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0] }).hangOn(/^start /, { forMs: 500 });
     const deployment = uniqueSpec({ replicas: 1 });
-    const result = await harness.withWorker(world, async (taskQueue) => {
-      const handle = await harness.start(taskQueue, deployment);
+    const result = await suite.harness().withWorker(world, async (taskQueue) => {
+      const handle = await suite.harness().start(taskQueue, deployment);
       await world.reached(/^start /);
       await handle.signal(pauseSignal, { by: 'ana' });
-      await harness.waitForStatus(handle, (s) => s.paused && world.calls.some((c) => c.startsWith('start ')));
+      await suite.harness().waitForStatus(handle, (s) => s.paused && world.calls.some((c) => c.startsWith('start ')));
       await handle.signal(abortSignal, { by: 'ana', reason: 'wrong image' });
       return handle.result();
     });
@@ -151,9 +142,9 @@ describe('abort', () => {
   it('during rollback: a second abort, a pause and a promote are recorded as ignored, and the rollback finishes', async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0, 1] }).hangOn(/^remove /, { forMs: 2000 });
     const deployment = canary();
-    const result = await harness.withWorker(world, async (taskQueue) => {
-      const handle = await harness.start(taskQueue, deployment);
-      await harness.waitForGate(handle, 'canaryPause');
+    const result = await suite.harness().withWorker(world, async (taskQueue) => {
+      const handle = await suite.harness().start(taskQueue, deployment);
+      await suite.harness().waitForGate(handle, 'canaryPause');
       await handle.signal(abortSignal, { by: 'ana', reason: 'first' });
       await world.reached(/^remove /);
       const rollingBack = await handle.query(statusQuery);
@@ -177,9 +168,9 @@ describe('abort', () => {
   it('ignores malformed messages instead of failing the deployment', async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0] });
     const deployment = canary({ replicas: 1 });
-    const result = await harness.withWorker(world, async (taskQueue) => {
-      const handle = await harness.start(taskQueue, deployment);
-      await harness.waitForGate(handle, 'canaryPause');
+    const result = await suite.harness().withWorker(world, async (taskQueue) => {
+      const handle = await suite.harness().start(taskQueue, deployment);
+      await suite.harness().waitForGate(handle, 'canaryPause');
       await handle.signal(abortSignal, {} as never);
       await handle.signal(pauseSignal, 'nonsense' as never);
       expect(await promoteError(handle.executeUpdate(promoteUpdate, { args: [42 as never] }))).toMatch(/promote needs \{ by: string/);

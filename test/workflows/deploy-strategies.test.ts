@@ -1,25 +1,16 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { promoteUpdate, statusQuery } from '../../src/shared/messages';
-import { timeSkippingEnvironment } from '../support/temporal';
 import { FakeWorld } from './support/fake-world';
-import { expectedPlan, Harness, uniqueSpec } from './support/harness';
+import { expectedPlan, timeSkippingSuite, uniqueSpec } from './support/harness';
 
-let env: TestWorkflowEnvironment;
-let harness: Harness;
-
-beforeAll(async () => {
-  env = await timeSkippingEnvironment();
-  harness = new Harness(env, inject('workflowBundlePath'));
-});
-afterAll(async () => env?.teardown());
+const suite = timeSkippingSuite();
 
 describe('happy paths: every strategy releases, running exactly its plan', () => {
   it('rolling replaces v1 replica by replica and ends with v1 removed', async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
     const deployment = uniqueSpec({ replicas: 2 });
     const { plan, calls } = await expectedPlan(world, deployment.spec);
-    const result = await harness.withWorker(world, async (taskQueue) => (await harness.start(taskQueue, deployment)).result());
+    const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
     expect(result).toMatchObject({ outcome: 'released', serving: plan.targetRelease, stableRelease: 'v1', compensationFailures: [] });
     expect(world.calls).toEqual(calls);
     expect(world.routing.peers).toEqual([{ release: plan.targetRelease, slots: [0, 1] }]);
@@ -31,9 +22,9 @@ describe('happy paths: every strategy releases, running exactly its plan', () =>
     const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
     const deployment = uniqueSpec({ replicas: 2, strategy: { type: 'blueGreen', preview: { header: 'X-Preview' }, scaleDownDelay: '10m' } });
     const { plan, calls } = await expectedPlan(world, deployment.spec);
-    const result = await harness.withWorker(world, async (taskQueue) => {
-      const handle = await harness.start(taskQueue, deployment);
-      const atGate = await harness.waitForGate(handle, 'promotion');
+    const result = await suite.harness().withWorker(world, async (taskQueue) => {
+      const handle = await suite.harness().start(taskQueue, deployment);
+      const atGate = await suite.harness().waitForGate(handle, 'promotion');
       expect(atGate.weights).toEqual({ v1: 100 });
       expect(atGate.routing.preview).toBe(plan.targetRelease);
       expect(atGate.replicas[plan.targetRelease]).toEqual({ running: [0, 1], healthy: [0, 1] });
@@ -51,12 +42,12 @@ describe('happy paths: every strategy releases, running exactly its plan', () =>
     const world = new FakeWorld({ release: 'v1', slots: [0, 1, 2, 3] });
     const deployment = uniqueSpec({ replicas: 4, strategy: { type: 'canary', steps: [{ setWeight: 10 }, { pause: { duration: '5m' } }, { setWeight: 50 }, { pause: {} }, { analysis: { interval: '30s', count: 2 } }] } });
     const { plan, calls } = await expectedPlan(world, deployment.spec);
-    const result = await harness.withWorker(world, async (taskQueue) => {
-      const handle = await harness.start(taskQueue, deployment);
-      const timed = await harness.waitForStatus(handle, (s) => s.gate?.kind === 'canaryPause' && s.gate.until !== undefined);
+    const result = await suite.harness().withWorker(world, async (taskQueue) => {
+      const handle = await suite.harness().start(taskQueue, deployment);
+      const timed = await suite.harness().waitForStatus(handle, (s) => s.gate?.kind === 'canaryPause' && s.gate.until !== undefined);
       expect(timed.weights).toEqual({ v1: 90, [plan.targetRelease]: 10 });
-      await env.sleep('5m'); // the test server's clock, not ours
-      const atGate = await harness.waitForStatus(handle, (s) => s.gate?.kind === 'canaryPause' && s.gate.until === undefined);
+      await suite.env().sleep('5m'); // the test server's clock, not ours
+      const atGate = await suite.harness().waitForStatus(handle, (s) => s.gate?.kind === 'canaryPause' && s.gate.until === undefined);
       expect(atGate.weights).toEqual({ v1: 50, [plan.targetRelease]: 50 });
       await handle.executeUpdate(promoteUpdate, { args: [{ by: 'ci' }] });
       return handle.result(); // skips through the analysis intervals
@@ -70,7 +61,7 @@ describe('happy paths: every strategy releases, running exactly its plan', () =>
     const world = new FakeWorld({ release: 'v1', slots: [0] });
     const deployment = uniqueSpec({ replicas: 1, strategy: { type: 'recreate' } });
     const { calls } = await expectedPlan(world, deployment.spec);
-    const result = await harness.withWorker(world, async (taskQueue) => (await harness.start(taskQueue, deployment)).result());
+    const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
     expect(result.outcome).toBe('released');
     expect(world.calls).toEqual(calls);
     expect(calls.indexOf('stop v1[0]')).toBeLessThan(calls.findIndex((c) => c.startsWith('start ')));
@@ -79,12 +70,12 @@ describe('happy paths: every strategy releases, running exactly its plan', () =>
   it('a first deployment, then a redeploy of the same spec that has nothing to do', async () => {
     const world = new FakeWorld();
     const deployment = uniqueSpec({ replicas: 2, strategy: { type: 'canary', steps: [{ setWeight: 10 }, { pause: {} }] } });
-    const first = await harness.withWorker(world, async (taskQueue) => (await harness.start(taskQueue, deployment)).result());
+    const first = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
     expect(first.outcome).toBe('released');
     expect(first.stableRelease).toBeUndefined();
     const callsBefore = world.calls.length;
-    const again = await harness.withWorker(world, async (taskQueue) => {
-      const handle = await harness.start(taskQueue, deployment);
+    const again = await suite.harness().withWorker(world, async (taskQueue) => {
+      const handle = await suite.harness().start(taskQueue, deployment);
       const result = await handle.result();
       expect((await handle.query(statusQuery)).notes.join(' ')).toMatch(/nothing to do/);
       return result;

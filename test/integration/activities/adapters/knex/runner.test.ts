@@ -8,7 +8,8 @@ import type { MigrationRun } from '../../../../../src/activities/ports';
 import { stackValue, testServiceName } from '../../../../support/stack';
 
 const url = stackValue('DATABASE_URL');
-const fixtures = path.resolve(__dirname, '../../../../fixtures/migrations');
+// The example people ship (examples/migrations/people) is what these tests run.
+const fixtures = path.resolve(__dirname, '../../../../../examples/migrations');
 const signal = new AbortController().signal;
 let db: Knex;
 let service: string;
