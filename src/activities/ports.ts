@@ -42,8 +42,12 @@ export interface ReplicaSpec {
 }
 
 export interface ContainerRuntime {
-  /** Makes sure the image is present locally (pulling it when missing). */
-  ensureImage(image: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Makes sure the image is present locally (pulling it when missing). A pull
+   * calls `onProgress` whenever the registry sends data, so the activity can
+   * heartbeat through a long pull and still notice one that has stalled.
+   */
+  ensureImage(image: string, signal: AbortSignal, onProgress?: () => void): Promise<void>;
   /** Creates the replica if no container has its name, starts it if it is not running. Idempotent. */
   startReplica(spec: ReplicaSpec, signal: AbortSignal): Promise<ReplicaInfo>;
   /** Starts an existing, stopped replica again (rollback of a stop). */

@@ -3,12 +3,12 @@ import { buildFixtures } from './fixtures';
 import { stackDown, stackUp } from './index';
 import { stackSettings } from './settings';
 
-/** `npm run stack:up` / `npm run stack:down` / `npm run fixtures`. */
+/** `npm run stack:up` (the test stack, registry included) / `npm run stack:down` / `npm run fixtures`. */
 async function main(verb: string | undefined): Promise<void> {
   const settings = stackSettings();
   switch (verb) {
     case 'up': {
-      const values = await stackUp(settings);
+      const values = await stackUp(settings, { registry: true });
       console.log(`stack: up (state in ${settings.stateDir})`);
       for (const [key, value] of Object.entries(values)) console.log(`  ${key}=${value}`);
       return;

@@ -1,8 +1,7 @@
 import Docker from 'dockerode';
 import fs from 'node:fs';
 import path from 'node:path';
-import { MissingPrerequisite } from './errors';
-import { run, which } from './system';
+import { goBinary, run } from './system';
 
 /**
  * Builds the fixture app's images without a registry: a static Go binary
@@ -25,8 +24,7 @@ export function fixtureImage(tag: (typeof FIXTURE_RELEASES)[number]['tag']): str
 const SOURCE_DIR = path.resolve(__dirname, '..', '..', 'fixtures', 'app');
 
 function buildBinary(): string {
-  const go = which('go') ?? ['/usr/local/go/bin/go', '/usr/lib/go/bin/go'].find((p) => fs.existsSync(p));
-  if (!go) throw new MissingPrerequisite('Go is needed to build the fixture app: install golang-go (apt-get install -y golang-go)');
+  const go = goBinary('to build the fixture app');
   const output = path.join(SOURCE_DIR, 'build', 'fixture');
   const sources = fs.readdirSync(SOURCE_DIR).filter((f) => f.endsWith('.go') || f === 'go.mod');
   const newestSource = Math.max(...sources.map((f) => fs.statSync(path.join(SOURCE_DIR, f)).mtimeMs));
@@ -37,11 +35,9 @@ function buildBinary(): string {
   return output;
 }
 
-async function buildImage(docker: Docker, tag: string, buildArgs: Record<string, string>): Promise<void> {
-  const stream = await docker.buildImage(
-    { context: SOURCE_DIR, src: ['Dockerfile', 'build/fixture'] },
-    { t: tag, buildargs: buildArgs, rm: true, forcerm: true },
-  );
+/** Builds `tag` from the files `src` of the directory `context`, which include its Dockerfile. */
+export async function buildImage(docker: Docker, files: { context: string; src: string[] }, tag: string, buildArgs: Record<string, string> = {}): Promise<void> {
+  const stream = await docker.buildImage(files, { t: tag, buildargs: buildArgs, rm: true, forcerm: true });
   const output: Array<{ error?: string }> = await new Promise((resolve, reject) => {
     docker.modem.followProgress(stream, (error: Error | null, result: Array<{ error?: string }>) => (error ? reject(error) : resolve(result)));
   });
@@ -55,7 +51,7 @@ export async function buildFixtures(docker = new Docker()): Promise<string[]> {
   const images: string[] = [];
   for (const release of FIXTURE_RELEASES) {
     const tag = fixtureImage(release.tag);
-    await buildImage(docker, tag, release.buildArgs);
+    await buildImage(docker, { context: SOURCE_DIR, src: ['Dockerfile', 'build/fixture'] }, tag, release.buildArgs);
     images.push(tag);
   }
   return images;

@@ -4,16 +4,18 @@ import { stackEnvPath, writeStackEnv } from './env-file';
 import { buildFixtures } from './fixtures';
 import { nginxPrefix, startNginx, stopNginx } from './nginx';
 import { startPostgres, stopPostgres } from './postgres';
+import { startRegistry, stopRegistry } from './registry';
 import type { StackSettings } from './settings';
 import { startTemporal, stopTemporal } from './temporal';
 import { ensureTool } from './tools';
 
 /**
  * The local stack: Temporal dev server, Docker Engine, nginx with Lua, and
- * PostgreSQL, each reused when already running and started otherwise.
+ * PostgreSQL, each reused when already running and started otherwise; for
+ * the tests, the fixture images and a private registry on loopback.
  * `up` is idempotent; `down` stops what `up` started and removes sluice's containers.
  */
-export async function stackUp(settings: StackSettings, options: { fixtures?: boolean } = {}): Promise<Record<string, string>> {
+export async function stackUp(settings: StackSettings, options: { fixtures?: boolean; registry?: boolean } = {}): Promise<Record<string, string>> {
   fs.mkdirSync(settings.stateDir, { recursive: true });
   const temporal = await startTemporal(settings);
   const testServer = ensureTool('temporal-test-server', settings.stateDir);
@@ -37,6 +39,10 @@ export async function stackUp(settings: StackSettings, options: { fixtures?: boo
     SLUICE_NGINX_MODULES: nginx.modules.join(':'),
     DATABASE_URL: postgres.url,
   };
+  if (options.registry) {
+    const registry = await startRegistry(settings);
+    Object.assign(values, { SLUICE_TEST_REGISTRY: registry.address, SLUICE_TEST_REGISTRY_USER: registry.username, SLUICE_TEST_REGISTRY_PASSWORD: registry.password });
+  }
   writeStackEnv(settings.stateDir, values);
   if (options.fixtures !== false) await buildFixtures();
   return values;
@@ -49,6 +55,7 @@ export async function stackDown(settings: StackSettings): Promise<string[]> {
   if (await stopTemporal(settings)) stopped.push('temporal');
   if (await stopNginx(nginxPrefix(settings))) stopped.push('nginx');
   if (await stopPostgres(settings)) stopped.push('postgres');
+  if (await stopRegistry(settings)) stopped.push('registry');
   if (await stopDocker(settings)) stopped.push('dockerd');
   fs.rmSync(stackEnvPath(settings.stateDir), { force: true });
   return stopped;

@@ -6,6 +6,8 @@ export interface StackSettings {
   temporal: { port: number; uiPort: number; namespace: string };
   postgres: { port: number; database: string; user: string };
   nginx: { adminPort: number };
+  /** The private registry the tests pull from (only with `stack:up`, not `sluice dev`). */
+  registry: { port: number };
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -28,5 +30,6 @@ export function stackSettings(env: NodeJS.ProcessEnv = process.env, cwd = proces
     },
     postgres: { port: port(env, 'SLUICE_POSTGRES_PORT', 55432), database: 'sluice', user: 'sluice' },
     nginx: { adminPort: port(env, 'SLUICE_NGINX_ADMIN_PORT', 9180) },
+    registry: { port: port(env, 'SLUICE_REGISTRY_PORT', 55000) },
   };
 }

@@ -40,6 +40,13 @@ export function which(command: string): string | undefined {
   return undefined;
 }
 
+/** The Go toolchain, which builds the fixture app and the test registry. */
+export function goBinary(why: string): string {
+  const go = which('go') ?? ['/usr/local/go/bin/go', '/usr/lib/go/bin/go'].find((p) => fs.existsSync(p));
+  if (!go) throw new MissingPrerequisite(`Go is needed ${why}: install golang-go (apt-get install -y golang-go)`);
+  return go;
+}
+
 export const isRoot = (): boolean => process.getuid?.() === 0;
 
 /** Installs Debian packages when we may (root with apt-get); otherwise says exactly what to install. */

@@ -1,13 +1,16 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureImage } from '../../src/stack/fixtures';
-import { stackValue } from '../support/stack';
+import { dockerConfigFor, pushPrivateImage } from '../support/registry';
+import { freePort, stackValue } from '../support/stack';
+import { TcpLink } from '../support/tcp-link';
 import { chaosWorld, type ChaosWorld } from './support';
 
 /**
  * The worker killed with SIGKILL at every step of a deployment (and so in the
  * middle of the long ones: a 2 s migration, health waits of a slow-starting
- * release, drains with slow requests in flight), then started again. The
+ * release, drains with slow requests in flight), and in the middle of an image
+ * pull from a private registry, then started again. The
  * deployment must end as it would have without the crashes, with every side
  * effect done exactly once, no orphan, and no failed request (the worker is not
  * in the request path).
@@ -99,5 +102,39 @@ describe('the worker killed at every step', () => {
     expect(await world.orphans()).toEqual([]);
     expect(run.failed).toBe(0);
     expect(run.slowFailed).toBe(0);
+  });
+
+  it('killed in the middle of an image pull from a private registry: the next worker finishes the pull, released, every container created once, no orphan, no failed request', async () => {
+    await world?.close();
+    // The registry's answers trickle through a link (256 KiB/s): the 4 MiB layer takes 16 s, so the kill lands mid-pull.
+    const registryPort = Number(stackValue('SLUICE_TEST_REGISTRY').split(':')[1]);
+    const link = new TcpLink(await freePort(), { host: '127.0.0.1', port: registryPort }, 256 * 1024);
+    await link.up();
+    const registryHost = `127.0.0.1:${link.port}`;
+    try {
+      world = await chaosWorld('crash-pull', { DOCKER_CONFIG: dockerConfigFor(registryHost) });
+      expect((await world.follow(await world.start(base(fixtureImage('v1'), { type: 'rolling' })))).outcome).toBe('released');
+      const image = `${registryHost}/${await pushPrivateImage(world.docker, 'sluice-chaos-pull', 4 * 1024 * 1024)}`;
+      const load = world.load();
+      const handle = await world.start(base(image, { type: 'rolling' }));
+      while (link.bytesToClients < 1024 * 1024) await new Promise((resolve) => setTimeout(resolve, 100));
+      await world.worker.kill('SIGKILL');
+      const imageAtKill = await world.docker.getImage(image).inspect().then(() => 'present', () => 'missing');
+      world.worker.start();
+      const result = await world.follow(handle);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const summary = await load.stop();
+      expect(imageAtKill).toBe('missing');
+      expect(result.outcome).toBe('released');
+      expect(await world.servedBy()).toEqual(new Set(['v2']));
+      const creations = await world.creations();
+      expect(Object.keys(creations)).toHaveLength(6);
+      expect(Object.values(creations).every((n) => n === 1)).toBe(true);
+      expect(await world.orphans()).toEqual([]);
+      expect(summary.failed).toBe(0);
+      await world.docker.getImage(image).remove({ force: true });
+    } finally {
+      link.down();
+    }
   });
 });

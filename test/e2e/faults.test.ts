@@ -1,12 +1,12 @@
 import Docker from 'dockerode';
 import fs from 'node:fs';
-import net from 'node:net';
 import pg from 'pg';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLoad } from '../../bench/load/generator';
 import { fixtureImage } from '../../src/stack/fixtures';
 import { freePort, getFresh, removeServiceContainers, stackValue, testServiceName } from '../support/stack';
+import { TcpLink } from '../support/tcp-link';
 import { cliEnvironment, type CliEnvironment } from './support/cli';
 
 /**
@@ -17,31 +17,12 @@ let cli: CliEnvironment;
 const docker = new Docker();
 const services: string[] = [];
 
-/** A switchable TCP proxy in front of the real PostgreSQL: off, the database is unreachable (connection refused). */
-class DatabaseLink {
-  private server?: net.Server;
-  constructor(
-    readonly port: number,
-    private readonly target: { host: string; port: number },
-  ) {}
-  up(): Promise<void> {
-    this.server = net.createServer((client) => {
-      const upstream = net.connect(this.target);
-      client.pipe(upstream).pipe(client);
-      client.on('error', () => upstream.destroy());
-      upstream.on('error', () => client.destroy());
-    });
-    return new Promise((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-  }
-  down(): void {
-    this.server?.close();
-  }
-}
-let database: DatabaseLink;
+/** Switched off, PostgreSQL is unreachable (connection refused). */
+let database: TcpLink;
 
 beforeAll(async () => {
   const real = new URL(stackValue('DATABASE_URL'));
-  database = new DatabaseLink(await freePort(), { host: real.hostname, port: Number(real.port) });
+  database = new TcpLink(await freePort(), { host: real.hostname, port: Number(real.port) });
   cli = await cliEnvironment({ FLAKY_DB: `postgres://${real.username}@127.0.0.1:${database.port}${real.pathname}` });
 });
 afterAll(async () => {

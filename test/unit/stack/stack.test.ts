@@ -15,6 +15,7 @@ describe('stack settings', () => {
       temporal: { port: 7233, uiPort: 8233, namespace: 'default' },
       postgres: { port: 55432, database: 'sluice', user: 'sluice' },
       nginx: { adminPort: 9180 },
+      registry: { port: 55000 },
     });
   });
 

@@ -60,7 +60,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.publishHost = options.publishHost ?? '127.0.0.1';
   }
 
-  async ensureImage(image: string, signal: AbortSignal): Promise<void> {
+  async ensureImage(image: string, signal: AbortSignal, onProgress?: () => void): Promise<void> {
     try {
       await this.docker.getImage(image).inspect();
       return;
@@ -73,7 +73,7 @@ export class DockerRuntime implements ContainerRuntime {
     for (let attempt = 1; attempt <= PULL_ATTEMPTS; attempt++) {
       try {
         const stream = await this.docker.pull(image, { ...(authconfig ? { authconfig } : {}), abortSignal: signal });
-        await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve())));
+        await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve()), onProgress));
         return;
       } catch (error) {
         if (signal.aborted) throw error;

@@ -1,13 +1,18 @@
 import { ApplicationFailure } from '@temporalio/common';
 import Docker from 'dockerode';
-import { afterAll, describe, expect, it } from 'vitest';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerRuntime } from '../../../../../src/activities/adapters/docker/runtime';
 import { HttpProber } from '../../../../../src/activities/adapters/http/prober';
 import { createReplicaActivities } from '../../../../../src/activities/replicas';
 import { replicaName } from '../../../../../src/shared/names';
 import { containerTemplate } from '../../../../../src/workflows/planner/release';
 import { fixtureImage } from '../../../../../src/stack/fixtures';
-import { runActivity } from '../../../../support/activity';
+import { runActivity, runActivityIn } from '../../../../support/activity';
+import { dockerConfigFor, pushPrivateImage } from '../../../../support/registry';
 import { makeSpec } from '../../../../support/specs';
 import { removeServiceContainers, stackValue, testServiceName } from '../../../../support/stack';
 
@@ -99,5 +104,33 @@ describe('replica addresses', () => {
     await container.restart({ t: 1 });
     const after = (await runtime.listReplicas(service)).find((r) => r.slot === 7);
     expect(after?.address).toBe(replica!.address);
+  });
+});
+
+describe('pulling from a private registry', () => {
+  const registry = stackValue('SLUICE_TEST_REGISTRY');
+  let image: string;
+  beforeAll(async () => {
+    image = `${registry}/${await pushPrivateImage(docker, 'sluice-runtime-pull', 2 * 1024 * 1024)}`;
+  });
+  afterAll(async () => docker.getImage(image).remove({ force: true }).catch(() => undefined));
+  const activitiesWith = (dockerConfigDir: string) =>
+    createReplicaActivities({ runtime: new DockerRuntime(docker, { dockerConfigDir }), prober: new HttpProber(), secrets: { fromEnv: () => undefined, fromFile: async () => undefined } });
+
+  it('without credentials for the registry, the pull is a non-retryable failure naming the image and the registry\'s answer', async () => {
+    const noCredentials = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-docker-config-'));
+    const error = await runActivity(activitiesWith(noCredentials).startReplicas, { service, release: 'private', slots: [0], deployment: 'test/run', template: { ...containerTemplate(spec), image } }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ type: 'ImageNotFound', nonRetryable: true, message: expect.stringContaining(`image ${image} is not on the Docker host and could not be pulled (`) });
+    expect((error as Error).message).toMatch(/no basic auth credentials|unauthorized/);
+  });
+
+  it('pulls a missing image with the credentials of the worker\'s docker config, heartbeating while layers arrive', async () => {
+    const environment = new MockActivityEnvironment();
+    const heartbeats: unknown[] = [];
+    environment.on('heartbeat', (details: unknown) => heartbeats.push(details));
+    const [replica] = await runActivityIn(environment, activitiesWith(dockerConfigFor(registry)).startReplicas, { service, release: 'private', slots: [0], deployment: 'test/run', template: { ...containerTemplate(spec), image } });
+    expect(replica).toMatchObject({ state: 'running', release: 'private' });
+    expect((await docker.getImage(image).inspect()).RepoTags).toContain(image);
+    expect(heartbeats).toContainEqual({ pulling: image });
   });
 });
