@@ -66,11 +66,26 @@ export function abortToStableMs(records: RequestRecord[], loadStartEpochMs: numb
   return last - abortAtEpochMs;
 }
 
+export interface ProcessMemory {
+  rssMb: number;
+  /** Anonymous memory: the V8 heaps of the main and workflow threads, the SDK's Rust core. */
+  anonymousMb: number;
+  /** File-backed: the node binary and native modules mapped in. */
+  fileBackedMb: number;
+  threads: number;
+}
+
+const statusField = (status: string, field: string) => Math.round((Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024) * 10) / 10;
+
+/** What a process holds right now, split the way /proc/<pid>/status splits it. */
+export function processMemory(pid: number): ProcessMemory {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return { rssMb: statusField(status, 'VmRSS'), anonymousMb: statusField(status, 'RssAnon'), fileBackedMb: statusField(status, 'RssFile'), threads: Number(/Threads:\s+(\d+)/.exec(status)?.[1] ?? 0) };
+}
+
 /** Peak resident set size of a process (VmHWM), in MB. */
 export function peakRssMb(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-  return Math.round((kb / 1024) * 10) / 10;
+  return statusField(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), 'VmHWM');
 }
 
 export function percentile(values: number[], p: number): number {

@@ -1,9 +1,11 @@
 /** Renders docs/benchmarks.md from a results file: machine, versions, command, targets, a row per scenario, scale. */
-import { median, percentile } from './measures';
+import { median, percentile, type ProcessMemory } from './measures';
 import type { BenchResults } from './run';
 
 const ms = (value: number) => (value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`);
 const count = (value: number) => value.toLocaleString('en-US');
+const memory = (m: ProcessMemory) =>
+  `RSS ${m.rssMb} MB: ${m.anonymousMb} MB anonymous (the V8 heaps of the main and workflow threads, the SDK's Rust core), ${m.fileBackedMb} MB file-backed (the node binary, native modules); ${m.threads} threads`;
 
 function failures(f: BenchResults['scenarios'][number]['load']['failures']): string {
   const kinds = Object.entries(f).filter(([, n]) => n > 0);
@@ -92,6 +94,8 @@ ${table(
   ['run', 'result'],
   [
     [`${results.scale.concurrent.deployments} rolling deployments of different services (${results.scale.concurrent.replicasEach} replicas each), started together on one worker`, `${results.scale.concurrent.released} released in ${ms(results.scale.concurrent.wallMs)}; worker peak RSS ${results.scale.concurrent.workerPeakRssMb} MB; largest history ${count(results.scale.concurrent.eventsMax)} events`],
+    [`an idle worker (connected and polling, before any deployment)`, memory(results.scale.idleWorker)],
+    [`the same worker as the 20 deployments above, after they ended`, memory(results.scale.concurrent.workerAfter)],
     [`10-step canary (10%, 20%, ... 100%) over ${results.scale.longCanary.replicas} replicas`, `${results.scale.longCanary.outcome} in ${ms(results.scale.longCanary.wallMs)}, ${count(results.scale.longCanary.events)} history events`],
   ],
 )}

@@ -13,13 +13,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { stackUp } from '../src/stack';
 import { stackSettings } from '../src/stack/settings';
-import { peakRssMb } from './measures';
+import { peakRssMb, processMemory, type ProcessMemory } from './measures';
 import { renderReport } from './report';
 import { concurrentDeployments, longCanary, type ConcurrentFigures, type LongCanaryFigures } from './scale';
 import { BASELINE, PROFILES, SCENARIOS, type BenchContext, type Profile, type ScenarioFigures } from './scenarios';
 import { freePort, startWorkerProcess, type WorkerProcess } from './worker-process';
 
 const ROOT = path.resolve(__dirname, '..');
+/** Long enough for a fresh worker to load its workflow bundle and start polling. */
+const IDLE_WORKER_SETTLE_MS = 15_000;
 
 export interface BenchResults {
   profile: Profile;
@@ -28,7 +30,12 @@ export interface BenchResults {
   machine: Record<string, string>;
   versions: Record<string, string>;
   scenarios: Array<ScenarioFigures & { workerPeakRssMb?: number }>;
-  scale?: { concurrent: ConcurrentFigures & { workerPeakRssMb: number }; longCanary: LongCanaryFigures };
+  scale?: {
+    /** A worker connected and polling, before any deployment: what every figure of worker memory starts from. */
+    idleWorker: ProcessMemory;
+    concurrent: ConcurrentFigures & { workerPeakRssMb: number; workerAfter: ProcessMemory };
+    longCanary: LongCanaryFigures;
+  };
 }
 
 function firstLine(command: string, args: string[]): string {
@@ -95,11 +102,20 @@ export async function runBench(options: { profile: Profile; only?: string[]; wri
       log(`bench:   ${figures.load.sent} requests, ${figures.load.failed} failed, ${figures.deployments.length} deployment(s): ${[...new Set(figures.deployments.map((d) => d.outcome))].join(', ')}`);
     }
     if (options.profile.name === 'full' && !options.only) {
+      log('bench: scale, an idle worker');
+      const idleWorker = await withWorker('bench-idle', async (_context, worker) => {
+        await new Promise((resolve) => setTimeout(resolve, IDLE_WORKER_SETTLE_MS));
+        return processMemory(worker.pid()!);
+      });
       log('bench: scale, 20 deployments at once on one worker');
-      const concurrent = await withWorker('bench-many', async (context, worker) => ({ ...(await concurrentDeployments(context, 20, 2)), workerPeakRssMb: peakRssMb(worker.pid()!) }));
+      const concurrent = await withWorker('bench-many', async (context, worker) => ({
+        ...(await concurrentDeployments(context, 20, 2)),
+        workerPeakRssMb: peakRssMb(worker.pid()!),
+        workerAfter: processMemory(worker.pid()!),
+      }));
       log('bench: scale, a 10-step canary over 20 replicas');
       const canary = await withWorker('bench-long-canary', (context) => longCanary(context, 20));
-      results.scale = { concurrent, longCanary: canary };
+      results.scale = { idleWorker, concurrent, longCanary: canary };
     }
   } finally {
     await connection.close();
