@@ -12,7 +12,10 @@ export function stackEnvPath(stateDir: string): string {
 export function writeStackEnv(stateDir: string, values: Record<string, string>): void {
   const lines = Object.entries(values).map(([key, value]) => `${key}=${value}`);
   fs.mkdirSync(stateDir, { recursive: true });
-  fs.writeFileSync(stackEnvPath(stateDir), `# written by \`npm run stack:up\`\n${lines.join('\n')}\n`);
+  // Write then rename: test files read it while the demo may be rewriting it.
+  const temporary = `${stackEnvPath(stateDir)}.${process.pid}`;
+  fs.writeFileSync(temporary, `# written by \`npm run stack:up\`\n${lines.join('\n')}\n`);
+  fs.renameSync(temporary, stackEnvPath(stateDir));
 }
 
 export function readStackEnv(stateDir: string): Record<string, string> {

@@ -4,7 +4,7 @@ import { stackEnvPath, writeStackEnv } from './env-file';
 import { buildFixtures } from './fixtures';
 import { nginxPrefix, startNginx, stopNginx } from './nginx';
 import { startPostgres, stopPostgres } from './postgres';
-import { startRegistry, stopRegistry } from './registry';
+import { runningRegistry, startRegistry, stopRegistry } from './registry';
 import type { StackSettings } from './settings';
 import { startTemporal, stopTemporal } from './temporal';
 import { ensureTool } from './tools';
@@ -39,8 +39,9 @@ export async function stackUp(settings: StackSettings, options: { fixtures?: boo
     SLUICE_NGINX_MODULES: nginx.modules.join(':'),
     DATABASE_URL: postgres.url,
   };
-  if (options.registry) {
-    const registry = await startRegistry(settings);
+  // Without `registry`, keep a running one in stack.env: the demo and `sluice dev` rewrite the file while tests read it.
+  const registry = options.registry ? await startRegistry(settings) : await runningRegistry(settings);
+  if (registry) {
     Object.assign(values, { SLUICE_TEST_REGISTRY: registry.address, SLUICE_TEST_REGISTRY_USER: registry.username, SLUICE_TEST_REGISTRY_PASSWORD: registry.password });
   }
   writeStackEnv(settings.stateDir, values);

@@ -56,11 +56,24 @@ function provisionedCredentials(logFile: string): { username: string; password: 
   return undefined;
 }
 
+function knownCredentials(credentialsFile: string): Omit<RegistryEndpoint, 'address'> | undefined {
+  return fs.existsSync(credentialsFile) ? (JSON.parse(fs.readFileSync(credentialsFile, 'utf8')) as Omit<RegistryEndpoint, 'address'>) : undefined;
+}
+
+/** The registry an earlier `stack:up` started, if it still answers. */
+export async function runningRegistry(settings: StackSettings): Promise<RegistryEndpoint | undefined> {
+  const f = files(settings.stateDir);
+  const known = knownCredentials(f.credentials);
+  if (known && readPid(f.pidFile) !== undefined && (await portOpen(settings.registry.port))) return { address: `127.0.0.1:${settings.registry.port}`, ...known };
+  return undefined;
+}
+
 export async function startRegistry(settings: StackSettings): Promise<RegistryEndpoint> {
+  const running = await runningRegistry(settings);
+  if (running) return running;
   const f = files(settings.stateDir);
   const address = `127.0.0.1:${settings.registry.port}`;
-  const known = fs.existsSync(f.credentials) ? (JSON.parse(fs.readFileSync(f.credentials, 'utf8')) as Omit<RegistryEndpoint, 'address'>) : undefined;
-  if (known && readPid(f.pidFile) !== undefined && (await portOpen(settings.registry.port))) return { address, ...known };
+  const known = knownCredentials(f.credentials);
   if (await portOpen(settings.registry.port)) {
     throw new Error(`port ${settings.registry.port} is taken by something that is not this stack's registry: stop it or set SLUICE_REGISTRY_PORT`);
   }

@@ -76,7 +76,8 @@ export async function chaosWorld(name: string, workerEnv: NodeJS.ProcessEnv = {}
       });
       let lastStep = 0;
       while (!done) {
-        const status = await Promise.race([handle.query(statusQuery), sleep(3000).then(() => undefined)]).catch(() => undefined);
+        // A deadline rather than a race: a query left retrying would fire on the closed connection after close().
+        const status = await connection.withDeadline(Date.now() + 3000, () => handle.query(statusQuery)).catch(() => undefined);
         if (status?.step && !status.step.rollback && status.step.number > lastStep) {
           lastStep = status.step.number;
           await onStep?.(status);
