@@ -34,6 +34,11 @@ export interface DeployResult {
   decisions: Decision[];
   /** Undo steps that failed: what a person must finish by hand. Empty when the rollback was clean. */
   compensationFailures: CompensationFailure[];
+  /**
+   * Set when a step past the point of no return failed: that step and every one after it,
+   * none of them undone. Deploying the same spec again finishes them.
+   */
+  leftToDo?: string[];
 }
 
 /** Who sent a message, and why: recorded in the status and the history. */

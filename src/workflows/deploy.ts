@@ -7,17 +7,20 @@
  * undone (or, if an undo step fails, exactly what is left to do by hand).
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
   isCancellation,
   log,
   metricMeter,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   sleep,
   upsertMemo,
+  TimeoutFailure,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -26,6 +29,7 @@ import type { SluiceActivities } from '../activities';
 import { FailureType } from '../shared/errors';
 import { abortSignal, pauseSignal, promoteUpdate, resumeSignal, statusQuery } from '../shared/messages';
 import type { Actor, CompensationFailure, DeployInput, DeployResult, PromoteRequest, PromoteResponse } from '../shared/messages';
+import { formatDuration } from '../shared/duration';
 import { describeProblems, validateSpec } from '../shared/spec';
 import type { DeploymentSpec } from '../shared/spec';
 import { judgeRun, judgeSample, type SampleVerdict } from './planner/analysis';
@@ -50,6 +54,11 @@ const activities = proxyActivities<SluiceActivities>({
 const HEARTBEAT_TIMEOUT = '15s';
 const SHORT_ACTIVITY_TIMEOUT_MS = 60_000;
 const LONG_RUNNING: ReadonlySet<Step['kind']> = new Set(['startReplicas', 'waitHealthy', 'route', 'stopReplicas', 'removeReplicas', 'migrate']);
+
+const TOO_LATE_TO_ABORT = 'too late: contract migrations or the removal of the old release have begun, so the deployment only goes forward; deploy the previous release instead';
+
+/** The actor recorded when the workflow itself is cancelled rather than aborted with `sluice abort`. */
+const WORKFLOW_CANCELLATION: Actor = { by: 'temporal', reason: 'the workflow was cancelled (Web UI, CLI or API)' };
 
 interface Gate {
   kind: GateKind;
@@ -119,9 +128,14 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
       }
       decide('promote', request, 'accepted', full ? 'full promotion: remaining pauses and analyses are skipped' : undefined);
       if (full) promoteFull = true;
-      const answered = gate && (gate.promotable || full) ? gate : undefined;
+      // A full promotion skips pauses and analyses, never the contract gate: that one needs its own promote.
+      const answered = gate && (full ? gate.kind !== 'contract' : gate.promotable) ? gate : undefined;
       if (answered) answered.answered = true;
-      const message = answered ? `promoted past the ${gateName(answered.kind)}` : 'full promotion: the remaining pauses and analyses will be skipped';
+      const message = answered
+        ? `promoted past the ${gateName(answered.kind)}`
+        : gate?.kind === 'contract'
+          ? 'full promotion: the remaining pauses and analyses will be skipped; the contract gate waits for its own `sluice promote`'
+          : 'full promotion: the remaining pauses and analyses will be skipped';
       return { ...(answered ? { gate: answered.kind } : {}), full, message };
     },
     {
@@ -138,7 +152,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     if (!isActor(actor)) return log.warn('ignored an abort signal without { by: string }', { payload: actor });
     if (finished) return decide('abort', actor, 'ignored', 'the deployment has finished');
     if (rollingBack) return decide('abort', actor, 'ignored', 'already rolling back');
-    if (pastPointOfNoReturn) return decide('abort', actor, 'ignored', 'too late: contract migrations or the removal of the old release have begun; deploy the previous release instead');
+    if (pastPointOfNoReturn) return decide('abort', actor, 'ignored', TOO_LATE_TO_ABORT);
     abortedBy = actor;
     decide('abort', actor, 'accepted');
     forward.cancel();
@@ -166,6 +180,9 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   const spec = parsed.spec;
   upsertSearchAttributes(searchAttributeUpdates({ service: spec.service, strategy: spec.strategy.type, phase: status.phase }));
   const deployment = `${workflowInfo().workflowId}/${workflowInfo().runId}`;
+  // Changes to the commands a deployment issues, guarded so that deployments begun before them replay.
+  const deadlineOnActivities = patched('progress-deadline-on-activities');
+  const forwardOnlyPastNoReturn = patched('forward-only-past-point-of-no-return');
 
   // ------------------------------------------------------------ steps -> activities
 
@@ -175,10 +192,30 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     return typeof deadline === 'number' ? deadline : ((deadline as Record<string, number | undefined>)[phase] ?? deadline.default);
   };
 
-  /** Runs `fn` in a scope cancelled when the phase's progress deadline passes; the overrun becomes a DeadlineExceeded failure. */
+  /**
+   * Bounds `fn` (one step's activity, with its retries) by the phase's progress deadline.
+   * Current deployments give the activity a schedule-to-close timeout: the server ends the
+   * retries and reports the last attempt's error with the timeout. Deployments recorded
+   * before that change keep the workflow timer that cancelled the step.
+   */
   async function withDeadline<T>(phase: StepPhase, summary: string, fn: () => Promise<T>): Promise<T> {
     const limit = deadlineFor(phase);
     if (limit === undefined) return fn();
+    if (deadlineOnActivities) {
+      try {
+        return await fn();
+      } catch (error) {
+        // The server ends the retries in one of two ways: a timeout while an attempt runs, or the last
+        // attempt's own failure when the next retry would start past the deadline.
+        const timedOut = error instanceof ActivityFailure && error.cause instanceof TimeoutFailure && error.cause.timeoutType === 'SCHEDULE_TO_CLOSE';
+        if (timedOut || (error instanceof ActivityFailure && error.retryState === 'TIMEOUT')) {
+          const lastError = timedOut ? (error.cause as TimeoutFailure).cause : error.cause;
+          const last = lastError ? `; the last attempt failed with: ${messageOf(lastError)}` : '';
+          throw ApplicationFailure.create({ type: FailureType.deadlineExceeded, nonRetryable: true, message: `progress deadline of ${formatDuration(limit)} passed during "${summary}" (phase ${phase})${last}` });
+        }
+        throw error;
+      }
+    }
     const scope = new CancellationScope();
     const timer = new CancellationScope();
     let expired = false;
@@ -208,6 +245,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     const long = LONG_RUNNING.has(step.kind);
     return {
       summary,
+      ...(deadlineOnActivities && deadlineFor(phase) !== undefined ? { scheduleToCloseTimeout: limit } : {}),
       startToCloseTimeout: long ? limit : Math.min(limit, SHORT_ACTIVITY_TIMEOUT_MS),
       ...(long ? { heartbeatTimeout: HEARTBEAT_TIMEOUT } : {}),
       retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '20s' },
@@ -294,6 +332,11 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   let plan: Plan | undefined;
   const begun: Plan['steps'] = [];
   let failed: { outcome: Outcome; reason: string } | undefined;
+  /** Past the point of no return nothing is undone: what a failure there leaves for a person (or the next deploy). */
+  let leftToDo: string[] = [];
+  /** Who stopped the forward plan: an accepted abort, or a cancellation of the workflow itself (Web UI, API). */
+  const stoppedBy = (): Actor | undefined => abortedBy ?? (forward.consideredCancelled ? WORKFLOW_CANCELLATION : undefined);
+  const stoppedReason = (actor: Actor) => `aborted by ${actor.by}${actor.reason ? `: ${actor.reason}` : ''}`;
   try {
     await forward.run(async () => {
       const observed = await activities.observeService.executeWithOptions({ summary: `observe ${spec.service}`, startToCloseTimeout: '1 minute' }, [{ service: spec.service }]);
@@ -304,28 +347,50 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
       upsertSearchAttributes(searchAttributeUpdates({ release: planned.targetRelease }));
       upsertMemo({ image: spec.image, replicas: spec.replicas, strategy: spec.strategy.type, targetRelease: planned.targetRelease, stableRelease: planned.stableRelease ?? null, requestedBy: input.requestedBy });
       for (const [index, { step, phase, summary }] of planned.steps.entries()) {
-        if (paused) await condition(() => !paused);
         if (promoteFull && (step.kind === 'analysis' || (step.kind === 'pause' && step.gate !== 'contract'))) continue;
-        if (step.kind === 'removeReplicas' || (step.kind === 'migrate' && step.direction === 'contract')) pastPointOfNoReturn = true;
-        begun.push(planned.steps[index]!);
-        record({ type: 'stepStarted', number: index + 1, total: planned.steps.length, summary, phase, rollback: false, at: now() });
-        await runStep(planned, step, phase, summary);
-        record({ type: 'stepSucceeded', step, at: now() });
+        const irreversible = step.kind === 'removeReplicas' || (step.kind === 'migrate' && step.direction === 'contract');
+        const run = async () => {
+          if (paused) await condition(() => !paused);
+          begun.push(planned.steps[index]!);
+          record({ type: 'stepStarted', number: index + 1, total: planned.steps.length, summary, phase, rollback: false, at: now() });
+          await runStep(planned, step, phase, summary);
+          record({ type: 'stepSucceeded', step, at: now() });
+        };
+        if (!forwardOnlyPastNoReturn) {
+          if (irreversible) pastPointOfNoReturn = true;
+          await run();
+          continue;
+        }
+        // An abort accepted in the activation that finished the previous step must win before the point of no return.
+        if (!pastPointOfNoReturn && stoppedBy()) throw ApplicationFailure.create({ message: 'the forward plan was stopped' });
+        if (irreversible) pastPointOfNoReturn = true;
+        // From the point of no return on, a step always runs to its end: a cancelled contract migration could be half-applied.
+        await (pastPointOfNoReturn ? CancellationScope.nonCancellable(run) : run());
       }
     });
   } catch (error) {
-    if (abortedBy) failed = { outcome: 'aborted', reason: `aborted by ${abortedBy.by}${abortedBy.reason ? `: ${abortedBy.reason}` : ''}` };
+    const stopper = stoppedBy();
+    if (forwardOnlyPastNoReturn && pastPointOfNoReturn && plan) {
+      const failedAt = begun.length - 1;
+      leftToDo = plan.steps.slice(failedAt).map((s) => s.summary);
+      failed = {
+        outcome: 'failed',
+        reason: `${plan.steps[failedAt]!.summary} failed past the point of no return, so nothing was undone and ${plan.targetRelease} keeps serving: ${messageOf(error)}; left to do: ${leftToDo.join('; ')} (deploy the same spec again to finish them)`,
+      };
+    } else if (stopper) failed = { outcome: 'aborted', reason: stoppedReason(stopper) };
     else if (!plan) throw error;
     else failed = { outcome: 'rolledBack', reason: messageOf(error) };
     log.warn(`deployment of ${spec.service} stopping: ${failed.reason}`);
   }
   // An abort accepted in the same activation as the last step's completion cancels nothing; honour it anyway.
-  if (!failed && abortedBy) failed = { outcome: 'aborted', reason: `aborted by ${abortedBy.by}${abortedBy.reason ? `: ${abortedBy.reason}` : ''}` };
+  if (!failed && abortedBy) failed = { outcome: 'aborted', reason: stoppedReason(abortedBy) };
+  // A cancellation that arrived past the point of no return: the remaining steps ran forward, as an abort would have.
+  if (!failed && forward.consideredCancelled) decide('abort', WORKFLOW_CANCELLATION, 'ignored', TOO_LATE_TO_ABORT);
 
   // ------------------------------------------------------------ rollback
 
   const compensationFailures: CompensationFailure[] = [];
-  if (failed && plan) {
+  if (failed && plan && failed.outcome !== 'failed') {
     rollingBack = true;
     gate = undefined;
     paused = false;
@@ -367,6 +432,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     timeline: status.timeline,
     decisions: status.decisions,
     compensationFailures,
+    ...(leftToDo.length > 0 ? { leftToDo } : {}),
   };
 }
 

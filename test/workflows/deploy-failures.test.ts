@@ -20,8 +20,8 @@ describe('a failure at each step', () => {
     expect(plan.steps).toHaveLength(stepCount);
   });
 
-  // The last step (removing v1) is past the point of no return: its failure is covered below.
-  it.each(Array.from({ length: stepCount - 1 }, (_, i) => i))('failing step %i rolls back exactly the steps begun, in rollback order', async (failing) => {
+  // The last two steps (contract, removing v1) are past the point of no return: their failures are covered below.
+  it.each(Array.from({ length: stepCount - 2 }, (_, i) => i))('failing step %i rolls back exactly the steps begun, in rollback order', async (failing) => {
     const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
     const spec = deployment();
     const { plan } = await expectedPlan(world, spec.spec);
@@ -38,17 +38,85 @@ describe('a failure at each step', () => {
     expect(world.runningSlots(plan.targetRelease)).toEqual([]);
   });
 
-  it('past the point of no return, a failing removal of the old release still undoes what it can and reports the rest', async () => {
+});
+
+describe('past the point of no return a deployment only goes forward', () => {
+  const deployment = () => uniqueSpec({ replicas: 2, migrations: { directory: 'migrations', contract: 'auto' } });
+
+  it('a failing removal of the old release undoes nothing: the new release keeps serving and the result says what is left', async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
     const spec = deployment();
     const { plan } = await expectedPlan(world, spec.spec);
-    world.failOn('remove v1[0,1]').failOn('start v1[0]');
+    world.failOn('remove v1[0,1]');
     const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, spec)).result());
     expect(result.outcome).toBe('failed');
-    expect(result.compensationFailures[0]).toMatchObject({ summary: expect.stringMatching(/^undo: start 1 replica of v1/), message: expect.stringMatching(/injected failure/) });
-    expect(result.compensationFailures.slice(1).every((f) => f.summary.startsWith('not run: '))).toBe(true);
-    // Capacity is never removed after a failed undo step: the new release keeps serving.
+    expect(world.callsAfter('remove v1[0,1]')).toEqual([]);
+    expect(world.calls).not.toContain('migrate rollbackExpand');
+    expect(Object.keys(world.routing.weights)).toEqual([plan.targetRelease]);
     expect(world.runningSlots(plan.targetRelease)).toEqual([0, 1]);
+    expect(world.runningSlots('v1')).toEqual([]);
+    expect(result.compensationFailures).toEqual([]);
+    expect(result.leftToDo).toEqual(['remove 2 replicas of v1 (slots 0,1)']);
+    expect(result.reason).toMatch(/remove 2 replicas of v1 \(slots 0,1\) failed past the point of no return, so nothing was undone and .+ keeps serving: .*injected failure/);
+    expect(result.serving).toBe(plan.targetRelease);
+  });
+
+  it('a failing contract migration never restarts the old release nor undoes expand, and deploying the same spec again finishes it', async () => {
+    const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
+    const spec = deployment();
+    const { plan } = await expectedPlan(world, spec.spec);
+    world.failOn('migrate contract');
+    const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, spec)).result());
+    expect(result.outcome).toBe('failed');
+    expect(world.callsAfter('migrate contract')).toEqual([]);
+    expect(world.runningSlots('v1')).toEqual([]);
+    expect(Object.keys(world.routing.weights)).toEqual([plan.targetRelease]);
+    expect(result.leftToDo).toEqual(['run contract migrations', 'remove 2 replicas of v1 (slots 0,1)']);
+
+    const mark = world.calls.length;
+    const again = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, spec)).result());
+    expect(again.outcome).toBe('released');
+    expect(world.calls.slice(mark)).toEqual(['prepareRouter', 'remove v1[0,1]', 'migrate contract']);
+    expect(world.runningSlots(plan.targetRelease)).toEqual([0, 1]);
+  });
+
+  it('a retryable failure past the point of no return is retried and the deployment releases', async () => {
+    const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
+    world.failOn('migrate contract', { nonRetryable: false, times: 2 });
+    const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment())).result());
+    expect(result.outcome).toBe('released');
+    expect(world.calls.filter((c) => c === 'migrate contract')).toHaveLength(3);
+  });
+
+  it('a cancellation of the workflow while contract runs lets the migration finish and the deployment ends forward', async () => {
+    const world = new FakeWorld({ release: 'v1', slots: [0, 1] }).hangOn('migrate contract', { forMs: 1500 });
+    const spec = deployment();
+    const { plan } = await expectedPlan(world, spec.spec);
+    const result = await suite.harness().withWorker(world, async (taskQueue) => {
+      const handle = await suite.harness().start(taskQueue, spec);
+      await world.reached('migrate contract');
+      await handle.cancel();
+      return handle.result();
+    });
+    expect(result.outcome).toBe('released');
+    expect(world.hangsCancelled).toBe(0);
+    expect(world.callsAfter('migrate contract')).toEqual(['remove v1[0,1]']);
+    expect(result.decisions).toMatchObject([{ kind: 'abort', by: 'temporal', result: 'ignored', note: expect.stringMatching(/too late/) }]);
+    expect(Object.keys(world.routing.weights)).toEqual([plan.targetRelease]);
+  });
+
+  it('a cancellation of the workflow before the point of no return rolls back like an abort', async () => {
+    const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
+    const spec = uniqueSpec({ replicas: 2, strategy: { type: 'blueGreen' } });
+    const result = await suite.harness().withWorker(world, async (taskQueue) => {
+      const handle = await suite.harness().start(taskQueue, spec);
+      await suite.harness().waitForGate(handle, 'promotion');
+      await handle.cancel();
+      return handle.result();
+    });
+    expect(result.outcome).toBe('aborted');
+    expect(result.reason).toMatch(/aborted by temporal: the workflow was cancelled/);
+    expect(world.routing.weights).toEqual({ v1: 100 });
   });
 });
 
@@ -67,8 +135,16 @@ describe('retries, deadlines and failing compensations', () => {
     const deployment = uniqueSpec({ replicas: 1, progressDeadline: { default: '10m', starting: '2s' } });
     const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
     expect(result.outcome).toBe('rolledBack');
-    expect(result.reason).toMatch(/progress deadline of 2000 ms passed during "wait until 1 replica of .+ are healthy" \(phase starting\)/);
+    expect(result.reason).toMatch(/progress deadline of 2s passed during "wait until 1 replica of .+ are healthy" \(phase starting\)/);
     expect(world.routing.peers).toEqual([{ release: 'v1', slots: [0] }]);
+  });
+
+  it('a step that fails until its deadline reports the last attempt\'s error in the reason', async () => {
+    const world = new FakeWorld({ release: 'v1', slots: [0] }).failOn(/^wait /, { nonRetryable: false, times: 1000 });
+    const deployment = uniqueSpec({ replicas: 1, progressDeadline: { default: '10m', starting: '3s' } });
+    const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
+    expect(result.outcome).toBe('rolledBack');
+    expect(result.reason).toMatch(/progress deadline of 3s passed during "wait until 1 replica of .+ are healthy" \(phase starting\); the last attempt failed with: injected failure at "wait /);
   });
 
   it('a failing compensation stops the rollback there and is reported with what was not run', async () => {

@@ -51,6 +51,24 @@ describe('promote', () => {
     expect(world.calls.filter((c) => c.startsWith('start '))).toHaveLength(2);
   });
 
+  it('with full: true while the contract gate waits leaves that gate waiting for its own promote', async () => {
+    const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
+    const deployment = uniqueSpec({ replicas: 2, migrations: { directory: 'migrations' } });
+    const result = await suite.harness().withWorker(world, async (taskQueue) => {
+      const handle = await suite.harness().start(taskQueue, deployment);
+      await suite.harness().waitForGate(handle, 'contract');
+      const answer = await handle.executeUpdate(promoteUpdate, { args: [{ by: 'ci', full: true }] });
+      expect(answer.gate).toBeUndefined();
+      expect(answer.message).toMatch(/the contract gate waits for its own `sluice promote`/);
+      expect((await handle.query(statusQuery)).gate?.kind).toBe('contract');
+      expect(world.calls).not.toContain('migrate contract');
+      expect(await handle.executeUpdate(promoteUpdate, { args: [{ by: 'dba' }] })).toMatchObject({ gate: 'contract' });
+      return handle.result();
+    });
+    expect(result.outcome).toBe('released');
+    expect(world.calls).toContain('migrate contract');
+  });
+
   it('answers an inconclusive analysis, which waits for a person', async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
     world.samples = [

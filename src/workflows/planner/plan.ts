@@ -38,20 +38,27 @@ function planStrategy(context: StrategyContext): void {
   }
 }
 
-/** Same template already serving: start what is missing, stop what is extra, touch nothing else. */
-function planConverge(spec: DeploymentSpec, stable: ReplicaGroup, builder: PlanBuilder, notes: string[]): void {
+/**
+ * Same template already serving: start what is missing, route all traffic to it, stop what is
+ * extra, and finish what an interrupted deployment left (its other releases' containers, and
+ * the contract migrations it did not run once nothing else runs).
+ */
+function planConverge(spec: DeploymentSpec, stable: ReplicaGroup, leftovers: ReplicaGroup[], builder: PlanBuilder, notes: string[]): void {
   const wanted = slotRange(0, spec.replicas);
   const missing = wanted.filter((slot) => !stable.slots.includes(slot));
   const extra = stable.slots.filter((slot) => !wanted.includes(slot));
-  if (missing.length === 0 && extra.length === 0) {
-    notes.push(`release ${stable.release} already runs ${spec.replicas} replica(s) of this spec: nothing to do`);
-    return;
-  }
   builder.start(stable.release, missing);
-  const peers = [group(stable.release, wanted)];
-  builder.route({ peers, weights: { [stable.release]: 100 } });
+  builder.route({ peers: [group(stable.release, wanted)], weights: { [stable.release]: 100 } });
   builder.stop(stable.release, extra);
   builder.remove(stable.release, extra);
+  for (const leftover of leftovers) builder.remove(leftover.release, leftover.slots);
+  if (spec.migrations && leftovers.length > 0) {
+    notes.push(`containers of an earlier, unfinished deployment are removed and pending contract migrations run`);
+    builder.migrate('contract');
+  }
+  if (builder.build().every((planned) => planned.step.kind === 'prepareRouter')) {
+    notes.push(`release ${stable.release} already runs ${spec.replicas} replica(s) of this spec: nothing to do`);
+  }
 }
 
 /** The observed routing, minus peers that no longer run (a crashed replica cannot be routed back to). */
@@ -75,7 +82,7 @@ export function planDeployment(spec: DeploymentSpec, observed: ObservedService):
   if (spec.strategy.type === 'rolling') rollingBudget(spec.strategy, spec.replicas);
   builder.prepareRouter();
   if (stable?.release === target) {
-    planConverge(spec, stable, builder, notes);
+    planConverge(spec, stable, leftovers, builder, notes);
     return { service: spec.service, strategy: spec.strategy.type, targetRelease: target, stableRelease: stable.release, initialRouting, steps: builder.build(), notes };
   }
   if (spec.migrations) builder.migrate('expand');

@@ -31,6 +31,8 @@ export class FakeWorld {
   readonly stopped = new Map<string, Set<number>>();
   routing: Routing;
   samples: ReleaseTraffic[] = [];
+  /** Injected hangs that ended by cancellation rather than by running their course. */
+  hangsCancelled = 0;
   private injections: Injection[] = [];
 
   constructor(stable?: { release: string; slots: number[] }) {
@@ -82,6 +84,9 @@ export class FakeWorld {
     const beat = setInterval(() => ctx.heartbeat('hanging'), 50);
     try {
       await (injection.forMs === undefined ? ctx.cancelled : Promise.race([ctx.cancelled, new Promise((resolve) => setTimeout(resolve, injection.forMs))]));
+    } catch (error) {
+      this.hangsCancelled++;
+      throw error;
     } finally {
       clearInterval(beat);
     }

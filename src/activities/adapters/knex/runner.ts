@@ -82,6 +82,7 @@ export class KnexMigrationRunner implements MigrationRunner {
     try {
       const lock = await this.lock(url, run.service, onProgress, signal);
       try {
+        await this.recoverKnexLock(db, run);
         switch (run.direction) {
           case 'expand':
             return await this.expand(db, run, onProgress);
@@ -117,6 +118,17 @@ export class KnexMigrationRunner implements MigrationRunner {
       throw error;
     }
     return { release: () => session.end() };
+  }
+
+  /**
+   * knex keeps a lock row of its own, committed outside any transaction by `rollback` and by
+   * `latest` when a file uses `transaction: false`; a worker killed in between leaves it set and
+   * every later run fails with MigrationLocked. The advisory lock held here already keeps every
+   * other sluice runner of the service out, so a set knex lock can only be such a leftover.
+   */
+  private async recoverKnexLock(db: Knex, run: MigrationRun): Promise<void> {
+    const phase = run.direction === 'contract' ? 'contract' : 'expand';
+    await db.migrate.forceFreeMigrationsLock({ tableName: migrationTable(run.service, phase) });
   }
 
   private config(run: MigrationRun, phase: 'expand' | 'contract', onProgress: (detail: string) => void): Knex.MigratorConfig {
@@ -174,9 +186,20 @@ export class KnexMigrationRunner implements MigrationRunner {
     if (pg.code === '57014') {
       return failure(FailureType.migrationFailed, `${run.direction} migration of ${run.service} ran longer than statement_timeout ${run.settings.statementTimeout} ms: ${pg.message}`);
     }
-    if (pg.code && /^[0-9A-Z]{5}$/.test(pg.code) && !pg.code.startsWith('08')) {
+    if (pg.code && /^[0-9A-Z]{5}$/.test(pg.code) && !isConnectionTrouble(error)) {
       return failure(FailureType.migrationFailed, `${run.direction} migration of ${run.service} failed (${pg.code}): ${pg.message}`);
     }
-    return error; // connection trouble and the like: retried
+    if (isConnectionTrouble(error)) return error; // retried: the database may come back
+    // Thrown by a migration file's own code: the same file fails the same way on every retry.
+    return failure(FailureType.migrationFailed, `${run.direction} migration of ${run.service} failed: ${pg.message}`);
   }
+}
+
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** The database or the way to it failed, not the migration: worth retrying. */
+function isConnectionTrouble(error: unknown): boolean {
+  const { code, name, message } = error as { code?: string; name?: string; message?: string };
+  if (code && (CONNECTION_ERROR_CODES.has(code) || code.startsWith('08') || code === '57P01' || code === '57P03')) return true;
+  return name === 'KnexTimeoutError' || /connection terminated|timeout acquiring a connection|connection (?:refused|reset)|server closed the connection/i.test(message ?? '');
 }

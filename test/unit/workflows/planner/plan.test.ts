@@ -339,6 +339,29 @@ describe('plans around the strategy', () => {
     expect(planDeployment(spec, observed).steps.map((s) => renderStep(s.step).split(target).join('NEW'))).toEqual(['prepareRouter', 'start NEW[1]', 'wait NEW[1]', 'route NEW[0,1,2] {NEW=100}']);
   });
 
+  it('redeploying the release that serves after a deployment failed past the point of no return finishes it: leftovers, then contract', () => {
+    const spec = makeSpec({ migrations: { directory: 'migrations' } });
+    const target = releaseId(spec);
+    const observed: ObservedService = { releases: [{ release: target, image: spec.image, slots: [0, 1, 2] }], stopped: [{ release: 'v1', slots: [0, 1, 2] }], routing: { peers: [{ release: target, slots: [0, 1, 2] }], weights: { [target]: 100 } } };
+    const plan = planDeployment(spec, observed);
+    expect(plan.steps.map((s) => renderStep(s.step))).toEqual(['prepareRouter', 'remove v1[0,1,2]', 'migrate contract']);
+    expect(plan.notes.join('\n')).not.toMatch(/nothing to do/);
+  });
+
+  it('redeploying the release that serves takes back traffic a leftover release still had', () => {
+    const spec = makeSpec({ replicas: 1 });
+    const target = releaseId(spec);
+    const observed: ObservedService = {
+      releases: [
+        { release: target, image: spec.image, slots: [0] },
+        { release: 'v1', image: 'x:v1', slots: [0] },
+      ],
+      stopped: [],
+      routing: { peers: [{ release: target, slots: [0] }, { release: 'v1', slots: [0] }], weights: { [target]: 90, v1: 10 } },
+    };
+    expect(planDeployment(spec, observed).steps.map((s) => renderStep(s.step).split(target).join('NEW'))).toEqual(['prepareRouter', 'route NEW[0] {NEW=100}', 'remove v1[0]']);
+  });
+
   it('expand runs before anything starts; contract waits for promotion after the old release stops', () => {
     const migrations = { directory: 'migrations' };
     expect(lines({ replicas: 1, migrations }, serving(1))).toEqual([

@@ -147,6 +147,33 @@ describe('KnexMigrationRunner on a real PostgreSQL', () => {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
+  it('an exception thrown by a migration file itself fails at once as a non-retryable MigrationFailed with its message', async () => {
+    const root = rootWith({ '005_throws.js': "exports.up = async () => { throw new Error('contract fails on purpose'); };\nexports.down = async () => {};\n" });
+    const error = await runner(root).run(run('d8/run', 'expand'), () => undefined, signal).catch((e: unknown) => e);
+    expect(error).toMatchObject({ type: 'MigrationFailed', nonRetryable: true, message: expect.stringMatching(/expand migration of .+ failed: contract fails on purpose/) });
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('a knex migration lock left set by a killed worker is recovered under the advisory lock, for expand and for its rollback', async () => {
+    const root = rootWith({
+      '006_add_phone.js': "exports.config = { transaction: false };\nexports.up = (knex) => knex.schema.alterTable('people', (t) => t.text('phone'));\nexports.down = (knex) => knex.schema.alterTable('people', (t) => t.dropColumn('phone'));\n",
+    });
+    const lockTable = `${migrationTable(service, 'expand')}_lock`;
+    // What a SIGKILL during a non-transactional migration leaves behind: knex's own lock row, committed and set.
+    const leaveLockSet = async () => {
+      await runner(root).run(run('d9/run', 'expand'), () => undefined, signal).catch(() => undefined);
+      await db.withSchema(schema).table(lockTable).update({ is_locked: 1 });
+    };
+    await leaveLockSet();
+    const expanded = await runner(root).run(run('d9/run', 'expand'), () => undefined, signal);
+    expect(expanded.applied).toEqual([]);
+    expect(await db.withSchema(schema).table(lockTable).pluck('is_locked')).toEqual([0]);
+    await db.withSchema(schema).table(lockTable).update({ is_locked: 1 });
+    expect((await runner(root).run(run('d9/run', 'rollbackExpand'), () => undefined, signal)).applied).toEqual(['006_add_phone.js']);
+    expect(Object.keys(await db.withSchema(schema).table('people').columnInfo())).not.toContain('phone');
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
   it('refuses to run when a migration that ran is missing from the directory', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-mig-'));
     fs.mkdirSync(path.join(root, 'people', 'expand'), { recursive: true });
