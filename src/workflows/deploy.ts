@@ -209,7 +209,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
         // attempt's own failure when the next retry would start past the deadline.
         const timedOut = error instanceof ActivityFailure && error.cause instanceof TimeoutFailure && error.cause.timeoutType === 'SCHEDULE_TO_CLOSE';
         if (timedOut || (error instanceof ActivityFailure && error.retryState === 'TIMEOUT')) {
-          const lastError = timedOut ? (error.cause as TimeoutFailure).cause : error.cause;
+          const lastError = timedOut ? (error.cause).cause : error.cause;
           const last = lastError ? `; the last attempt failed with: ${messageOf(lastError)}` : '';
           throw ApplicationFailure.create({ type: FailureType.deadlineExceeded, nonRetryable: true, message: `progress deadline of ${formatDuration(limit)} passed during "${summary}" (phase ${phase})${last}` });
         }
