@@ -8,7 +8,7 @@
  * cancellation (abort, progress deadline) reaches Docker, fetch and SQL.
  */
 import type { MigrationDirection } from '../workflows/planner/types';
-import type { MigrationsSpec } from '../shared/spec';
+import type { HealthSpec, MigrationsSpec } from '../shared/spec';
 
 export type ReplicaState = 'created' | 'running' | 'restarting' | 'paused' | 'exited' | 'dead' | 'removing';
 export type DockerHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';
@@ -24,6 +24,8 @@ export interface ReplicaInfo {
   /** host:port where the router (on the same host) reaches the replica; only while it runs. */
   address?: string;
   health: DockerHealth;
+  /** The health settings of the release, recorded on the container when it was created (absent on older containers). */
+  healthCheck?: HealthSpec;
 }
 
 /** Everything needed to create one replica. Secrets are already resolved into env here, in the worker. */
@@ -39,6 +41,8 @@ export interface ReplicaSpec {
   memoryBytes?: number;
   cpus?: number;
   stopGracePeriodMs: number;
+  /** Recorded on the container, so the release is always probed with its own settings (a rollback runs under a newer spec). */
+  health?: HealthSpec;
 }
 
 export interface ContainerRuntime {

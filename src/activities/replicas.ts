@@ -11,6 +11,7 @@ import { replicaName } from '../shared/names';
 import { failure } from './failures';
 import type { ContainerRuntime, HealthProber, ProbeResult, ReplicaInfo, SecretResolver } from './ports';
 import { resolveSecrets } from './secrets';
+import { keepHeartbeating, sleep } from './timing';
 
 export interface ReplicasInput {
   service: string;
@@ -22,6 +23,8 @@ export interface StartReplicasInput extends ReplicasInput {
   deployment: string;
   /** How to create missing replicas; absent when restarting a release that must already exist (rollback). */
   template?: ContainerTemplate;
+  /** The release's health settings, recorded on the containers it creates. */
+  health?: HealthSpec;
 }
 
 export interface HealthReport {
@@ -36,22 +39,57 @@ export function memoryBytes(text: string): number {
   return Number(text.slice(0, -1)) * (MEMORY_UNITS[unit] ?? 1);
 }
 
+/** One container listing shared by concurrent callers: many slots watched at once cost one Docker call per moment. */
+function sharedListing(list: () => Promise<ReplicaInfo[]>): () => Promise<ReplicaInfo[]> {
+  let inFlight: Promise<ReplicaInfo[]> | undefined;
+  return () => {
+    inFlight ??= list().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  };
+}
+
 function ofRelease(replicas: ReplicaInfo[], release: string, slots: number[]): Map<number, ReplicaInfo> {
   return new Map(replicas.filter((r) => r.release === release && slots.includes(r.slot)).map((r) => [r.slot, r]));
 }
 
-interface SlotHealth {
+/** What a health wait has seen of one slot; heartbeated, so a retry resumes from it. */
+interface SlotProgress {
   successes: number;
   failures: number;
-  recent: ProbeResult[];
 }
 
-export function createReplicaActivities(deps: { runtime: ContainerRuntime; prober: HealthProber; secrets: SecretResolver }) {
+export interface HealthProgress {
+  /** When the first attempt began: the start period counts from here, across retries. */
+  startedAt: number;
+  slots: Record<number, SlotProgress>;
+}
+
+export interface ReplicaActivityOptions {
+  /** How often waitHealthy heartbeats, whatever the probe interval (tests shorten it). */
+  heartbeatEveryMs?: number;
+}
+
+export function createReplicaActivities(deps: { runtime: ContainerRuntime; prober: HealthProber; secrets: SecretResolver }, options: ReplicaActivityOptions = {}) {
   const { runtime, prober } = deps;
 
   async function unhealthy(replica: ReplicaInfo, why: string, recent: ProbeResult[]): Promise<never> {
     const logs = await runtime.logs(replica.name, 20).catch((error: Error) => `(logs unavailable: ${error.message})`);
     throw failure(FailureType.replicaUnhealthy, `replica ${replica.name} is unhealthy: ${why}`, { replica: replica.name, recentProbes: recent, lastLogLines: logs });
+  }
+
+  /** One look at a replica: an HTTP probe, Docker's own verdict, or (not running) a failed check; undefined while Docker's check is still undecided. */
+  async function check(replica: ReplicaInfo, health: HealthSpec, signal: AbortSignal): Promise<ProbeResult | undefined> {
+    const at = new Date().toISOString();
+    // Docker restarting a crashed container, or one not started yet: a failed check that can heal, not a verdict.
+    if (replica.state !== 'running' || !replica.address) return { ok: false, error: `its container is ${replica.state}`, latencyMs: 0, at };
+    if (health.useDockerHealthcheck) {
+      if (replica.health === 'none') throw failure(FailureType.replicaUnhealthy, `image ${replica.image} has no HEALTHCHECK: set health.path instead of health.useDockerHealthcheck`);
+      if (replica.health === 'starting') return undefined;
+      return dockerHealth(replica);
+    }
+    return prober.probe(`http://${replica.address}${health.path}`, health.expectStatus, health.timeout, signal);
   }
 
   return {
@@ -85,6 +123,7 @@ export function createReplicaActivities(deps: { runtime: ContainerRuntime; probe
                 memoryBytes: template!.resources?.memory ? memoryBytes(template!.resources.memory) : undefined,
                 cpus: template!.resources?.cpus,
                 stopGracePeriodMs: template!.stopGracePeriod,
+                ...(input.health ? { health: input.health } : {}),
               },
               ctx.cancellationSignal,
             );
@@ -95,48 +134,63 @@ export function createReplicaActivities(deps: { runtime: ContainerRuntime; probe
     },
 
     /**
-     * Probes until every slot has `healthyThreshold` successes in a row; fails
-     * a slot after `unhealthyThreshold` failures in a row (failures inside the
-     * start period do not count), or at once when its container exits.
+     * Probes every slot at once, each at its own interval, until each has `healthyThreshold`
+     * successes in a row; fails a slot after `unhealthyThreshold` failures in a row (failures
+     * inside the start period do not count), or at once when its container has exited.
+     * Each replica is probed with the health settings recorded on its container (the
+     * release's own), else with `input.health`. Heartbeats every few seconds whatever the
+     * interval, carrying the counts, so a retry resumes instead of starting over.
      */
     waitHealthy: async (input: ReplicasInput & { health: HealthSpec }): Promise<HealthReport> => {
       const ctx = Context.current();
-      const { health } = input;
-      const startedAt = Date.now();
-      const state = new Map<number, SlotHealth>(input.slots.map((slot) => [slot, { successes: 0, failures: 0, recent: [] }]));
+      const resumed = ctx.info.heartbeatDetails as Partial<HealthProgress> | undefined;
+      const progress: HealthProgress = {
+        startedAt: typeof resumed?.startedAt === 'number' ? resumed.startedAt : Date.now(),
+        slots: Object.fromEntries(input.slots.map((slot) => [slot, { successes: resumed?.slots?.[slot]?.successes ?? 0, failures: resumed?.slots?.[slot]?.failures ?? 0 }])),
+      };
+      const stopped = new AbortController();
+      const signal = AbortSignal.any([ctx.cancellationSignal, stopped.signal]);
+      const replicasNow = sharedListing(() => runtime.listReplicas(input.service));
       let probes = 0;
-      for (;;) {
-        const replicas = ofRelease(await runtime.listReplicas(input.service), input.release, input.slots);
-        for (const slot of input.slots) {
-          const replica = replicas.get(slot);
-          const slotState = state.get(slot)!;
-          if (slotState.successes >= health.healthyThreshold) continue;
+
+      const watch = async (slot: number): Promise<void> => {
+        const state = progress.slots[slot]!;
+        let recent: ProbeResult[] = [];
+        for (;;) {
+          const replica = ofRelease(await replicasNow(), input.release, [slot]).get(slot);
           if (!replica) throw failure(FailureType.replicaMissing, `replica ${replicaName(input.service, input.release, slot)} disappeared while waiting for it to become healthy`);
-          if (replica.state !== 'running' || !replica.address) await unhealthy(replica, `its container is ${replica.state}`, slotState.recent);
-          if (health.useDockerHealthcheck && replica.health === 'none') {
-            throw failure(FailureType.replicaUnhealthy, `image ${replica.image} has no HEALTHCHECK: set health.path instead of health.useDockerHealthcheck`);
-          }
-          // Docker's "starting" is undecided: it counts neither way.
-          if (health.useDockerHealthcheck && replica.health === 'starting') continue;
-          const result = health.useDockerHealthcheck ? dockerHealth(replica) : await prober.probe(`http://${replica.address}${health.path}`, health.expectStatus, health.timeout, ctx.cancellationSignal);
-          probes++;
-          slotState.recent = [...slotState.recent, result].slice(-5);
-          if (result.ok) {
-            slotState.successes++;
-            slotState.failures = 0;
-          } else if (Date.now() - startedAt >= health.startPeriod) {
-            slotState.successes = 0;
-            slotState.failures++;
-            if (slotState.failures >= health.unhealthyThreshold) {
-              await unhealthy(replica, `${slotState.failures} failed checks in a row, last: ${result.error ?? `status ${result.status}`}`, slotState.recent);
+          const health = replica.healthCheck ?? input.health;
+          if (state.successes >= health.healthyThreshold) return;
+          if (replica.state === 'exited' || replica.state === 'dead') await unhealthy(replica, `its container is ${replica.state}`, recent);
+          const result = await check(replica, health, signal);
+          if (result) {
+            probes++;
+            recent = [...recent, result].slice(-5);
+            if (result.ok) {
+              state.successes++;
+              state.failures = 0;
+            } else if (Date.now() - progress.startedAt >= health.startPeriod) {
+              state.successes = 0;
+              state.failures++;
+              if (state.failures >= health.unhealthyThreshold) await unhealthy(replica, `${state.failures} failed checks in a row, last: ${result.error ?? `status ${result.status}`}`, recent);
             }
+            if (state.successes >= health.healthyThreshold) return;
           }
+          await sleep(health.interval, signal);
         }
-        const healthy = input.slots.filter((slot) => state.get(slot)!.successes >= health.healthyThreshold);
-        ctx.heartbeat({ healthy, probes });
-        if (healthy.length === input.slots.length) return { healthy, probes };
-        await ctx.sleep(health.interval);
+      };
+
+      const stopHeartbeats = keepHeartbeating(ctx, () => progress, options.heartbeatEveryMs);
+      try {
+        // The first slot to fail stops the others' probes; its failure is the activity's.
+        await Promise.all(input.slots.map((slot) => watch(slot).catch((error: unknown) => {
+          stopped.abort(error);
+          throw error;
+        })));
+      } finally {
+        stopHeartbeats();
       }
+      return { healthy: input.slots, probes };
     },
 
     stopReplicas: async (input: ReplicasInput & { gracePeriodMs: number }): Promise<void> => {

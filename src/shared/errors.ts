@@ -13,6 +13,8 @@ export const FailureType = {
   replicaUnhealthy: 'ReplicaUnhealthy',
   /** A replica the plan expects is not there (removed by someone else). */
   replicaMissing: 'ReplicaMissing',
+  /** A replica exists but does not run right now (Docker is restarting it): retried, it may heal. */
+  replicaNotRunning: 'ReplicaNotRunning',
   secretUnavailable: 'SecretUnavailable',
   /** nginx rejected a config (`nginx -t` failed); the previous config was restored. */
   routerRejected: 'RouterConfigRejected',

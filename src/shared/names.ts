@@ -30,6 +30,8 @@ export const LABELS = {
   slot: 'dev.sluice.slot',
   deployment: 'dev.sluice.deployment',
   image: 'dev.sluice.image',
+  /** The release's health settings as JSON: how to probe the replica, whichever spec is deploying. */
+  health: 'dev.sluice.health',
 } as const;
 
 export const MANAGED_BY_VALUE = 'sluice';

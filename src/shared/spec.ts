@@ -64,8 +64,8 @@ const health = z
   .object({
     path: z.string().regex(HTTP_PATH_PATTERN, { error: 'expected an HTTP path starting with / (letters, digits, . _ ~ % / - and a simple query)' }).optional(),
     expectStatus: z.number().int().min(100).max(599).default(200),
-    interval: duration('1s').prefault('1s'),
-    timeout: duration('1s').prefault('1s'),
+    interval: duration('1s').prefault('1s').refine((ms) => ms >= 100 && ms <= 60_000, { error: 'expected from 100ms to 1m between checks' }),
+    timeout: duration('1s').prefault('1s').refine((ms) => ms >= 100 && ms <= 60_000, { error: 'expected from 100ms to 1m for one check' }),
     healthyThreshold: z.number().int().min(1).max(100).default(1),
     unhealthyThreshold: z.number().int().min(1).max(100).default(3),
     startPeriod: duration('10s').prefault('10s'),

@@ -292,7 +292,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     }
   }
 
-  async function runStep(plan: Plan, step: Step, phase: StepPhase, summary: string): Promise<void> {
+  async function runStep(plan: Plan, step: Step, phase: StepPhase, summary: string, rollback = false): Promise<void> {
     const opts = options(step, phase, summary);
     const within = (fn: () => Promise<unknown>) => withDeadline(phase, summary, fn);
     const { service } = spec;
@@ -304,7 +304,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
         await within(() => activities.migrate.executeWithOptions(opts, [{ service, deployment, direction: step.direction, settings: spec.migrations! }]));
         return;
       case 'startReplicas': {
-        const template = step.release === plan.targetRelease ? { template: containerTemplate(spec) } : {};
+        const template = step.release === plan.targetRelease ? { template: containerTemplate(spec), health: spec.health } : {};
         await within(() => activities.startReplicas.executeWithOptions(opts, [{ service, release: step.release, slots: step.slots, deployment, ...template }]));
         return;
       }
@@ -312,7 +312,8 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
         await within(() => activities.waitHealthy.executeWithOptions(opts, [{ service, release: step.release, slots: step.slots, health: spec.health }]));
         return;
       case 'route':
-        await within(() => activities.route.executeWithOptions(opts, [{ service, routing: step.routing, drainTimeoutMs: spec.traffic.drainTimeout }]));
+        // A rollback's way back routes to the replicas that run, instead of halting on one Docker is restarting.
+        await within(() => activities.route.executeWithOptions(opts, [{ service, routing: step.routing, drainTimeoutMs: spec.traffic.drainTimeout, ...(rollback ? { onlyRunning: true } : {}) }]));
         return;
       case 'stopReplicas':
         await within(() => activities.stopReplicas.executeWithOptions(opts, [{ service, release: step.release, slots: step.slots, gracePeriodMs: spec.stopGracePeriod }]));
@@ -404,7 +405,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
         const summary = `undo: ${what}`;
         record({ type: 'stepStarted', number: index + 1, total: undo.length, summary, phase, rollback: true, at: now() });
         try {
-          await runStep(rollbackPlan, step, phase, summary);
+          await runStep(rollbackPlan, step, phase, summary, true);
           record({ type: 'stepSucceeded', step, at: now() });
         } catch (error) {
           // Stop at the first failed undo: later steps could remove the only capacity left serving.

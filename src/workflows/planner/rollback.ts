@@ -9,15 +9,29 @@
  * 4. undo expand migrations, once no new code runs.
  * So an abort with the stable release intact is a single routing change.
  */
-import type { PlannedStep, Step } from './types';
+import type { PlannedStep, Routing, Step } from './types';
+
+/**
+ * The routing to return to, without the replicas the rollback removes: when a release is
+ * deployed again after an unfinished deployment of it, the routing from before may still list
+ * its replicas, and traffic sent to them after their removal would fail.
+ */
+function withoutRemoved(routing: Routing, removals: Step[]): Routing {
+  const removed = (release: string, slot: number) => removals.some((step) => step.kind === 'removeReplicas' && step.release === release && step.slots.includes(slot));
+  const peers = routing.peers.map((g) => ({ release: g.release, slots: g.slots.filter((slot) => !removed(g.release, slot)) })).filter((g) => g.slots.length > 0);
+  const routed = new Set(peers.map((g) => g.release));
+  const weights = Object.fromEntries(Object.entries(routing.weights).filter(([release]) => routed.has(release)));
+  return { peers, weights, ...(routing.preview && routed.has(routing.preview) ? { preview: routing.preview } : {}) };
+}
 
 export function rollbackSteps(begun: PlannedStep[]): Step[] {
   const undo = [...begun].reverse().flatMap((planned) => planned.undo);
-  const routes = undo.filter((step) => step.kind === 'route');
+  const removals = undo.filter((step) => step.kind === 'removeReplicas');
+  const routes = undo.filter((step): step is Extract<Step, { kind: 'route' }> => step.kind === 'route');
   return [
     ...undo.filter((step) => step.kind === 'startReplicas' || step.kind === 'waitHealthy'),
-    ...routes.slice(-1),
-    ...undo.filter((step) => step.kind === 'removeReplicas'),
+    ...routes.slice(-1).map((step) => ({ ...step, routing: withoutRemoved(step.routing, removals) })),
+    ...removals,
     ...undo.filter((step) => step.kind === 'migrate'),
   ];
 }

@@ -73,4 +73,12 @@ describe('deployments on the real stack', () => {
     const replicas = await worker.docker.listContainers({ all: true, filters: { label: [`dev.sluice.service=${service}`] } });
     expect(new Set(replicas.map((c) => c.Labels['dev.sluice.release']))).toEqual(new Set([result.stableRelease]));
   });
+
+  it('a rollback probes the old release with its own health settings, not those of the spec that failed (recreate, bad image, new expectStatus)', async () => {
+    const changed = { ...spec(fixtureImage('bad')), strategy: { type: 'recreate' }, health: { path: '/ready', expectStatus: 204, interval: '200ms', startPeriod: '1s', unhealthyThreshold: 3 } };
+    const result = await (await worker.deploy(changed)).result();
+    expect(result.outcome).toBe('rolledBack');
+    expect(result.compensationFailures).toEqual([]);
+    expect(await releaseHeaders(20)).toEqual(new Set(['200 v2']));
+  });
 });

@@ -69,6 +69,8 @@ describe('invalid specs: every problem at once, with its field path', () => {
     ['a wrong type', { replicas: 'three' }, ['replicas: expected a number of replicas (found "three")']],
     ['an unknown field', { replcas: 3 }, ['replcas: unknown field (check the spelling against docs/spec.md)']],
     ['an unknown nested field', { health: { path: '/ready', intervl: '1s' } }, ['health.intervl: unknown field']],
+    ['a health interval too long for a health wait', { health: { path: '/ready', interval: '5m' } }, ['health.interval: expected from 100ms to 1m between checks (found "5m")']],
+    ['a health timeout of zero', { health: { path: '/ready', timeout: '0s' } }, ['health.timeout: expected from 100ms to 1m for one check (found "0s")']],
     ['a missing required field', { traffic: {} }, ['traffic.listenPort: expected a TCP port number; the field is required']],
     ['an unknown strategy', { strategy: { type: 'yolo' } }, ['strategy.type: expected strategy.type to be one of rolling, blueGreen, canary, recreate (found "yolo")']],
     ['a bad maxSurge', { strategy: { type: 'rolling', maxSurge: 'lots' } }, ['strategy.maxSurge: expected a count like 1 or a percentage like "25%" (found "lots")']],

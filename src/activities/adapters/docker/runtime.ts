@@ -10,6 +10,7 @@ import Docker from 'dockerode';
 import net from 'node:net';
 import { FailureType } from '../../../shared/errors';
 import { LABELS, MANAGED_BY_VALUE, replicaName } from '../../../shared/names';
+import type { HealthSpec } from '../../../shared/spec';
 import { failure } from '../../failures';
 import type { ContainerRuntime, DockerHealth, ReplicaInfo, ReplicaSpec, ReplicaState } from '../../ports';
 import { demuxLogs } from './logs';
@@ -48,6 +49,18 @@ function healthFromStatus(status: string): DockerHealth {
   if (status.includes('(unhealthy)')) return 'unhealthy';
   if (status.includes('(health: starting)')) return 'starting';
   return 'none';
+}
+
+/** The health settings recorded on a container; a label that does not parse counts as absent (the spec's settings apply). */
+function recordedHealthCheck(labels: Record<string, string>): { healthCheck?: HealthSpec } {
+  const text = labels[LABELS.health];
+  if (!text) return {};
+  try {
+    const value = JSON.parse(text) as HealthSpec;
+    return typeof value === 'object' && value !== null && typeof value.interval === 'number' ? { healthCheck: value } : {};
+  } catch {
+    return {};
+  }
 }
 
 export class DockerRuntime implements ContainerRuntime {
@@ -138,6 +151,7 @@ export class DockerRuntime implements ContainerRuntime {
         [LABELS.slot]: String(spec.slot),
         [LABELS.deployment]: spec.deployment,
         [LABELS.image]: spec.image,
+        ...(spec.health ? { [LABELS.health]: JSON.stringify(spec.health) } : {}),
       },
       ExposedPorts: { [port]: {} },
       StopSignal: 'SIGTERM',
@@ -180,6 +194,7 @@ export class DockerRuntime implements ContainerRuntime {
         state,
         ...(state === 'running' && published ? { address: `${this.publishHost}:${published.PublicPort}` } : {}),
         health: healthFromStatus(c.Status),
+        ...recordedHealthCheck(c.Labels),
       };
     });
   }
@@ -205,6 +220,7 @@ export class DockerRuntime implements ContainerRuntime {
       state: details.State.Status as ReplicaState,
       ...(running && binding ? { address: `${this.publishHost}:${binding.HostPort}` } : {}),
       health: (details.State.Health?.Status as DockerHealth | undefined) ?? 'none',
+      ...recordedHealthCheck(labels),
     };
   }
 

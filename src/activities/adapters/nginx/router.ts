@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FailureType } from '../../../shared/errors';
 import { failure } from '../../failures';
+import { sleep } from '../../timing';
 import type { ReleaseTraffic, RouterServiceSettings, RoutingTable, TrafficRouter } from '../../ports';
 import type { NginxControl } from './control';
 import { coreConfigName, renderAdminLocation, renderCoreConfig, renderServiceConfig, serviceConfigName, sluiceDir, type RouterLayout } from './render';
@@ -47,15 +48,6 @@ function readIfExists(file: string): string | undefined {
     return undefined;
   }
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    }, { once: true });
-  });
 
 export class NginxRouter implements TrafficRouter {
   private readonly adminUrl: string;

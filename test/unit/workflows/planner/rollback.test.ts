@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planDeployment } from '../../../../src/workflows/planner/plan';
+import { releaseId } from '../../../../src/workflows/planner/release';
 import { rollbackSteps } from '../../../../src/workflows/planner/rollback';
 import type { ObservedService } from '../../../../src/workflows/planner/types';
 import { renderStep } from '../../../support/plans';
@@ -20,6 +21,24 @@ describe('rollback plans', () => {
     const spec = makeSpec({ replicas: 4, migrations: { directory: 'm' }, strategy: { type: 'canary', steps: [{ setWeight: 10 }, { pause: {} }, { setWeight: 50 }, { pause: {} }] } });
     // prepare, expand, start[0], wait[0], route 10, pause, start[1], wait[1], route 50, pause  <- aborted here
     expect(rollbackAfter(spec, 10)).toEqual(['route v1[0,1,2,3] {v1=100}', 'remove NEW[1]', 'remove NEW[0]', 'migrate rollbackExpand']);
+  });
+
+  it('redeploying a release after an unfinished deployment of it: the routing a rollback restores holds only replicas that will still run', () => {
+    const spec = makeSpec({ replicas: 2, strategy: { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] } });
+    const target = releaseId(spec);
+    // An earlier deployment of the same release stopped halfway: its replica 0 runs and takes 10%.
+    const observed: ObservedService = {
+      releases: [
+        { release: 'v1', image: 'x:v1', slots: [0, 1] },
+        { release: target, image: spec.image, slots: [0] },
+      ],
+      stopped: [],
+      routing: { peers: [{ release: 'v1', slots: [0, 1] }, { release: target, slots: [0] }], weights: { v1: 90, [target]: 10 } },
+    };
+    const plan = planDeployment(spec, observed);
+    const atGate = plan.steps.findIndex((s) => s.step.kind === 'pause') + 1;
+    const undo = rollbackSteps(plan.steps.slice(0, atGate)).map((s) => renderStep(s).split(target).join('NEW'));
+    expect(undo).toEqual(['route v1[0,1] {v1=90}', 'remove NEW[0]']);
   });
 
   it('a rolling deployment failing in its second batch restarts the stopped stable replica before traffic returns to it', () => {

@@ -1,0 +1,75 @@
+/**
+ * In-memory implementations of the activity ports, for unit tests of the
+ * activities themselves (the workflow tests fake whole activities instead).
+ */
+import type { ContainerRuntime, HealthProber, ProbeResult, ReplicaInfo, RoutingTable, TrafficRouter } from '../../src/activities/ports';
+
+export function replica(release: string, slot: number, extra: Partial<ReplicaInfo> = {}): ReplicaInfo {
+  return { name: `sluice-web-${release}-${slot}`, service: 'web', release, slot, image: `app:${release}`, deployment: 'd', state: 'running', address: `127.0.0.1:${20000 + slot}`, health: 'none', ...extra };
+}
+
+/** A container runtime whose listing the test sets (or scripts: one listing per call, the last one repeating). */
+export class FakeRuntime implements ContainerRuntime {
+  listings: ReplicaInfo[][];
+  constructor(...listings: ReplicaInfo[][]) {
+    this.listings = listings.length > 0 ? listings : [[]];
+  }
+  async listReplicas(): Promise<ReplicaInfo[]> {
+    return this.listings.length > 1 ? this.listings.shift()! : this.listings[0]!;
+  }
+  async ensureImage(): Promise<void> {}
+  async startReplica(): Promise<ReplicaInfo> {
+    throw new Error('not used');
+  }
+  async restartReplica(): Promise<ReplicaInfo> {
+    throw new Error('not used');
+  }
+  async stopReplica(): Promise<void> {}
+  async removeReplica(): Promise<void> {}
+  async logs(): Promise<string> {
+    return '';
+  }
+}
+
+/** A prober that answers by URL, taking `delayMs`, and records what it was asked and how many probes ran at once. */
+export class FakeProber implements HealthProber {
+  readonly urls: string[] = [];
+  maxConcurrent = 0;
+  private running = 0;
+  constructor(
+    private readonly answer: (url: string) => boolean = () => true,
+    private readonly delayMs = 0,
+  ) {}
+  async probe(url: string, expectStatus: number): Promise<ProbeResult> {
+    this.urls.push(url);
+    this.running++;
+    this.maxConcurrent = Math.max(this.maxConcurrent, this.running);
+    await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    this.running--;
+    const ok = this.answer(url);
+    return { ok, status: ok ? expectStatus : 503, latencyMs: this.delayMs, at: new Date().toISOString() };
+  }
+}
+
+/** A router that keeps the table it is given and reports no requests in flight. */
+export class FakeRouter implements TrafficRouter {
+  table: RoutingTable | undefined;
+  drained: string[][] = [];
+  constructor(table?: RoutingTable) {
+    this.table = table;
+  }
+  async prepare(): Promise<void> {}
+  async apply(_service: string, table: RoutingTable): Promise<void> {
+    this.table = table;
+  }
+  async read(): Promise<RoutingTable | undefined> {
+    return this.table;
+  }
+  async drain(_service: string, addresses: string[]): Promise<{ drained: boolean; inFlight: number }> {
+    this.drained.push(addresses);
+    return { drained: true, inFlight: 0 };
+  }
+  async traffic(): Promise<{ requests: number; errors: number }> {
+    return { requests: 0, errors: 0 };
+  }
+}
