@@ -1,7 +1,8 @@
 /**
  * HealthProber over HTTP: one GET per probe, bounded by the probe timeout and
  * by the activity's cancellation. Only loopback addresses are probed (replicas
- * publish their ports there), so a probe never leaves the host.
+ * publish their ports there) and redirects are not followed, so a probe never
+ * leaves the host.
  */
 import type { HealthProber, ProbeResult } from '../../ports';
 
@@ -10,14 +11,15 @@ export class HttpProber implements HealthProber {
     const started = Date.now();
     const at = new Date(started).toISOString();
     try {
-      const response = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]), headers: { connection: 'close', 'user-agent': 'sluice-health-probe' } });
+      // A redirect is the replica's answer, not a pointer to follow: a 3xx can be the expected status, and a probe never leaves the host.
+      const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]), headers: { connection: 'close', 'user-agent': 'sluice-health-probe' } });
       await response.arrayBuffer();
       const ok = response.status === expectStatus;
       return { ok, status: response.status, ...(ok ? {} : { error: `status ${response.status}, expected ${expectStatus}` }), latencyMs: Date.now() - started, at };
     } catch (error) {
       if (signal.aborted) throw error;
-      const cause = (error as { cause?: { code?: string } }).cause?.code;
-      const message = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (cause ?? (error as Error).message);
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const message = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (cause?.code ?? cause?.message ?? (error as Error).message);
       return { ok: false, error: message, latencyMs: Date.now() - started, at };
     }
   }
