@@ -4,7 +4,8 @@
  */
 import { createMigrationActivities } from './migrate';
 import { createObserveActivities } from './observe';
-import type { ContainerRuntime, HealthProber, MigrationRunner, SecretResolver, TrafficRouter } from './ports';
+import { createPlanActivities } from './plan';
+import type { ContainerRuntime, HealthProber, MigrationRunner, SecretDigester, SecretResolver, TrafficRouter } from './ports';
 import { createReplicaActivities } from './replicas';
 import { createRoutingActivities } from './routing';
 
@@ -14,11 +15,13 @@ export interface ActivityDeps {
   prober: HealthProber;
   migrations: MigrationRunner;
   secrets: SecretResolver;
+  secretDigester: SecretDigester;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createObserveActivities(deps),
+    ...createPlanActivities(deps),
     ...createReplicaActivities(deps),
     ...createRoutingActivities(deps),
     ...createMigrationActivities(deps),

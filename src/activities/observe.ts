@@ -16,18 +16,21 @@ function withImages(groups: ReplicaGroup[], replicas: ReplicaInfo[]): ObservedSe
   return groups.map((g) => ({ ...g, image: replicas.find((r) => r.release === g.release)?.image ?? 'unknown' }));
 }
 
+/** What runs now for a service: its replicas by release and state, and the router's table. */
+export async function observe(deps: { runtime: ContainerRuntime; router: TrafficRouter }, service: string): Promise<ObservedService> {
+  const replicas = await deps.runtime.listReplicas(service);
+  const table = await deps.router.read(service);
+  const running = replicas.filter((r) => r.state === 'running');
+  return {
+    releases: withImages(groupSlots(running), running),
+    stopped: groupSlots(replicas.filter((r) => r.state !== 'running')),
+    ...(table ? { routing: routingFromTable(table) } : {}),
+  };
+}
+
 export function createObserveActivities(deps: { runtime: ContainerRuntime; router: TrafficRouter }) {
   return {
-    /** What runs now for a service: the planner's input. */
-    observeService: async (input: { service: string }): Promise<ObservedService> => {
-      const replicas = await deps.runtime.listReplicas(input.service);
-      const table = await deps.router.read(input.service);
-      const running = replicas.filter((r) => r.state === 'running');
-      return {
-        releases: withImages(groupSlots(running), running),
-        stopped: groupSlots(replicas.filter((r) => r.state !== 'running')),
-        ...(table ? { routing: routingFromTable(table) } : {}),
-      };
-    },
+    /** The planner's input, for deployments that plan in the workflow (those begun before plans were recorded). */
+    observeService: (input: { service: string }): Promise<ObservedService> => observe(deps, input.service),
   };
 }

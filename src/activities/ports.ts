@@ -8,7 +8,8 @@
  * cancellation (abort, progress deadline) reaches Docker, fetch and SQL.
  */
 import type { MigrationDirection } from '../workflows/planner/types';
-import type { HealthSpec, MigrationsSpec } from '../shared/spec';
+import type { HealthSpec, MigrationsSpec, PullPolicy } from '../shared/spec';
+import type { PortClaims, ResolvedImage } from '../workflows/planner/types';
 
 export type ReplicaState = 'created' | 'running' | 'restarting' | 'paused' | 'exited' | 'dead' | 'removing';
 export type DockerHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';
@@ -34,7 +35,10 @@ export interface ReplicaSpec {
   release: string;
   slot: number;
   deployment: string;
+  /** The image as the spec names it (labels). */
   image: string;
+  /** What the container is created from when the worker resolved it (a digest or an image id). */
+  pinnedImage?: string;
   port: number;
   env: Record<string, string>;
   command?: string[];
@@ -45,7 +49,19 @@ export interface ReplicaSpec {
   health?: HealthSpec;
 }
 
+/** How to get an image: the spec's pull policy, and whether a failed pull may fall back to the host's copy (the implicit `always`). */
+export interface PullOptions {
+  policy: PullPolicy;
+  localFallback: boolean;
+}
+
 export interface ContainerRuntime {
+  /**
+   * Resolves an image reference to the content that will run, pulling as the policy says:
+   * `always` pulls (a moved tag brings the new image), `missing` pulls only when the host has
+   * none, `never` uses the host's copy or fails.
+   */
+  resolveImage(image: string, options: PullOptions, signal: AbortSignal, onProgress?: () => void): Promise<ResolvedImage>;
   /**
    * Makes sure the image is present locally (pulling it when missing). A pull
    * calls `onProgress` whenever the registry sends data, so the activity can
@@ -80,6 +96,8 @@ export interface RoutingTable {
 
 export interface RouterServiceSettings {
   listenPort: number;
+  /** More listeners for the same traffic (moving a service to a new port without a cut). */
+  extraListenPorts?: number[];
   preview?: { listenPort?: number; header?: string };
 }
 
@@ -96,6 +114,8 @@ export interface TrafficRouter {
   apply(service: string, table: RoutingTable, signal: AbortSignal): Promise<void>;
   /** The table the router serves now; undefined when it has never seen the service. */
   read(service: string): Promise<RoutingTable | undefined>;
+  /** The ports the router listens on, by service, and its own. */
+  claims(): Promise<PortClaims>;
   /** Waits until no request is in flight to these peers (they are already out of the table), up to timeoutMs; onWait reports progress. */
   drain(service: string, addresses: string[], timeoutMs: number, signal: AbortSignal, onWait?: (inFlight: number) => void): Promise<{ drained: boolean; inFlight: number }>;
   /** Requests answered by a release since a moment (epoch ms), from the router's own records. */
@@ -135,4 +155,12 @@ export interface MigrationRunner {
 export interface SecretResolver {
   fromEnv(name: string): string | undefined;
   fromFile(path: string): Promise<string | undefined>;
+}
+
+/**
+ * A keyed hash of secret values, computed on the worker with a key it keeps: a rotated secret
+ * changes it (a new release), and neither the values nor an unkeyed hash of them reach Temporal.
+ */
+export interface SecretDigester {
+  digest(values: Record<string, string>): string;
 }

@@ -102,7 +102,8 @@ export function createReplicaActivities(deps: { runtime: ContainerRuntime; probe
         throw failure(FailureType.replicaMissing, `release ${input.release} has no container for slot(s) ${missing.join(',')} and cannot be recreated here (removed outside sluice?); deploy it again`);
       }
       const env = template ? { ...template.env, ...(await resolveSecrets(template.secrets, deps.secrets)) } : {};
-      if (template && missing.length > 0) await runtime.ensureImage(template.image, ctx.cancellationSignal, () => ctx.heartbeat({ pulling: template.image }));
+      const image = template?.pinnedImage ?? template?.image;
+      if (image && missing.length > 0) await runtime.ensureImage(image, ctx.cancellationSignal, () => ctx.heartbeat({ pulling: image }));
       const started: ReplicaInfo[] = [];
       for (const slot of input.slots) {
         const found = existing.get(slot);
@@ -117,6 +118,7 @@ export function createReplicaActivities(deps: { runtime: ContainerRuntime; probe
                 slot,
                 deployment: input.deployment,
                 image: template!.image,
+                ...(template!.pinnedImage ? { pinnedImage: template!.pinnedImage } : {}),
                 port: template!.port,
                 env,
                 command: template!.command ?? undefined,

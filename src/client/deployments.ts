@@ -51,6 +51,8 @@ export interface PastDeployment {
   strategy?: string;
   phase?: string;
   image?: string;
+  /** What the release ran: the registry digest or image id the worker resolved (absent before sluice recorded it). */
+  pinnedImage?: string;
   requestedBy?: string;
   spec?: Record<string, unknown>;
 }
@@ -62,7 +64,7 @@ export async function listDeployments(client: Client, service: string, options: 
   const found: PastDeployment[] = [];
   for await (const execution of client.workflow.list({ query, pageSize: Math.min(options.limit, 100) })) {
     const attribute = (key: keyof typeof searchAttributeKeys) => execution.typedSearchAttributes.get(searchAttributeKeys[key]);
-    const memo = (execution.memo ?? {}) as { image?: string; requestedBy?: string; spec?: Record<string, unknown> };
+    const memo = (execution.memo ?? {}) as { image?: string; pinnedImage?: string | null; requestedBy?: string; spec?: Record<string, unknown> };
     found.push({
       workflowId: execution.workflowId,
       runId: execution.runId,
@@ -73,6 +75,7 @@ export async function listDeployments(client: Client, service: string, options: 
       strategy: attribute('strategy'),
       phase: attribute('phase'),
       image: memo.image,
+      ...(memo.pinnedImage ? { pinnedImage: memo.pinnedImage } : {}),
       requestedBy: memo.requestedBy,
       spec: memo.spec,
     });

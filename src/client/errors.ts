@@ -3,8 +3,8 @@
  * names the fix. Everything else thrown is mapped here, so no verb ever ends
  * in a bare stack trace.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ExitCode } from '../shared/errors';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ExitCode, FailureType } from '../shared/errors';
 import { DeploymentInProgress } from './deployments';
 
 export class CliError extends Error {
@@ -17,6 +17,9 @@ export class CliError extends Error {
   }
 }
 
+/** Failures of validation and planning: the deployment never touched a container, a route or a table (exit 2). */
+const REFUSED_BEFORE_ANYTHING: string[] = [FailureType.invalidSpec, FailureType.planRejected, FailureType.portTaken, FailureType.imageNotFound, FailureType.secretUnavailable];
+
 export const invalidInput = (message: string, details?: unknown) => new CliError(ExitCode.invalidInput, message, details);
 
 export function toCliError(error: unknown, context: { service?: string; address?: string } = {}): CliError {
@@ -26,6 +29,10 @@ export function toCliError(error: unknown, context: { service?: string; address?
   }
   if (error instanceof WorkflowNotFoundError) {
     return invalidInput(context.service ? `no deployment of ${context.service} found: check the name, or deploy it first` : error.message);
+  }
+  // A deployment whose spec or plan was refused ends before it touched anything.
+  if (error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure && REFUSED_BEFORE_ANYTHING.includes(error.cause.type ?? '')) {
+    return invalidInput(`refused, nothing was touched: ${error.cause.message}`, { type: error.cause.type });
   }
   if (error instanceof WorkflowUpdateFailedError) {
     return invalidInput(`rejected: ${error.cause?.message ?? error.message}`);

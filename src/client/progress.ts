@@ -4,6 +4,7 @@
  * command that answers it, elapsed time), redrawn in place. Elsewhere (CI
  * logs): one line per change.
  */
+import type { DeployResult } from '../shared/messages';
 import type { DeploymentStatus } from '../workflows/planner/status';
 import { describeStatus } from '../workflows/planner/status';
 
@@ -40,6 +41,20 @@ export function renderStatusBlock(status: DeploymentStatus, now = Date.now()): s
     lines.push(`waiting: ${status.gate.description}${until}: answer with \`${answer}\` or \`sluice abort ${status.service}\``);
   }
   if (status.outcome) lines.push(`${status.outcome}${status.reason ? `: ${status.reason}` : ''}`);
+  return lines;
+}
+
+/** A finished deployment, from its result (no worker needed). Pure. */
+export function renderResultBlock(result: DeployResult, run: { startTime?: Date; closeTime?: Date } = {}): string[] {
+  const took = run.startTime && run.closeTime ? `  took ${elapsed(run.startTime.toISOString(), run.closeTime.getTime())}` : '';
+  const lines = [
+    `deploy/${result.service}  ${result.outcome}  ${result.stableRelease ?? '(nothing)'} -> ${result.targetRelease}${took}`,
+    `serving ${result.serving ?? 'nothing'}`,
+  ];
+  if (result.reason) lines.push(`reason: ${result.reason}`);
+  for (const step of result.leftToDo ?? []) lines.push(`left to do: ${step}`);
+  for (const failure of result.compensationFailures) lines.push(`not undone: ${failure.summary}: ${failure.message}`);
+  for (const decision of result.decisions) lines.push(`${decision.kind} by ${decision.by} at ${decision.at}: ${decision.result}${decision.note ? ` (${decision.note})` : ''}${decision.reason ? `: ${decision.reason}` : ''}`);
   return lines;
 }
 

@@ -16,6 +16,8 @@ export const FailureType = {
   /** A replica exists but does not run right now (Docker is restarting it): retried, it may heal. */
   replicaNotRunning: 'ReplicaNotRunning',
   secretUnavailable: 'SecretUnavailable',
+  /** Another service (or the router itself) listens on a port the spec asks for. */
+  portTaken: 'PortTaken',
   /** nginx rejected a config (`nginx -t` failed); the previous config was restored. */
   routerRejected: 'RouterConfigRejected',
   migrationFailed: 'MigrationFailed',
@@ -34,6 +36,7 @@ export const NON_RETRYABLE_FAILURES: FailureTypeName[] = [
   FailureType.replicaMissing,
   FailureType.secretUnavailable,
   FailureType.routerRejected,
+  FailureType.portTaken,
   FailureType.migrationFailed,
 ];
 

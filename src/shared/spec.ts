@@ -183,9 +183,18 @@ const migrations = z
 const traffic = z
   .object({
     listenPort: port.describe('Where nginx listens for this service on the router host.'),
+    extraListenPorts: z
+      .array(port)
+      .max(4, { error: 'expected at most 4 extra ports' })
+      .default([])
+      .describe('More ports nginx serves the same traffic on: how a service moves to a new listenPort without cutting its clients.'),
     drainTimeout: duration('30s').prefault('30s'),
   })
   .strict();
+
+/** When the worker pulls the image: Docker's and Kubernetes' policies (absent: always for :latest or no tag, else missing). */
+export const PULL_POLICIES = ['always', 'missing', 'never'] as const;
+export type PullPolicy = (typeof PULL_POLICIES)[number];
 
 export const deploymentSpecSchema = z
   .object({
@@ -193,6 +202,7 @@ export const deploymentSpecSchema = z
       error: 'expected a lowercase name of letters, digits and "-", starting with a letter, at most 40 characters (it becomes part of container and nginx names)',
     }),
     image: z.string({ error: 'expected an image reference' }).max(255).regex(IMAGE_REFERENCE_PATTERN, { error: 'expected a Docker image reference like "registry.example.com/team/app:v2" or "app@sha256:…"' }),
+    pull: z.enum(PULL_POLICIES, { error: 'expected "always", "missing" or "never"' }).optional().describe('When the worker pulls the image; absent: always for :latest or an untagged image, missing otherwise.'),
     replicas: z.number({ error: 'expected a number of replicas' }).int({ error: 'expected a whole number' }).min(1, { error: 'expected at least 1 replica' }).max(MAX_REPLICAS, { error: `expected at most ${MAX_REPLICAS} replicas (every replica is a container on one host)` }),
     port: port.describe('The port the app listens on inside the container.'),
     env: z.record(envName, envValue).default({}),
@@ -215,9 +225,15 @@ export const deploymentSpecSchema = z
       }
       names.add(secret.name);
     });
-    if (spec.strategy.type === 'blueGreen' && spec.strategy.preview?.listenPort === spec.traffic.listenPort) {
-      ctx.addIssue({ code: 'custom', path: ['strategy', 'preview', 'listenPort'], message: 'must differ from traffic.listenPort', input: spec.strategy.preview?.listenPort });
+    const preview = spec.strategy.type === 'blueGreen' ? spec.strategy.preview?.listenPort : undefined;
+    if (preview !== undefined && [spec.traffic.listenPort, ...spec.traffic.extraListenPorts].includes(preview)) {
+      ctx.addIssue({ code: 'custom', path: ['strategy', 'preview', 'listenPort'], message: 'must differ from traffic.listenPort and traffic.extraListenPorts', input: preview });
     }
+    spec.traffic.extraListenPorts.forEach((extra, index) => {
+      if (extra === spec.traffic.listenPort || spec.traffic.extraListenPorts.indexOf(extra) !== index) {
+        ctx.addIssue({ code: 'custom', path: ['traffic', 'extraListenPorts', index], message: 'is listed twice (or is traffic.listenPort)', input: extra });
+      }
+    });
   });
 
 export type DeploymentSpecInput = z.input<typeof deploymentSpecSchema>;

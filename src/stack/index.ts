@@ -7,7 +7,11 @@ import { startPostgres, stopPostgres } from './postgres';
 import { runningRegistry, startRegistry, stopRegistry } from './registry';
 import type { StackSettings } from './settings';
 import { startTemporal, stopTemporal } from './temporal';
+import { ensureCommands } from './system';
 import { ensureTool } from './tools';
+
+/** Commands the tests run besides the stack's parts, and the Debian packages that have them. */
+const TEST_COMMANDS = { 'docker-compose': 'docker-compose', openssl: 'openssl' };
 
 /**
  * The local stack: Temporal dev server, Docker Engine, nginx with Lua, and
@@ -17,6 +21,8 @@ import { ensureTool } from './tools';
  */
 export async function stackUp(settings: StackSettings, options: { fixtures?: boolean; registry?: boolean } = {}): Promise<Record<string, string>> {
   fs.mkdirSync(settings.stateDir, { recursive: true });
+  // The test stack (with the registry) also brings the commands tests run: a user's `npm test` needs no other setup.
+  if (options.registry) ensureCommands(TEST_COMMANDS, 'the tests run');
   const temporal = await startTemporal(settings);
   const testServer = ensureTool('temporal-test-server', settings.stateDir);
   const docker = await startDocker(settings);

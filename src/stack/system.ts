@@ -40,11 +40,22 @@ export function which(command: string): string | undefined {
   return undefined;
 }
 
-/** The Go toolchain, which builds the fixture app and the test registry. */
+const findGo = () => which('go') ?? ['/usr/local/go/bin/go', '/usr/lib/go/bin/go'].find((p) => fs.existsSync(p));
+
+/** The Go toolchain, which builds the fixture app and the test registry; installed from Debian's packages when missing (as root). */
 export function goBinary(why: string): string {
-  const go = which('go') ?? ['/usr/local/go/bin/go', '/usr/lib/go/bin/go'].find((p) => fs.existsSync(p));
-  if (!go) throw new MissingPrerequisite(`Go is needed ${why}: install golang-go (apt-get install -y golang-go)`);
-  return go;
+  const found = findGo();
+  if (found) return found;
+  aptInstall(['golang-go'], `Go is needed ${why}`);
+  const installed = findGo();
+  if (!installed) throw new MissingPrerequisite(`Go is needed ${why}: install golang-go (apt-get install -y golang-go)`);
+  return installed;
+}
+
+/** Commands the tests run (command -> the Debian package that has it), installed when missing. */
+export function ensureCommands(packages: Record<string, string>, why: string): void {
+  const missing = Object.entries(packages).filter(([command]) => !which(command));
+  if (missing.length > 0) aptInstall([...new Set(missing.map(([, pkg]) => pkg))], `${missing.map(([command]) => command).join(', ')} ${why}`);
 }
 
 export const isRoot = (): boolean => process.getuid?.() === 0;

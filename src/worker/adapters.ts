@@ -9,6 +9,7 @@ import { ContainerNginx, HostNginx } from '../activities/adapters/nginx/control'
 import { NginxRouter } from '../activities/adapters/nginx/router';
 import { LABELS, MANAGED_BY_VALUE } from '../shared/names';
 import type { WorkerConfig } from './config';
+import { HmacSecretDigester, keyFromFile } from './secret-digest';
 
 /** Services with containers sluice labelled on this Docker host. */
 export async function servicesOnHost(docker: Docker): Promise<string[]> {
@@ -28,5 +29,6 @@ export function realAdapters(config: WorkerConfig, docker = new Docker()): Activ
       fromEnv: (name) => process.env[name],
       fromFile: async (file) => fs.readFile(file, 'utf8').then((text) => text.replace(/\n$/, ''), () => undefined),
     },
+    secretDigester: new HmacSecretDigester('value' in config.secretDigestKey ? Buffer.from(config.secretDigestKey.value) : keyFromFile(config.secretDigestKey.file)),
   };
 }

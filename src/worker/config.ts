@@ -4,6 +4,8 @@
  * worker's business, not the spec's: a spec from CI never chooses which files
  * on the worker host get written.
  */
+import os from 'node:os';
+import path from 'node:path';
 import { DEFAULT_TASK_QUEUE } from '../shared/names';
 import { temporalSettings, type TemporalSettings } from '../client/connection';
 
@@ -25,7 +27,8 @@ export interface WorkerConfig {
   migrationsRoot: string;
   publishHost: string;
   shutdownGraceMs: number;
-  metricsPort?: number;
+  /** The key of the secrets' digest: the value itself, or the file it is kept in (made on first use). */
+  secretDigestKey: { value: string } | { file: string };
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number {
@@ -55,6 +58,15 @@ export function workerConfig(env: NodeJS.ProcessEnv = process.env, cwd = process
     migrationsRoot: env.SLUICE_MIGRATIONS_ROOT || cwd,
     publishHost: env.SLUICE_PUBLISH_HOST || '127.0.0.1',
     shutdownGraceMs: int(env, 'SLUICE_SHUTDOWN_GRACE_MS', 30_000),
-    ...(env.SLUICE_METRICS_PORT ? { metricsPort: int(env, 'SLUICE_METRICS_PORT', 9464, { min: 1, max: 65535 }) } : {}),
+    secretDigestKey: secretDigestKey(env),
   };
+}
+
+function secretDigestKey(env: NodeJS.ProcessEnv): WorkerConfig['secretDigestKey'] {
+  const value = env.SLUICE_SECRET_DIGEST_KEY;
+  if (value !== undefined && value !== '') {
+    if (value.length < 32) throw new Error('SLUICE_SECRET_DIGEST_KEY is too short: use at least 32 random characters (e.g. `openssl rand -hex 32`), the same on every worker');
+    return { value };
+  }
+  return { file: path.join(env.SLUICE_STATE_DIR || path.join(os.homedir(), '.sluice'), 'secret-digest.key') };
 }

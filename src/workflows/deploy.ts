@@ -26,6 +26,7 @@ import {
 } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { SluiceActivities } from '../activities';
+import type { PlannedDeployment } from '../activities/plan';
 import { FailureType } from '../shared/errors';
 import { abortSignal, pauseSignal, promoteUpdate, resumeSignal, statusQuery } from '../shared/messages';
 import type { Actor, CompensationFailure, DeployInput, DeployResult, PromoteRequest, PromoteResponse } from '../shared/messages';
@@ -183,6 +184,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   // Changes to the commands a deployment issues, guarded so that deployments begun before them replay.
   const deadlineOnActivities = patched('progress-deadline-on-activities');
   const forwardOnlyPastNoReturn = patched('forward-only-past-point-of-no-return');
+  const planRecorded = patched('plan-recorded-in-history');
 
   // ------------------------------------------------------------ steps -> activities
 
@@ -304,7 +306,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
         await within(() => activities.migrate.executeWithOptions(opts, [{ service, deployment, direction: step.direction, settings: spec.migrations! }]));
         return;
       case 'startReplicas': {
-        const template = step.release === plan.targetRelease ? { template: containerTemplate(spec), health: spec.health } : {};
+        const template = step.release === plan.targetRelease ? { template: plan.template ?? containerTemplate(spec), health: spec.health } : {};
         await within(() => activities.startReplicas.executeWithOptions(opts, [{ service, release: step.release, slots: step.slots, deployment, ...template }]));
         return;
       }
@@ -328,6 +330,26 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     }
   }
 
+  // ------------------------------------------------------------ plan
+
+  /** The plan as an activity made it (resolving the image and the secrets' digest): recorded in history, so replay never re-plans. */
+  async function planInActivity(): Promise<PlannedDeployment> {
+    const summary = `plan ${spec.service}: observe what runs, resolve ${spec.image}`;
+    const limit = deadlineFor('preparing')!;
+    return withDeadline('preparing', summary, () =>
+      activities.observeAndPlan.executeWithOptions(
+        { summary, scheduleToCloseTimeout: limit, startToCloseTimeout: limit, heartbeatTimeout: HEARTBEAT_TIMEOUT, retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '20s' } },
+        [{ spec }],
+      ),
+    );
+  }
+
+  /** Deployments begun before plans were recorded plan here, from the observation; kept so that their histories replay. */
+  async function planHere(): Promise<PlannedDeployment> {
+    const observed = await activities.observeService.executeWithOptions({ summary: `observe ${spec.service}`, startToCloseTimeout: '1 minute' }, [{ service: spec.service }]);
+    return { plan: planOrFail(spec, observed), observed };
+  }
+
   // ------------------------------------------------------------ forward
 
   let plan: Plan | undefined;
@@ -340,13 +362,12 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   const stoppedReason = (actor: Actor) => `aborted by ${actor.by}${actor.reason ? `: ${actor.reason}` : ''}`;
   try {
     await forward.run(async () => {
-      const observed = await activities.observeService.executeWithOptions({ summary: `observe ${spec.service}`, startToCloseTimeout: '1 minute' }, [{ service: spec.service }]);
-      plan = planOrFail(spec, observed);
-      const planned = plan;
+      const { plan: planned, observed } = planRecorded ? await planInActivity() : await planHere();
+      plan = planned;
       const observedReplicas = Object.fromEntries(observed.releases.map((r) => [r.release, r.slots]));
       record({ type: 'planned', plan: planned, image: spec.image, observedReplicas, routing: planned.initialRouting, at: now() });
       upsertSearchAttributes(searchAttributeUpdates({ release: planned.targetRelease }));
-      upsertMemo({ image: spec.image, replicas: spec.replicas, strategy: spec.strategy.type, targetRelease: planned.targetRelease, stableRelease: planned.stableRelease ?? null, requestedBy: input.requestedBy });
+      upsertMemo({ image: spec.image, imageId: planned.template?.imageId ?? null, pinnedImage: planned.template?.pinnedImage ?? null, replicas: spec.replicas, strategy: spec.strategy.type, targetRelease: planned.targetRelease, stableRelease: planned.stableRelease ?? null, requestedBy: input.requestedBy });
       for (const [index, { step, phase, summary }] of planned.steps.entries()) {
         if (promoteFull && (step.kind === 'analysis' || (step.kind === 'pause' && step.gate !== 'contract'))) continue;
         const irreversible = step.kind === 'removeReplicas' || (step.kind === 'migrate' && step.direction === 'contract');
@@ -379,7 +400,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
         reason: `${plan.steps[failedAt]!.summary} failed past the point of no return, so nothing was undone and ${plan.targetRelease} keeps serving: ${messageOf(error)}; left to do: ${leftToDo.join('; ')} (deploy the same spec again to finish them)`,
       };
     } else if (stopper) failed = { outcome: 'aborted', reason: stoppedReason(stopper) };
-    else if (!plan) throw error;
+    else if (!plan) throw planningFailure(error);
     else failed = { outcome: 'rolledBack', reason: messageOf(error) };
     log.warn(`deployment of ${spec.service} stopping: ${failed.reason}`);
   }
@@ -446,7 +467,13 @@ function planOrFail(spec: DeploymentSpec, observed: Parameters<typeof planDeploy
   }
 }
 
+/** A plan that could not be made touched nothing: the workflow fails with the activity's own failure (type and message), for the CLI's exit 2. */
+function planningFailure(error: unknown): unknown {
+  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : error;
+}
+
 function routerSettings(spec: DeploymentSpec) {
   const preview = spec.strategy.type === 'blueGreen' ? spec.strategy.preview : undefined;
-  return { listenPort: spec.traffic.listenPort, ...(preview ? { preview } : {}) };
+  const extra = spec.traffic.extraListenPorts;
+  return { listenPort: spec.traffic.listenPort, ...(extra.length > 0 ? { extraListenPorts: extra } : {}), ...(preview ? { preview } : {}) };
 }

@@ -3,25 +3,24 @@
  * short workflow so that it observes what the worker sees (its Docker host and
  * router), from anywhere Temporal is reachable.
  */
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { SluiceActivities } from '../activities';
 import { FailureType } from '../shared/errors';
 import { describeProblems, validateSpec } from '../shared/spec';
-import { planDeployment } from './planner/plan';
-import { PlanError, type Plan } from './planner/types';
+import type { Plan } from './planner/types';
 
-const { observeService } = proxyActivities<SluiceActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 3 } });
+const { observeAndPlan } = proxyActivities<SluiceActivities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '15 seconds', retry: { maximumAttempts: 3 } });
 
 export const PLAN_WORKFLOW_TYPE = 'planPreview';
 
 export async function planPreview(input: { spec: unknown }): Promise<Plan> {
   const parsed = validateSpec(input.spec);
   if (!parsed.ok) throw ApplicationFailure.create({ type: FailureType.invalidSpec, nonRetryable: true, message: describeProblems(parsed.problems), details: [parsed.problems] });
-  const observed = await observeService({ service: parsed.spec.service });
   try {
-    return planDeployment(parsed.spec, observed);
+    return (await observeAndPlan({ spec: parsed.spec })).plan;
   } catch (error) {
-    if (error instanceof PlanError) throw ApplicationFailure.create({ type: FailureType.planRejected, nonRetryable: true, message: error.message });
+    // The planner's refusal (a port, a missing image or secret) is the answer, not a crash of the preview.
+    if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) throw error.cause;
     throw error;
   }
 }

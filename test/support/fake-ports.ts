@@ -3,6 +3,7 @@
  * activities themselves (the workflow tests fake whole activities instead).
  */
 import type { ContainerRuntime, HealthProber, ProbeResult, ReplicaInfo, RoutingTable, TrafficRouter } from '../../src/activities/ports';
+import type { PortClaims, ResolvedImage } from '../../src/workflows/planner/types';
 
 export function replica(release: string, slot: number, extra: Partial<ReplicaInfo> = {}): ReplicaInfo {
   return { name: `sluice-web-${release}-${slot}`, service: 'web', release, slot, image: `app:${release}`, deployment: 'd', state: 'running', address: `127.0.0.1:${20000 + slot}`, health: 'none', ...extra };
@@ -18,6 +19,9 @@ export class FakeRuntime implements ContainerRuntime {
     return this.listings.length > 1 ? this.listings.shift()! : this.listings[0]!;
   }
   async ensureImage(): Promise<void> {}
+  async resolveImage(image: string): Promise<ResolvedImage> {
+    return { reference: image, pinned: image, id: `id-of-${image}`, source: 'local' };
+  }
   async startReplica(): Promise<ReplicaInfo> {
     throw new Error('not used');
   }
@@ -68,6 +72,9 @@ export class FakeRouter implements TrafficRouter {
   async drain(_service: string, addresses: string[]): Promise<{ drained: boolean; inFlight: number }> {
     this.drained.push(addresses);
     return { drained: true, inFlight: 0 };
+  }
+  async claims(): Promise<PortClaims> {
+    return { services: {}, router: [] };
   }
   async traffic(): Promise<{ requests: number; errors: number }> {
     return { requests: 0, errors: 0 };

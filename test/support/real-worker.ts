@@ -25,6 +25,7 @@ export async function realWorker(bundlePath: string, extra: Partial<WorkerConfig
     migrationsRoot: process.cwd(),
     publishHost: '127.0.0.1',
     shutdownGraceMs: 5000,
+    secretDigestKey: { value: 'integration-tests-secret-digest-key-0123456789' },
     ...extra,
   };
   const docker = new Docker();

@@ -36,13 +36,26 @@ export async function pushPrivateImage(docker: Docker, repository: string, layer
   } finally {
     fs.rmSync(context, { recursive: true, force: true });
   }
+  await push(docker, local);
+  await docker.getImage(local).remove({ force: true });
+  return `${repository}:${tag}`;
+}
+
+async function push(docker: Docker, image: string): Promise<void> {
   const { username, password } = registryCredentials();
-  const stream = await docker.getImage(local).push({ authconfig: { username, password, serveraddress: stackValue('SLUICE_TEST_REGISTRY') } });
+  const stream = await docker.getImage(image).push({ authconfig: { username, password, serveraddress: stackValue('SLUICE_TEST_REGISTRY') } });
   const output: Array<{ error?: string }> = await new Promise((resolve, reject) =>
     docker.modem.followProgress(stream, (error: Error | null, result: Array<{ error?: string }>) => (error ? reject(error) : resolve(result))),
   );
   const failed = output.find((line) => line.error);
-  if (failed) throw new Error(`docker push ${local} failed: ${failed.error}`);
-  await docker.getImage(local).remove({ force: true });
-  return `${repository}:${tag}`;
+  if (failed) throw new Error(`docker push ${image} failed: ${failed.error}`);
+}
+
+/** Points `<registry>/<repository>:<tag>` at a local image and pushes it, as a CI job publishing a build does (moving the tag). */
+export async function pushAs(docker: Docker, source: string, repositoryAndTag: string): Promise<string> {
+  const target = `${stackValue('SLUICE_TEST_REGISTRY')}/${repositoryAndTag}`;
+  const [repo, tag] = [target.slice(0, target.lastIndexOf(':')), target.slice(target.lastIndexOf(':') + 1)];
+  await docker.getImage(source).tag({ repo, tag });
+  await push(docker, target);
+  return target;
 }

@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
 import { statusQuery } from '../../shared/messages';
 import { exitCodeForOutcome } from '../../shared/errors';
-import { renderStatusBlock } from '../progress';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ExitCode } from '../../shared/errors';
+import { renderResultBlock, renderStatusBlock } from '../progress';
+import { CliError } from '../errors';
+import { noWorkerMessage } from '../workers';
 import { deploymentHandle } from '../deployments';
-import { invalidInput } from '../errors';
 import { waitForOutcome } from './wait';
 import { examples, type Wrap } from './index';
 
@@ -24,9 +27,20 @@ export function registerStatus(program: Command, wrap: Wrap): void {
           if (result) context.out.result(result, `${service}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`);
           return result ? exitCodeForOutcome(result.outcome) : undefined;
         }
-        const status = await handle.query(statusQuery).catch(() => undefined);
-        if (!status) throw invalidInput(`the deployment of ${service} (${description.status.name.toLowerCase()}) has no status to show: it ended before it validated its spec, or no worker can answer (start one)`);
-        context.out.result({ workflowId: description.workflowId, runId: description.runId, running, status }, renderStatusBlock(status).join('\n'));
+        const ids = { workflowId: description.workflowId, runId: description.runId, running };
+        if (!running) {
+          // A finished deployment is its result: no worker is needed to show it.
+          const ended = await handle.result().then(
+            (result) => ({ result }),
+            (error: unknown) => ({ error: error instanceof WorkflowFailedError ? (error.cause?.message ?? error.message) : String(error) }),
+          );
+          if ('result' in ended) return context.out.result({ ...ids, result: ended.result }, renderResultBlock(ended.result, description).join('\n'));
+          return context.out.result({ ...ids, status: description.status.name, error: ended.error }, `deploy/${service}: ${description.status.name.toLowerCase()} before it touched anything: ${ended.error}`);
+        }
+        const client = await context.client();
+        const status = await client.connection.withDeadline(Date.now() + 10_000, () => handle.query(statusQuery)).catch(() => undefined);
+        if (!status) throw new CliError(ExitCode.unreachable, `the deployment of ${service} is running but no worker answered for its status: ${noWorkerMessage(context.settings.namespace, context.taskQueue)}`);
+        context.out.result({ ...ids, status }, renderStatusBlock(status).join('\n'));
       }),
     );
 }

@@ -1,7 +1,12 @@
 /** Following a deployment from a verb: a live view on a terminal, lines in CI; Ctrl-C detaches, never aborts. */
-import type { DeployResult } from '../../shared/messages';
+import { ExitCode } from '../../shared/errors';
+import { formatDuration } from '../../shared/duration';
+import { statusQuery, type DeployResult } from '../../shared/messages';
+import type { DeploymentStatus } from '../../workflows/planner/status';
 import type { CliContext } from '../context';
 import type { DeploymentHandle } from '../deployments';
+import { CliError } from '../errors';
+import { noWorkerMessage, workerPolling } from '../workers';
 import { follow } from '../follow';
 import { lineView, terminalView, type ProgressView } from '../progress';
 
@@ -22,5 +27,39 @@ export async function waitForOutcome(context: CliContext, handle: DeploymentHand
   } finally {
     process.off('SIGINT', onInterrupt);
     view?.close();
+  }
+}
+
+/** How long a verb that starts a deployment waits for a worker to plan it: a duration, or without limit. */
+export interface WorkerWait {
+  limitMs?: number;
+}
+
+/**
+ * Waits until a worker has planned the deployment (it then knows the release), or until it has
+ * already ended. A plan that was refused ends the workflow as failed: its result rejects, and the
+ * CLI turns that into exit 2 with the planner's message. No worker within the limit: exit 5 with
+ * the command that starts one; the deployment stays started and begins when a worker polls.
+ */
+export async function awaitPlanned(context: CliContext, handle: DeploymentHandle, service: string, wait: WorkerWait): Promise<{ status?: DeploymentStatus; result?: DeployResult }> {
+  const client = await context.client();
+  const deadline = wait.limitMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + wait.limitMs;
+  let warned = false;
+  for (;;) {
+    if ((await handle.describe()).status.name !== 'RUNNING') return { result: await handle.result() };
+    // Without a worker a query waits for one: bounded, so the loop keeps its own deadline.
+    const status = await client.connection.withDeadline(Date.now() + 2000, () => handle.query(statusQuery)).catch(() => undefined);
+    if (status && status.targetRelease !== 'unknown') return { status };
+    if (Date.now() >= deadline) {
+      throw new CliError(
+        ExitCode.unreachable,
+        `no worker picked up the deployment of ${service} within ${formatDuration(wait.limitMs!)}: ${noWorkerMessage(context.settings.namespace, context.taskQueue)}. The deployment stays started and begins as soon as a worker polls; follow it with \`sluice status ${service} --watch\`, or pass --wait-for-worker to wait without a limit`,
+      );
+    }
+    if (!warned && !(await workerPolling(client, context.settings.namespace, context.taskQueue))) {
+      context.out.say(`waiting for a worker: ${noWorkerMessage(context.settings.namespace, context.taskQueue)}`);
+      warned = true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }

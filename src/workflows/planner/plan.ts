@@ -12,9 +12,9 @@ import { planBlueGreen } from './blue-green';
 import { planCanary } from './canary';
 import { group, type StrategyContext } from './context';
 import { planRecreate } from './recreate';
-import { releaseId } from './release';
+import { containerTemplate, releaseId } from './release';
 import { planRolling, rollingBudget } from './rolling';
-import type { ObservedService, Plan, ReplicaGroup, Routing } from './types';
+import { PlanError, type ObservedService, type Plan, type PortClaims, type ReplicaGroup, type Resolution, type Routing } from './types';
 
 /** The release serving now: the one with the most traffic, else (router never saw the service) the one with the most replicas. */
 export function findStable(observed: ObservedService): ReplicaGroup | undefined {
@@ -69,10 +69,45 @@ function routableNow(observed: ObservedService): Routing {
   return { ...observed.routing, peers };
 }
 
-export function planDeployment(spec: DeploymentSpec, observed: ObservedService): Plan {
-  const target = releaseId(spec);
+/** The ports the spec asks the router for, each with its field. */
+function requestedPorts(spec: DeploymentSpec): Array<{ field: string; port: number }> {
+  const preview = spec.strategy.type === 'blueGreen' ? spec.strategy.preview?.listenPort : undefined;
+  return [
+    { field: 'traffic.listenPort', port: spec.traffic.listenPort },
+    ...spec.traffic.extraListenPorts.map((port, index) => ({ field: `traffic.extraListenPorts[${index}]`, port })),
+    ...(preview !== undefined ? [{ field: 'strategy.preview.listenPort', port: preview }] : []),
+  ];
+}
+
+/**
+ * Refuses ports the router already listens on for another service or for itself (nginx would
+ * accept both listeners, and one service would silently serve the other's traffic), and a
+ * listenPort moved in one step (every client of the old port would be cut).
+ */
+export function checkPorts(spec: DeploymentSpec, claims: PortClaims | undefined): void {
+  if (!claims) return;
+  for (const { field, port } of requestedPorts(spec)) {
+    if (claims.router.includes(port)) throw new PlanError(field, `port ${port} is the router's own admin port (SLUICE_NGINX_ADMIN_PORT): choose another port`);
+    const owner = Object.entries(claims.services).find(([service, ports]) => service !== spec.service && (ports.traffic.includes(port) || ports.preview === port));
+    if (owner) throw new PlanError(field, `port ${port} is taken by service "${owner[0]}" on this router: choose a free port (two services on one port would serve each other's traffic)`);
+  }
+  const serving = claims.services[spec.service]?.traffic ?? [];
+  const { listenPort } = spec.traffic;
+  if (serving.length > 0 && !serving.includes(listenPort)) {
+    const now = serving.join(', ');
+    throw new PlanError(
+      'traffic.listenPort',
+      `${spec.service} serves on port ${now} now; moving it to ${listenPort} in one deployment would cut every client of ${now}. Serve both first: deploy with listenPort: ${serving[0]} and extraListenPorts: [${listenPort}], move the clients, then deploy with listenPort: ${listenPort} (keep ${serving[0]} in extraListenPorts until nothing uses it)`,
+    );
+  }
+}
+
+export function planDeployment(spec: DeploymentSpec, observed: ObservedService, resolution: Resolution = {}): Plan {
+  checkPorts(spec, observed.ports);
+  const target = releaseId(spec, resolution);
+  const template = containerTemplate(spec, resolution);
   const stable = findStable(observed);
-  const notes: string[] = [];
+  const notes: string[] = resolution.image?.note ? [resolution.image.note] : [];
   const initialRouting = routableNow(observed);
   const builder = new PlanBuilder(initialRouting, stable ? [stable] : []);
   // Containers of other releases take no traffic once the plan has run: garbage from an interrupted past.
@@ -83,7 +118,7 @@ export function planDeployment(spec: DeploymentSpec, observed: ObservedService):
   builder.prepareRouter();
   if (stable?.release === target) {
     planConverge(spec, stable, leftovers, builder, notes);
-    return { service: spec.service, strategy: spec.strategy.type, targetRelease: target, stableRelease: stable.release, initialRouting, steps: builder.build(), notes };
+    return { service: spec.service, strategy: spec.strategy.type, targetRelease: target, template, stableRelease: stable.release, initialRouting, steps: builder.build(), notes };
   }
   if (spec.migrations) builder.migrate('expand');
   if (stable) {
@@ -107,5 +142,5 @@ export function planDeployment(spec: DeploymentSpec, observed: ObservedService):
     const unused = leftover.release === target ? leftover.slots.filter((slot) => slot >= spec.replicas) : leftover.slots;
     builder.remove(leftover.release, unused);
   }
-  return { service: spec.service, strategy: spec.strategy.type, targetRelease: target, stableRelease: stable?.release, initialRouting, steps: builder.build(), notes };
+  return { service: spec.service, strategy: spec.strategy.type, targetRelease: target, template, stableRelease: stable?.release, initialRouting, steps: builder.build(), notes };
 }

@@ -4,12 +4,31 @@
  * same spec twice targets the same release (and plans nothing), and a retried
  * deployment finds the containers an earlier attempt started.
  */
-import type { DeploymentSpec } from '../../shared/spec';
+import type { DeploymentSpec, SecretRef } from '../../shared/spec';
+import type { Resolution } from './types';
 
-/** The parts of a spec that shape the containers (not health, strategy or traffic). */
-export function containerTemplate(spec: DeploymentSpec) {
+export interface ContainerTemplate {
+  /** The image as the spec names it (labels, people). */
+  image: string;
+  /** The resolved image's id and the secrets' keyed digest: what makes a moved tag or a rotated secret a new release. */
+  imageId?: string;
+  secretsDigest?: string;
+  /** What containers are created from, when resolved (a digest or an image id, so a tag moving mid-deployment changes nothing). */
+  pinnedImage?: string;
+  port: number;
+  env: Record<string, string>;
+  secrets: SecretRef[];
+  command: string[] | null;
+  resources: DeploymentSpec['resources'] | null;
+  stopGracePeriod: number;
+}
+
+/** The parts of a spec that shape the containers (not health, strategy or traffic), with what the worker resolved. */
+export function containerTemplate(spec: DeploymentSpec, resolution: Resolution = {}): ContainerTemplate {
   return {
     image: spec.image,
+    ...(resolution.image ? { imageId: resolution.image.id, pinnedImage: resolution.image.pinned } : {}),
+    ...(resolution.secretsDigest ? { secretsDigest: resolution.secretsDigest } : {}),
     port: spec.port,
     env: spec.env,
     secrets: spec.secrets,
@@ -18,8 +37,6 @@ export function containerTemplate(spec: DeploymentSpec) {
     stopGracePeriod: spec.stopGracePeriod,
   };
 }
-
-export type ContainerTemplate = ReturnType<typeof containerTemplate>;
 
 /** JSON with object keys sorted, so equal templates hash equally. */
 function canonicalJson(value: unknown): string {
@@ -53,7 +70,11 @@ function imageLabel(image: string): string {
   return slug || 'tag';
 }
 
-/** E.g. "v2-1f3a9c0d": tag for people, template hash for identity. Safe in container and nginx names. */
-export function releaseId(spec: DeploymentSpec): string {
-  return `${imageLabel(spec.image)}-${fnv1a(canonicalJson(containerTemplate(spec)))}`;
+/**
+ * E.g. "v2-1f3a9c0d": tag for people, template hash for identity. Safe in container and nginx names.
+ * The pinned reference is left out: the same content pulled from a registry or built on the host is one release.
+ */
+export function releaseId(spec: DeploymentSpec, resolution: Resolution = {}): string {
+  const { pinnedImage: _, ...identity } = containerTemplate(spec, resolution);
+  return `${imageLabel(spec.image)}-${fnv1a(canonicalJson(identity))}`;
 }

@@ -5,6 +5,7 @@
  * it travels through workflow history and must stay JSON.
  */
 import type { AnalysisSpec, DeadlinePhase } from '../../shared/spec';
+import type { ContainerTemplate } from './release';
 
 /** Replicas of one release, by slot (the last part of the container name). */
 export interface ReplicaGroup {
@@ -56,6 +57,12 @@ export interface PlannedStep {
   summary: string;
 }
 
+/** The ports the router listens on: each service's listeners (traffic and preview), and its own admin port. */
+export interface PortClaims {
+  services: Record<string, { traffic: number[]; preview?: number }>;
+  router: number[];
+}
+
 /** What runs now, as the workflow's first activity observed it. */
 export interface ObservedService {
   /** Running replicas, by release. */
@@ -64,12 +71,37 @@ export interface ObservedService {
   stopped: ReplicaGroup[];
   /** The router's current state for the service; absent when the router has never seen it. */
   routing?: Routing;
+  /** The ports every service on this router listens on; absent where it was not observed (older deployments). */
+  ports?: PortClaims;
+}
+
+/** The image a release runs, as the worker resolved it when planning. */
+export interface ResolvedImage {
+  /** What the spec named (a tag may move). */
+  reference: string;
+  /** What containers are created from: `repo@sha256:<digest>` for registry images, the image id for images that exist only on the host. */
+  pinned: string;
+  /** Docker's image id (the content): part of the release id, so a moved tag is a new release. */
+  id: string;
+  /** Pulled for this deployment, or already on the host. */
+  source: 'pulled' | 'local';
+  /** Something a person should know (a pull that failed, so the host's copy is used). */
+  note?: string;
+}
+
+/** What the worker resolved before planning; it decides the release id. */
+export interface Resolution {
+  image?: ResolvedImage;
+  /** A keyed hash of the secret values (computed by the worker; the values never enter Temporal): a rotated secret is a new release. */
+  secretsDigest?: string;
 }
 
 export interface Plan {
   service: string;
   strategy: string;
   targetRelease: string;
+  /** How the target release's containers are made (absent in plans recorded before it was part of the plan). */
+  template?: ContainerTemplate;
   /** The release serving before this deployment, if any: where a rollback returns. */
   stableRelease?: string;
   /** The routing the plan starts from: what the router had, minus replicas that no longer run. */

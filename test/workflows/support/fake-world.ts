@@ -8,7 +8,8 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { SluiceActivities } from '../../../src/activities';
 import type { ReleaseTraffic } from '../../../src/activities/ports';
-import type { ObservedService, Routing, Step } from '../../../src/workflows/planner/types';
+import { planDeployment } from '../../../src/workflows/planner/plan';
+import { PlanError, type ObservedService, type Routing, type Step } from '../../../src/workflows/planner/types';
 import { renderStep } from '../../support/plans';
 
 type Matcher = string | RegExp;
@@ -96,6 +97,11 @@ export class FakeWorld {
     return map.get(release) ?? map.set(release, new Set()).get(release)!;
   }
 
+  observe(): ObservedService {
+    const group = (map: Map<string, Set<number>>) => [...map.entries()].filter(([, s]) => s.size > 0).map(([release, s]) => ({ release, slots: [...s].sort((a, b) => a - b) }));
+    return { releases: group(this.running).map((g) => ({ ...g, image: `image-of-${g.release}` })), stopped: group(this.stopped), routing: this.routing };
+  }
+
   activities(): SluiceActivities {
     return this.bindActivities(this);
   }
@@ -103,8 +109,16 @@ export class FakeWorld {
   private bindActivities(world: FakeWorld): SluiceActivities {
     return {
       async observeService(): Promise<ObservedService> {
-        const group = (map: Map<string, Set<number>>) => [...map.entries()].filter(([, s]) => s.size > 0).map(([release, s]) => ({ release, slots: [...s].sort((a, b) => a - b) }));
-        return { releases: group(world.running).map((g) => ({ ...g, image: `image-of-${g.release}` })), stopped: group(world.stopped), routing: world.routing };
+        return world.observe();
+      },
+      async observeAndPlan(input) {
+        const observed = world.observe();
+        try {
+          return { plan: planDeployment(input.spec, observed), observed };
+        } catch (error) {
+          if (error instanceof PlanError) throw ApplicationFailure.create({ type: 'PlanRejected', message: error.message, nonRetryable: true });
+          throw error;
+        }
       },
       async prepareRouter() {
         await world.enter({ kind: 'prepareRouter' });

@@ -12,7 +12,9 @@ import { FailureType } from '../../../shared/errors';
 import { LABELS, MANAGED_BY_VALUE, replicaName } from '../../../shared/names';
 import type { HealthSpec } from '../../../shared/spec';
 import { failure } from '../../failures';
-import type { ContainerRuntime, DockerHealth, ReplicaInfo, ReplicaSpec, ReplicaState } from '../../ports';
+import type { ContainerRuntime, DockerHealth, PullOptions, ReplicaInfo, ReplicaSpec, ReplicaState } from '../../ports';
+import type { ResolvedImage } from '../../../workflows/planner/types';
+import { sleep } from '../../timing';
 import { demuxLogs } from './logs';
 import { registryAuthFor } from './registry-auth';
 
@@ -51,6 +53,21 @@ function healthFromStatus(status: string): DockerHealth {
   return 'none';
 }
 
+/** `registry/team/app:tag@digest` -> `registry/team/app`: the name Docker lists repository digests under. */
+function repositoryOf(image: string): string {
+  const withoutDigest = image.split('@')[0]!;
+  const lastSlash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.indexOf(':', lastSlash + 1);
+  return colon === -1 ? withoutDigest : withoutDigest.slice(0, colon);
+}
+
+/** The content id, and the reference to create containers from: the registry digest of this repository, else (never pushed) the id. */
+function resolved(image: string, info: Docker.ImageInspectInfo, source: ResolvedImage['source']): ResolvedImage {
+  const repository = repositoryOf(image);
+  const digest = (info.RepoDigests ?? []).find((reference) => reference.split('@')[0] === repository);
+  return { reference: image, pinned: digest ?? info.Id, id: info.Id, source };
+}
+
 /** The health settings recorded on a container; a label that does not parse counts as absent (the spec's settings apply). */
 function recordedHealthCheck(labels: Record<string, string>): { healthCheck?: HealthSpec } {
   const text = labels[LABELS.health];
@@ -74,29 +91,61 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async ensureImage(image: string, signal: AbortSignal, onProgress?: () => void): Promise<void> {
-    try {
-      await this.docker.getImage(image).inspect();
-      return;
-    } catch (error) {
-      if (statusOf(error) !== 404) throw error;
+    if (await this.imageInfo(image)) return;
+    const error = await this.pull(image, signal, onProgress, PULL_ATTEMPTS);
+    if (error !== undefined) throw this.notFound(image, error);
+  }
+
+  async resolveImage(image: string, options: PullOptions, signal: AbortSignal, onProgress?: () => void): Promise<ResolvedImage> {
+    const local = await this.imageInfo(image);
+    if (options.policy === 'never' || (options.policy === 'missing' && local)) {
+      if (!local) throw failure(FailureType.imageNotFound, `image ${image} is not on the Docker host and pull is "never": build or load it on the host, or set pull: missing`);
+      return resolved(image, local, 'local');
     }
+    // The implicit `always` (a :latest or untagged image) of an image that exists only on this host tries once, then uses it.
+    const fallback = options.localFallback && local;
+    const error = await this.pull(image, signal, onProgress, fallback ? 1 : PULL_ATTEMPTS);
+    if (error !== undefined) {
+      if (!fallback) throw this.notFound(image, error);
+      return { ...resolved(image, fallback, 'local'), note: `image ${image} could not be pulled (${error}), so the copy built or loaded on this host runs; set pull: missing to skip the pull, or pull: always to require it` };
+    }
+    const pulled = await this.imageInfo(image);
+    if (!pulled) throw this.notFound(image, 'the pull finished but Docker does not have it');
+    return resolved(image, pulled, 'pulled');
+  }
+
+  private async imageInfo(image: string): Promise<Docker.ImageInspectInfo | undefined> {
+    try {
+      return await this.docker.getImage(image).inspect();
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Pulls with the worker's registry credentials; a few quick attempts absorb a registry blip. Resolves with the last error, or undefined once pulled. */
+  private async pull(image: string, signal: AbortSignal, onProgress: (() => void) | undefined, attempts: number): Promise<string | undefined> {
     const authconfig = registryAuthFor(image, this.options.dockerConfigDir);
     let lastError = '';
-    // A few quick attempts absorb a registry blip; after them, a missing image is a person's problem, not a retry's.
-    for (let attempt = 1; attempt <= PULL_ATTEMPTS; attempt++) {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
         const stream = await this.docker.pull(image, { ...(authconfig ? { authconfig } : {}), abortSignal: signal });
         await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve()), onProgress));
-        return;
+        return undefined;
       } catch (error) {
         if (signal.aborted) throw error;
         lastError = ((error as DockerError).message ?? String(error)).replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim();
-        if (attempt < PULL_ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+        if (attempt < attempts) await sleep(1000 * attempt, signal);
       }
     }
-    throw failure(
+    return lastError;
+  }
+
+  /** After the attempts, a missing image is a person's problem, not a retry's. */
+  private notFound(image: string, why: string) {
+    return failure(
       FailureType.imageNotFound,
-      `image ${image} is not on the Docker host and could not be pulled (${lastError}): check the name and tag, build or load it on the host, or add registry credentials to the worker's docker config.json`,
+      `image ${image} is not on the Docker host and could not be pulled (${why}): check the name and tag, build or load it on the host, or add registry credentials to the worker's docker config.json`,
     );
   }
 
@@ -141,7 +190,7 @@ export class DockerRuntime implements ContainerRuntime {
     const port = `${spec.port}/tcp`;
     return {
       name,
-      Image: spec.image,
+      Image: spec.pinnedImage ?? spec.image,
       Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
       ...(spec.command ? { Cmd: spec.command } : {}),
       Labels: {

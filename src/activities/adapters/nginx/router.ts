@@ -15,8 +15,9 @@ import { FailureType } from '../../../shared/errors';
 import { failure } from '../../failures';
 import { sleep } from '../../timing';
 import type { ReleaseTraffic, RouterServiceSettings, RoutingTable, TrafficRouter } from '../../ports';
+import type { PortClaims } from '../../../workflows/planner/types';
 import type { NginxControl } from './control';
-import { coreConfigName, renderAdminLocation, renderCoreConfig, renderServiceConfig, serviceConfigName, sluiceDir, type RouterLayout } from './render';
+import { coreConfigName, portsOf, renderAdminLocation, renderCoreConfig, renderServiceConfig, serviceConfigName, serviceOfConfigName, sluiceDir, type RouterLayout } from './render';
 import { decodeRoutes, encodeRoutes, sameTable } from './routes-text';
 
 export interface NginxRouterOptions extends RouterLayout {
@@ -87,8 +88,30 @@ export class NginxRouter implements TrafficRouter {
     return response?.status === 200 ? response.text.trim() : undefined;
   }
 
+  /** Every service's ports, from the configs sluice wrote (their `# sluice-ports` line), and the admin port. */
+  async claims(): Promise<PortClaims> {
+    const services: PortClaims['services'] = {};
+    for (const file of fs.existsSync(this.options.confDir) ? fs.readdirSync(this.options.confDir) : []) {
+      const service = serviceOfConfigName(file);
+      const ports = service && portsOf(readIfExists(path.join(this.options.confDir, file)) ?? '');
+      if (service && ports) services[service] = ports;
+    }
+    return { services, router: [this.options.adminPort] };
+  }
+
+  /** The plan checked the ports; checked again here, right before the files change, for a deployment of another service planned meanwhile. */
+  private async refuseTakenPorts(service: string, settings: RouterServiceSettings): Promise<void> {
+    const { services, router } = await this.claims();
+    const wanted = [settings.listenPort, ...(settings.extraListenPorts ?? []), ...(settings.preview?.listenPort !== undefined ? [settings.preview.listenPort] : [])];
+    for (const port of wanted) {
+      const owner = router.includes(port) ? 'the router itself (admin port)' : Object.entries(services).find(([other, ports]) => other !== service && (ports.traffic.includes(port) || ports.preview === port))?.[0];
+      if (owner) throw failure(FailureType.portTaken, `port ${port} is taken by ${owner.startsWith('the router') ? owner : `service "${owner}"`} on this router: choose a free port`);
+    }
+  }
+
   async prepare(service: string, settings: RouterServiceSettings, signal: AbortSignal): Promise<void> {
     for (const dir of [this.dir, path.join(this.dir, 'state'), path.join(this.dir, 'admin.d')]) fs.mkdirSync(dir, { recursive: true });
+    await this.refuseTakenPorts(service, settings);
     const files = this.files(service, settings);
     const expectedHash = /"([0-9a-f]+)"/.exec(files[3]!.content)![1]!;
     const changed = files.filter(({ file, content }) => readIfExists(file) !== content).map((f) => ({ ...f, previous: readIfExists(f.file) }));

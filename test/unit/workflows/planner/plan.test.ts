@@ -399,6 +399,39 @@ describe('plans around the strategy', () => {
   });
 });
 
+describe('ports on the router', () => {
+  const claims = (services: Record<string, { traffic: number[]; preview?: number }>) => ({ ...serving(1), ports: { services, router: [9180] } });
+
+  it.each([
+    ['listenPort held by another service', { traffic: { listenPort: 18080 } }, { api: { traffic: [18080] } }, /^traffic\.listenPort: port 18080 is taken by service "api" on this router/],
+    ['an extra port held by another service', { traffic: { listenPort: 18081, extraListenPorts: [18090] } }, { api: { traffic: [18090] } }, /^traffic\.extraListenPorts\[0\]: port 18090 is taken by service "api"/],
+    ['a preview port that is another service\'s preview', { strategy: { type: 'blueGreen', preview: { listenPort: 18099 } } }, { api: { traffic: [18000], preview: 18099 } }, /^strategy\.preview\.listenPort: port 18099 is taken by service "api"/],
+    ['the router\'s admin port', { traffic: { listenPort: 9180 } }, {}, /^traffic\.listenPort: port 9180 is the router's own admin port/],
+  ])('refuses %s before anything is planned', (_name, overrides, services, message) => {
+    expect(() => planDeployment(makeSpec(overrides), claims(services))).toThrow(message);
+  });
+
+  it('refuses moving a service\'s listenPort in one deployment, and says how to move it without a cut', () => {
+    const error = (() => {
+      try {
+        planDeployment(makeSpec({ traffic: { listenPort: 18081 } }), claims({ web: { traffic: [18080] } }));
+      } catch (e) {
+        return e as PlanError;
+      }
+    })();
+    expect(error).toBeInstanceOf(PlanError);
+    expect(error!.field).toBe('traffic.listenPort');
+    expect(error!.message).toMatch(/web serves on port 18080 now; moving it to 18081 in one deployment would cut every client of 18080\. Serve both first: deploy with listenPort: 18080 and extraListenPorts: \[18081\]/);
+  });
+
+  it('allows its own ports, adding an extra port, and then making the extra port the listenPort', () => {
+    expect(() => planDeployment(makeSpec({ traffic: { listenPort: 18080 } }), claims({ web: { traffic: [18080] }, api: { traffic: [18000] } }))).not.toThrow();
+    expect(() => planDeployment(makeSpec({ traffic: { listenPort: 18080, extraListenPorts: [18081] } }), claims({ web: { traffic: [18080] } }))).not.toThrow();
+    expect(() => planDeployment(makeSpec({ traffic: { listenPort: 18081, extraListenPorts: [18080] } }), claims({ web: { traffic: [18080, 18081] } }))).not.toThrow();
+    expect(() => planDeployment(makeSpec({ traffic: { listenPort: 18081 } }), claims({ web: { traffic: [18080, 18081] } }))).not.toThrow();
+  });
+});
+
 describe('undo of each step', () => {
   it('is registered with the step: start -> remove, stop -> start + wait, route -> previous routing, expand -> rollbackExpand', () => {
     const spec = makeSpec({ replicas: 1, migrations: { directory: 'm', contract: 'auto' } });

@@ -16,6 +16,17 @@ describe('release ids', () => {
     expect(releaseId(makeSpec({ secrets: [{ name: 'TOKEN', fromEnv: 'TOKEN' }] }))).not.toBe(base);
   });
 
+  it('follow what the worker resolved: a moved tag (new image id) or a rotated secret (new digest) is a new release', () => {
+    const spec = makeSpec({ image: 'registry.example.com/app:latest', secrets: [{ name: 'TOKEN', fromEnv: 'TOKEN' }] });
+    const image = (id: string, pinned: string) => ({ reference: spec.image, id, pinned, source: 'pulled' as const });
+    const before = releaseId(spec, { image: image('sha256:aaa', 'registry.example.com/app@sha256:111'), secretsDigest: 'd1' });
+    expect(releaseId(spec, { image: image('sha256:bbb', 'registry.example.com/app@sha256:222'), secretsDigest: 'd1' })).not.toBe(before);
+    expect(releaseId(spec, { image: image('sha256:aaa', 'registry.example.com/app@sha256:111'), secretsDigest: 'd2' })).not.toBe(before);
+    // The same content, built on the host or pulled from a registry, is one release.
+    expect(releaseId(spec, { image: image('sha256:aaa', 'sha256:aaa'), secretsDigest: 'd1' })).toBe(before);
+    expect(before).toMatch(/^latest-[0-9a-f]{8}$/);
+  });
+
   it('do not depend on the order of env keys', () => {
     expect(releaseId(makeSpec({ env: { A: '1', B: '2' } }))).toBe(releaseId(makeSpec({ env: { B: '2', A: '1' } })));
   });

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import Docker from 'dockerode';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import { replicaName } from '../../../../../src/shared/names';
 import { containerTemplate } from '../../../../../src/workflows/planner/release';
 import { fixtureImage } from '../../../../../src/stack/fixtures';
 import { runActivity, runActivityIn } from '../../../../support/activity';
-import { dockerConfigFor, pushPrivateImage } from '../../../../support/registry';
+import { dockerConfigFor, pushAs, pushPrivateImage } from '../../../../support/registry';
 import { makeSpec } from '../../../../support/specs';
 import { removeServiceContainers, stackValue, testServiceName } from '../../../../support/stack';
 
@@ -132,5 +133,46 @@ describe('pulling from a private registry', () => {
     expect(replica).toMatchObject({ state: 'running', release: 'private' });
     expect((await docker.getImage(image).inspect()).RepoTags).toContain(image);
     expect(heartbeats).toContainEqual({ pulling: image });
+  });
+});
+
+describe('resolving an image to the content that will run', () => {
+  const registry = stackValue('SLUICE_TEST_REGISTRY');
+  const repository = `sluice-moving-${crypto.randomBytes(3).toString('hex')}`;
+  const moving = `${registry}/${repository}:latest`;
+  const signal = new AbortController().signal;
+  let withCredentials: DockerRuntime;
+  beforeAll(() => {
+    withCredentials = new DockerRuntime(docker, { dockerConfigDir: dockerConfigFor(registry) });
+  });
+  afterAll(async () => {
+    for (const image of [moving, `sluice-local-only-${repository}:latest`]) await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+  });
+
+  it('pull always follows a tag that moved: the id changes, and the pinned reference is the registry digest', async () => {
+    await pushAs(docker, fixtureImage('v1'), `${repository}:latest`);
+    const first = await withCredentials.resolveImage(moving, { policy: 'always', localFallback: false }, signal);
+    expect(first).toMatchObject({ reference: moving, id: (await docker.getImage(fixtureImage('v1')).inspect()).Id, source: 'pulled' });
+    expect(first.pinned).toMatch(new RegExp(`^${registry}/${repository}@sha256:[0-9a-f]{64}$`));
+    await pushAs(docker, fixtureImage('v2'), `${repository}:latest`);
+    const second = await withCredentials.resolveImage(moving, { policy: 'always', localFallback: false }, signal);
+    expect(second.id).toBe((await docker.getImage(fixtureImage('v2')).inspect()).Id);
+    expect(second.pinned).not.toBe(first.pinned);
+  });
+
+  it('pull missing uses the host\'s copy; pull never refuses an image the host does not have', async () => {
+    const local = await withCredentials.resolveImage(fixtureImage('v1'), { policy: 'missing', localFallback: true }, signal);
+    expect(local).toMatchObject({ source: 'local', id: (await docker.getImage(fixtureImage('v1')).inspect()).Id });
+    const error = await withCredentials.resolveImage(`${registry}/${repository}:never-pushed`, { policy: 'never', localFallback: false }, signal).catch((e: unknown) => e);
+    expect(error).toMatchObject({ type: 'ImageNotFound', nonRetryable: true, message: expect.stringMatching(/pull is "never"/) });
+  });
+
+  it('an image that exists only on the host deploys under the implicit always (with a note), not under an explicit one', async () => {
+    const localOnly = `sluice-local-only-${repository}:latest`;
+    await docker.getImage(fixtureImage('v1')).tag({ repo: `sluice-local-only-${repository}`, tag: 'latest' });
+    const resolved = await withCredentials.resolveImage(localOnly, { policy: 'always', localFallback: true }, signal);
+    expect(resolved).toMatchObject({ source: 'local', pinned: resolved.id, note: expect.stringMatching(/could not be pulled .* the copy built or loaded on this host runs/) });
+    const explicit = await withCredentials.resolveImage(localOnly, { policy: 'always', localFallback: false }, signal).catch((e: unknown) => e);
+    expect(explicit).toMatchObject({ type: 'ImageNotFound' });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderMainConfig } from '../../../../../src/activities/adapters/nginx/main-config';
-import { renderAdminLocation, renderCoreConfig, renderServiceConfig } from '../../../../../src/activities/adapters/nginx/render';
+import { portsOf, renderAdminLocation, renderCoreConfig, renderServiceConfig, serviceConfigName, serviceOfConfigName } from '../../../../../src/activities/adapters/nginx/render';
 
 const layout = { confDir: '/etc/nginx/conf.d', adminPort: 9180, listenAddress: '0.0.0.0' };
 
@@ -15,6 +15,16 @@ describe('nginx config renderers', () => {
 
   it('render the blue-green preview as a header route and as a second listener', () => {
     expect(renderServiceConfig(layout, 'web', { listenPort: 8000, preview: { header: 'X-Preview', listenPort: 8001 } })).toMatchSnapshot();
+  });
+
+  it('render extra listen ports on the same server, and record every port in a line sluice reads back', () => {
+    const config = renderServiceConfig(layout, 'web', { listenPort: 8000, extraListenPorts: [8002], preview: { listenPort: 8001 } });
+    expect(config.match(/listen [^;]+;/g)).toEqual(['listen 0.0.0.0:8000;', 'listen 0.0.0.0:8002;', 'listen 0.0.0.0:8001;']);
+    expect(portsOf(config)).toEqual({ traffic: [8000, 8002], preview: 8001 });
+    expect(portsOf(renderServiceConfig(layout, 'web', { listenPort: 8000 }))).toEqual({ traffic: [8000] });
+    expect(portsOf('server { listen 80; }')).toBeUndefined();
+    expect(serviceOfConfigName(serviceConfigName('my-web'))).toBe('my-web');
+    expect(serviceOfConfigName('00-sluice-core.conf')).toBeUndefined();
   });
 
   it('render the main config of an nginx sluice runs itself, with a bounded worker shutdown', () => {

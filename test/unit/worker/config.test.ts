@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { workerConfig } from '../../../src/worker/config';
+import { HmacSecretDigester, keyFromFile } from '../../../src/worker/secret-digest';
+
+const base = { SLUICE_NGINX_CONF_DIR: '/etc/nginx/conf.d' };
+
+describe('workerConfig', () => {
+  it('accepts SLUICE_METRICS_PORT=0, which the README and --help say disables metrics', () => {
+    expect(() => workerConfig({ ...base, SLUICE_METRICS_PORT: '0' })).not.toThrow();
+  });
+
+  it('takes the secrets\' digest key from SLUICE_SECRET_DIGEST_KEY, refusing a short one, else from a file under SLUICE_STATE_DIR', () => {
+    expect(workerConfig({ ...base, SLUICE_SECRET_DIGEST_KEY: 'k'.repeat(32) }).secretDigestKey).toEqual({ value: 'k'.repeat(32) });
+    expect(() => workerConfig({ ...base, SLUICE_SECRET_DIGEST_KEY: 'short' })).toThrow(/SLUICE_SECRET_DIGEST_KEY is too short/);
+    expect(workerConfig({ ...base, SLUICE_STATE_DIR: '/var/lib/sluice' }).secretDigestKey).toEqual({ file: '/var/lib/sluice/secret-digest.key' });
+  });
+});
+
+describe('the secrets\' digest', () => {
+  it('changes with any value, not with the order of names, and depends on the key', () => {
+    const digester = new HmacSecretDigester(Buffer.from('a'.repeat(32)));
+    const digest = digester.digest({ A: '1', B: '2' });
+    expect(digester.digest({ B: '2', A: '1' })).toBe(digest);
+    expect(digester.digest({ A: '1', B: '3' })).not.toBe(digest);
+    expect(new HmacSecretDigester(Buffer.from('b'.repeat(32))).digest({ A: '1', B: '2' })).not.toBe(digest);
+  });
+
+  it('keeps its key in a file only the owner can read, made once and then reused', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-key-')), 'state', 'secret-digest.key');
+    const key = keyFromFile(file);
+    expect(key).toHaveLength(32);
+    expect(keyFromFile(file).equals(key)).toBe(true);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  });
+});
