@@ -4,8 +4,9 @@
  * id is the lock, and a second start while one runs fails (conflict policy
  * FAIL) instead of attaching to or replacing the running one.
  */
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import type { DeployInput } from '../shared/messages';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { isNotReleasedFailureType } from '../shared/errors';
+import type { DeployInput, DeployResult } from '../shared/messages';
 import { DEPLOY_WORKFLOW_TYPE } from '../shared/messages';
 import { deploymentWorkflowId } from '../shared/names';
 import type { DeploymentSpec } from '../shared/spec';
@@ -13,6 +14,31 @@ import type { deploy } from '../workflows';
 import { searchAttributeKeys, searchAttributeUpdates } from '../workflows/search-attributes';
 
 export type DeploymentHandle = WorkflowHandle<typeof deploy>;
+
+/** The result a deployment that did not release carries in its workflow's failure; undefined for any other error. */
+export function notReleasedResult(error: unknown): DeployResult | undefined {
+  if (error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure && isNotReleasedFailureType(error.cause.type)) {
+    return error.cause.details?.[0] as DeployResult | undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The handle, with `result()` resolving to the deployment's result for every outcome: a released
+ * deployment completes its workflow, one that did not (rolled back, aborted, failed) fails it
+ * with the result as the failure's details (so the Web UI lists it as failed).
+ */
+function withDeployResult<H extends DeploymentHandle>(handle: H): H {
+  return {
+    ...handle,
+    result: () =>
+      handle.result().catch((error: unknown) => {
+        const result = notReleasedResult(error);
+        if (result) return result;
+        throw error;
+      }),
+  };
+}
 
 /** Another deployment of the service is running; `sluice` exits 4 with this message. */
 export class DeploymentInProgress extends Error {
@@ -24,7 +50,7 @@ export class DeploymentInProgress extends Error {
 
 export async function startDeployment(client: Client, spec: DeploymentSpec, input: DeployInput, taskQueue: string): Promise<WorkflowHandleWithFirstExecutionRunId<typeof deploy>> {
   try {
-    return await client.workflow.start<typeof deploy>(DEPLOY_WORKFLOW_TYPE, {
+    const handle = await client.workflow.start<typeof deploy>(DEPLOY_WORKFLOW_TYPE, {
       args: [input],
       taskQueue,
       workflowId: deploymentWorkflowId(spec.service),
@@ -35,6 +61,7 @@ export async function startDeployment(client: Client, spec: DeploymentSpec, inpu
       // What `sluice history` and `sluice rollback` read back: the spec as written (no secret values: specs hold references).
       memo: { spec: input.spec, image: spec.image, requestedBy: input.requestedBy },
     });
+    return withDeployResult(handle);
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) throw new DeploymentInProgress(spec.service);
     throw error;
@@ -85,6 +112,6 @@ export async function listDeployments(client: Client, service: string, options: 
 }
 
 /** The running (or latest) deployment of a service. */
-export function deploymentHandle(client: Client, service: string): DeploymentHandle {
-  return client.workflow.getHandle<typeof deploy>(deploymentWorkflowId(service));
+export function deploymentHandle(client: Client, service: string, runId?: string): DeploymentHandle {
+  return withDeployResult(client.workflow.getHandle<typeof deploy>(deploymentWorkflowId(service), runId));
 }

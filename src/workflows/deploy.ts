@@ -27,14 +27,14 @@ import {
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { SluiceActivities } from '../activities';
 import type { PlannedDeployment } from '../activities/plan';
-import { FailureType } from '../shared/errors';
+import { FailureType, notReleasedFailureType } from '../shared/errors';
 import { abortSignal, pauseSignal, promoteUpdate, resumeSignal, statusQuery } from '../shared/messages';
 import type { Actor, CompensationFailure, DeployInput, DeployResult, PromoteRequest, PromoteResponse } from '../shared/messages';
 import { formatDuration } from '../shared/duration';
 import { describeProblems, validateSpec } from '../shared/spec';
 import type { DeploymentSpec } from '../shared/spec';
 import { judgeRun, judgeSample, type SampleVerdict } from './planner/analysis';
-import { describeStep, gateName } from './planner/describe';
+import { describeGate, describeStep, gateName } from './planner/describe';
 import { planDeployment } from './planner/plan';
 import { containerTemplate } from './planner/release';
 import { rollbackSteps } from './planner/rollback';
@@ -185,6 +185,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   const deadlineOnActivities = patched('progress-deadline-on-activities');
   const forwardOnlyPastNoReturn = patched('forward-only-past-point-of-no-return');
   const planRecorded = patched('plan-recorded-in-history');
+  const failWhenNotReleased = patched('failed-when-not-released');
 
   // ------------------------------------------------------------ steps -> activities
 
@@ -222,7 +223,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     const timer = new CancellationScope();
     let expired = false;
     timer
-      .run(() => sleep(limit))
+      .run(() => sleep(limit, { summary: `deadline: ${phase} ${formatDuration(limit)}` }))
       .then(
         () => {
           expired = true;
@@ -264,7 +265,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
       // A full promotion also releases a gate that is waiting right now (except the contract gate).
       const released = () => current.answered || (promoteFull && kind !== 'contract');
       if (durationMs === undefined) await condition(released);
-      else await condition(released, durationMs);
+      else await condition(released, durationMs, { summary: describeGate(kind, durationMs) });
     } finally {
       gate = undefined;
       metrics.gateWait.record(Date.now() - openedAt, { service: spec.service, gate: kind });
@@ -277,7 +278,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     let since = Date.now();
     for (;;) {
       if (promoteFull) return;
-      await sleep(step.analysis.interval);
+      await sleep(step.analysis.interval, { summary: `analysis of ${step.release}: sample ${verdicts.length + 1}/${step.analysis.count} after ${formatDuration(step.analysis.interval)}` });
       const sample = await withDeadline(phase, summary, () =>
         activities.measureRelease.executeWithOptions(options(step, phase, `measure ${step.release}`), [{ service: spec.service, release: step.release, sinceMs: since }]),
       );
@@ -444,7 +445,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   finished = true;
   record({ type: 'finished', outcome, ...(reason ? { reason } : {}), at: now() });
   metrics.finished.add(1, { service: spec.service, strategy: spec.strategy.type, outcome });
-  return {
+  const result: DeployResult = {
     outcome,
     ...(reason ? { reason } : {}),
     service: spec.service,
@@ -456,6 +457,12 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     compensationFailures,
     ...(leftToDo.length > 0 ? { leftToDo } : {}),
   };
+  // A deployment that did not release ends as a failed workflow, so the Web UI's list tells it apart
+  // from the released ones at a glance; the failure carries the same result for the CLI.
+  if (outcome !== 'released' && failWhenNotReleased) {
+    throw ApplicationFailure.create({ type: notReleasedFailureType(outcome), nonRetryable: true, message: `${spec.service} ${outcome}${reason ? `: ${reason}` : ''}`, details: [result] });
+  }
+  return result;
 }
 
 function planOrFail(spec: DeploymentSpec, observed: Parameters<typeof planDeployment>[1]): Plan {

@@ -31,10 +31,12 @@ function spec(image: string, strategy: Record<string, unknown>): string {
   });
 }
 
+/** The running deployment's status; a finished one (which shows its result instead) matches nothing. */
 async function status(): Promise<{ running: boolean; status: { phase: string; paused: boolean; gate?: { kind: string }; weights: Record<string, number> } }> {
   const { code, stdout, stderr } = await cli.run(['--json', 'status', service]);
   if (code !== 0) throw new Error(`status exited ${code}: ${stderr}`);
-  return JSON.parse(stdout) as never;
+  const shown = JSON.parse(stdout) as { running: boolean; status?: never; result?: { outcome: string } };
+  return { running: shown.running, status: shown.status ?? { phase: shown.result!.outcome, paused: false, weights: {} } };
 }
 
 async function waitFor(predicate: (s: Awaited<ReturnType<typeof status>>) => boolean, timeoutMs = 60_000) {
@@ -149,7 +151,8 @@ describe('deployments from the CLI', () => {
     const before = await servedBy();
     const { code, stdout } = await cli.run(['rollback', service, '--wait']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/rolling .* back from sluice-fixture:\S+ to sluice-fixture:\S+/);
+    // The content that served before, pinned (these fixture images were built on the host: their image id).
+    expect(stdout).toMatch(/rolling .* back from sluice-fixture:\S+ to sluice-fixture:\S+ as sha256:[0-9a-f]{64} /);
     expect(await servedBy()).not.toEqual(before);
   });
 

@@ -56,7 +56,24 @@ const scenarios: Scenario[] = [
     },
   },
   { name: 'rolling-failed-rolled-back', world: () => new FakeWorld({ release: 'v1', slots: [0, 1] }).failOn(/^wait .*\[1\]$/), spec: { replicas: 2 } },
+  {
+    name: 'contract-failed-forward-only',
+    world: () => new FakeWorld({ release: 'v1', slots: [0, 1] }).failOn('migrate contract'),
+    spec: { replicas: 2, migrations: { directory: 'migrations', contract: 'auto' } },
+  },
+  {
+    name: 'cancelled-at-gate',
+    world: () => new FakeWorld({ release: 'v1', slots: [0] }),
+    spec: { replicas: 1, strategy: { type: 'blueGreen' } },
+    drive: async (handle, harness) => {
+      await harness.waitForGate(handle, 'promotion');
+      await handle.cancel();
+    },
+  },
 ];
+
+/** The file name's version: bump it when recording after a change meant to break older histories (keep the old files). */
+const VERSION = 'v2';
 
 async function main(): Promise<void> {
   loadStackEnv(stackSettings(process.env, path.resolve(__dirname, '..', '..')).stateDir);
@@ -75,7 +92,7 @@ async function main(): Promise<void> {
         await handle.result();
         return handle.fetchHistory();
       });
-      const file = path.join(target, `${scenario.name}.v1.json`);
+      const file = path.join(target, `${scenario.name}.${VERSION}.json`);
       fs.writeFileSync(file, `${historyToJSON(history)}\n`);
       console.log(`recorded ${path.relative(process.cwd(), file)} (${history.events?.length} events)`);
     }

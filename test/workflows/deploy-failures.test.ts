@@ -1,11 +1,12 @@
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type ApplicationFailure } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { DeploymentInProgress } from '../../src/client/deployments';
 import { rollbackSteps } from '../../src/workflows/planner/rollback';
 import { renderStep } from '../support/plans';
 import { specDocument } from '../support/specs';
 import { FakeWorld } from './support/fake-world';
-import { expectedPlan, timeSkippingSuite, uniqueSpec } from './support/harness';
+import { expectedPlan, uniqueSpec } from './support/harness';
+import { timeSkippingSuite } from './support/suite';
 
 const suite = timeSkippingSuite();
 
@@ -163,6 +164,34 @@ describe('retries, deadlines and failing compensations', () => {
       `not run: remove 1 replica of ${plan.targetRelease} (slots 0)`,
     ]);
     expect(world.runningSlots(plan.targetRelease)).toEqual([0]);
+  });
+
+  it('a deployment that did not release ends its workflow as failed, carrying the result, so the Web UI lists it apart from released ones', async () => {
+    const world = new FakeWorld({ release: 'v1', slots: [0] }).failOn(/^wait /);
+    const deployment = uniqueSpec({ replicas: 1 });
+    const handle = await suite.harness().withWorker(world, async (taskQueue) => {
+      const started = await suite.harness().start(taskQueue, deployment);
+      await started.result();
+      return started;
+    });
+    const raw = suite.env().client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
+    expect((await raw.describe()).status.name).toBe('FAILED');
+    const error = await raw.result().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    const cause = (error as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('DeploymentRolledBack');
+    expect(cause.message).toMatch(/rolledBack: .*injected failure/);
+    expect(cause.details?.[0]).toMatchObject({ outcome: 'rolledBack', serving: 'v1' });
+  });
+
+  it('a released deployment completes its workflow', async () => {
+    const world = new FakeWorld({ release: 'v1', slots: [0] });
+    const handle = await suite.harness().withWorker(world, async (taskQueue) => {
+      const started = await suite.harness().start(taskQueue, uniqueSpec({ replicas: 1 }));
+      await started.result();
+      return started;
+    });
+    expect((await suite.env().client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).describe()).status.name).toBe('COMPLETED');
   });
 
   it('a failed analysis rolls back with the measurements in the reason', async () => {

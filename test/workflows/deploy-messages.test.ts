@@ -4,7 +4,8 @@ import { abortSignal, pauseSignal, promoteUpdate, resumeSignal, statusQuery } fr
 import { rollbackSteps } from '../../src/workflows/planner/rollback';
 import { renderStep } from '../support/plans';
 import { FakeWorld } from './support/fake-world';
-import { expectedPlan, timeSkippingSuite, uniqueSpec } from './support/harness';
+import { expectedPlan, uniqueSpec } from './support/harness';
+import { timeSkippingSuite } from './support/suite';
 
 const suite = timeSkippingSuite();
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { promoteUpdate, statusQuery } from '../../src/shared/messages';
 import { FakeWorld } from './support/fake-world';
-import { expectedPlan, timeSkippingSuite, uniqueSpec } from './support/harness';
+import { expectedPlan, uniqueSpec } from './support/harness';
+import { timeSkippingSuite } from './support/suite';
 
 const suite = timeSkippingSuite();
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { DeployResult } from '../../shared/messages';
 import { SERVICE_NAME_PATTERN } from '../../shared/spec';
-import { listDeployments } from '../deployments';
+import { deploymentHandle, listDeployments } from '../deployments';
 import { invalidInput } from '../errors';
 import { examples, type Wrap } from './index';
 
@@ -20,7 +20,8 @@ export function registerHistory(program: Command, wrap: Wrap): void {
         const client = await context.client();
         const rows = await Promise.all(
           (await listDeployments(client, service, { limit })).map(async (row) => {
-            const result = row.status === 'COMPLETED' ? ((await client.workflow.getHandle(row.workflowId, row.runId).result().catch(() => undefined)) as DeployResult | undefined) : undefined;
+            const ended = row.status === 'COMPLETED' || row.status === 'FAILED';
+            const result: DeployResult | undefined = ended ? await deploymentHandle(client, service, row.runId).result().catch(() => undefined) : undefined;
             const decisions = (result?.decisions ?? []).filter((d) => d.result === 'accepted' && (d.kind === 'promote' || d.kind === 'abort')).map((d) => `${d.kind} by ${d.by}`);
             const { spec: _spec, ...summary } = row;
             return { ...summary, outcome: result?.outcome ?? row.status.toLowerCase(), ...(result?.reason ? { reason: result.reason } : {}), decisions };

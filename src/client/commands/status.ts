@@ -35,7 +35,7 @@ export function registerStatus(program: Command, wrap: Wrap): void {
             (error: unknown) => ({ error: error instanceof WorkflowFailedError ? (error.cause?.message ?? error.message) : String(error) }),
           );
           if ('result' in ended) return context.out.result({ ...ids, result: ended.result }, renderResultBlock(ended.result, description).join('\n'));
-          return context.out.result({ ...ids, status: description.status.name, error: ended.error }, `deploy/${service}: ${description.status.name.toLowerCase()} before it touched anything: ${ended.error}`);
+          return context.out.result({ ...ids, status: description.status.name, error: ended.error }, `deploy/${service}: ${description.status.name.toLowerCase()}: ${ended.error}`);
         }
         const client = await context.client();
         const status = await client.connection.withDeadline(Date.now() + 10_000, () => handle.query(statusQuery)).catch(() => undefined);

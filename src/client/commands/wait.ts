@@ -48,8 +48,13 @@ export async function awaitPlanned(context: CliContext, handle: DeploymentHandle
   for (;;) {
     if ((await handle.describe()).status.name !== 'RUNNING') return { result: await handle.result() };
     // Without a worker a query waits for one: bounded, so the loop keeps its own deadline.
-    const status = await client.connection.withDeadline(Date.now() + 2000, () => handle.query(statusQuery)).catch(() => undefined);
-    if (status && status.targetRelease !== 'unknown') return { status };
+    const answer = await client.connection.withDeadline(Date.now() + 2000, () => handle.query(statusQuery)).then(
+      (status) => ({ status }),
+      (error: unknown) => ({ error: error as Error }),
+    );
+    // A worker answered, in payloads this CLI cannot decrypt (no codec key): it runs, and its status is not ours to read.
+    if ('error' in answer && /Unknown encoding/.test(answer.error.message)) return {};
+    if ('status' in answer && answer.status.targetRelease !== 'unknown') return { status: answer.status };
     if (Date.now() >= deadline) {
       throw new CliError(
         ExitCode.unreachable,

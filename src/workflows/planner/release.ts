@@ -64,6 +64,9 @@ function fnv1a(text: string): string {
 function imageLabel(image: string): string {
   const digest = /@[^:]+:([0-9a-fA-F]{7})/.exec(image);
   if (digest) return `sha-${digest[1]!.toLowerCase()}`;
+  // An image id (what `sluice rollback` deploys for an image that was never pushed).
+  const id = /^sha256:([0-9a-f]{7})[0-9a-f]{57}$/.exec(image);
+  if (id) return `id-${id[1]}`;
   const lastSegment = image.slice(image.lastIndexOf('/') + 1);
   const tag = lastSegment.includes(':') ? lastSegment.slice(lastSegment.indexOf(':') + 1) : 'latest';
   const slug = tag.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 20);

@@ -12,8 +12,7 @@ import type { DeploymentStatus } from '../../../src/workflows/planner/status';
 import type { Plan } from '../../../src/workflows/planner/types';
 import { renderStep } from '../../support/plans';
 import { specDocument } from '../../support/specs';
-import { afterAll, beforeAll, inject } from 'vitest';
-import { bundledWorker, timeSkippingEnvironment } from '../../support/temporal';
+import { bundledWorker } from '../../support/temporal';
 import type { FakeWorld } from './fake-world';
 
 let services = 0;
@@ -45,7 +44,7 @@ export class Harness {
     return worker.runUntil(body(taskQueue));
   }
 
-  start(taskQueue: string, deployment: { document: Record<string, unknown>; spec: DeploymentSpec }): Promise<DeploymentHandle> {
+  start(taskQueue: string, deployment: { document: Record<string, unknown>; spec: DeploymentSpec }): ReturnType<typeof startDeployment> {
     return startDeployment(this.env.client, deployment.spec, { spec: deployment.document, requestedBy: 'test' }, taskQueue);
   }
 
@@ -77,16 +76,4 @@ export class Harness {
   waitForGate(handle: DeploymentHandle, kind?: string): Promise<DeploymentStatus> {
     return this.waitForStatus(handle, (s) => s.gate !== undefined && (kind === undefined || s.gate.kind === kind));
   }
-}
-
-/** Registers a time-skipping environment and a harness for the calling test file. */
-export function timeSkippingSuite(): { env: () => TestWorkflowEnvironment; harness: () => Harness } {
-  let env: TestWorkflowEnvironment | undefined;
-  let harness: Harness | undefined;
-  beforeAll(async () => {
-    env = await timeSkippingEnvironment();
-    harness = new Harness(env, inject('workflowBundlePath'));
-  });
-  afterAll(async () => env?.teardown());
-  return { env: () => env!, harness: () => harness! };
 }
