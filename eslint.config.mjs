@@ -75,9 +75,9 @@ export default tseslint.config(
     languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, sourceType: 'commonjs', globals: globals.node },
     rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
   },
-  // Migrations are users' CommonJS files, loaded by knex at run time.
+  // Migrations are users' CommonJS files, loaded by knex at run time; webpack loaders are CommonJS too.
   {
-    files: ['**/migrations/**/*.js'],
+    files: ['**/migrations/**/*.js', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, sourceType: 'commonjs', globals: globals.node },
   },

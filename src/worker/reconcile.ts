@@ -3,12 +3,14 @@
  * service's containers belong to its running deployment if there is one;
  * otherwise only the replicas its router table sends traffic to are in use,
  * and every other container of the service is an orphan (left by a crash
- * outside sluice's control, a deleted workflow, a manual `docker start`...).
+ * outside sluice's control, a deleted workflow, a manual `docker start`...),
+ * except the releases a `failed` deployment's report names: those are left for
+ * a person (the old release's stopped replicas, to restart by hand).
  * Run at worker start (reported) and by `sluice doctor` (removed with --fix).
  */
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { ContainerRuntime, ReplicaInfo, TrafficRouter } from '../activities/ports';
-import { deploymentWorkflowId } from '../shared/names';
+import { deploymentHandle } from '../client/deployments';
 
 export interface Orphan {
   name: string;
@@ -19,32 +21,54 @@ export interface Orphan {
   reason: string;
 }
 
+/** What the reconciler needs to know of a service's deployments. */
+export interface DeploymentState {
+  running: boolean;
+  /** Releases a deployment that ended `failed` names in its report: left for a person (to restart or finish), never removed here. */
+  held: string[];
+}
+
+/** A service's deployment state; undefined when it cannot be read (e.g. its payloads are encrypted with a key this process lacks). */
+export type DeploymentStates = (service: string) => Promise<DeploymentState | undefined>;
+
 export interface ReconcileDeps {
   runtime: ContainerRuntime;
   router: TrafficRouter;
-  client: Client;
+  deployments: DeploymentStates;
   /** Every service that has sluice containers on this Docker host. */
   services: () => Promise<string[]>;
 }
 
-async function deploymentRunning(client: Client, service: string): Promise<boolean> {
-  try {
-    return (await client.workflow.getHandle(deploymentWorkflowId(service)).describe()).status.name === 'RUNNING';
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return false;
-    throw error;
-  }
+/** Deployment states from Temporal: the latest run of `deploy/<service>`, and its result once it ended. */
+export function deploymentStates(client: Client): DeploymentStates {
+  return async (service) => {
+    const handle = deploymentHandle(client, service);
+    try {
+      if ((await handle.describe()).status.name === 'RUNNING') return { running: true, held: [] };
+      const result = await handle.result().catch((error: unknown) => {
+        if (error instanceof WorkflowFailedError) return undefined; // ended before it touched anything, or terminated
+        throw error;
+      });
+      return { running: false, held: result?.outcome === 'failed' ? [result.stableRelease, result.targetRelease].filter((r): r is string => !!r) : [] };
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return { running: false, held: [] };
+      if (/Unknown encoding/.test((error as Error).message)) return undefined;
+      throw error;
+    }
+  };
 }
 
 export async function findOrphans(deps: ReconcileDeps): Promise<Orphan[]> {
   const orphans: Orphan[] = [];
   for (const service of await deps.services()) {
-    if (await deploymentRunning(deps.client, service)) continue;
+    const state = await deps.deployments(service);
+    // Unknown state (unreadable) or a running deployment: its containers are not ours to judge.
+    if (!state || state.running) continue;
     const table = await deps.router.read(service);
     const routed = (replica: ReplicaInfo) =>
       replica.state === 'running' && !!table?.peers.some((peer) => peer.release === replica.release && peer.slot === replica.slot && (table.weights[peer.release] ?? 0) > 0);
     for (const replica of await deps.runtime.listReplicas(service)) {
-      if (routed(replica)) continue;
+      if (routed(replica) || state.held.includes(replica.release)) continue;
       const reason = replica.state === 'running' ? 'runs, but no deployment is running and the router sends it no traffic' : `is ${replica.state} and no deployment is running`;
       orphans.push({ name: replica.name, service, release: replica.release, slot: replica.slot, state: replica.state, reason });
     }

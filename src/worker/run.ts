@@ -9,7 +9,7 @@ import v8 from 'node:v8';
 import type { ActivityDeps } from '../activities';
 import { connectClient } from '../client/connection';
 import { realAdapters, servicesOnHost } from './adapters';
-import { findOrphans } from './reconcile';
+import { deploymentStates, findOrphans } from './reconcile';
 import type { WorkerConfig } from './config';
 import { createWorker } from './worker';
 
@@ -37,7 +37,7 @@ export function installRuntime(options: RuntimeOptions): void {
 async function reportOrphans(config: WorkerConfig, deps: ActivityDeps, docker: Docker): Promise<void> {
   try {
     const client = await connectClient(config.temporal);
-    const orphans = await findOrphans({ runtime: deps.runtime, router: deps.router, client, services: () => servicesOnHost(docker) });
+    const orphans = await findOrphans({ runtime: deps.runtime, router: deps.router, deployments: deploymentStates(client), services: () => servicesOnHost(docker) });
     await client.connection.close();
     for (const orphan of orphans) Runtime.instance().logger.warn(`orphan container ${orphan.name}: it ${orphan.reason}; remove it with \`sluice doctor --fix\``, { ...orphan });
   } catch (error) {

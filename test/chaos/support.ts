@@ -13,7 +13,7 @@ import { LABELS } from '../../src/shared/names';
 import { validateSpec } from '../../src/shared/spec';
 import { realAdapters, servicesOnHost } from '../../src/worker/adapters';
 import { workerConfig } from '../../src/worker/config';
-import { findOrphans } from '../../src/worker/reconcile';
+import { deploymentStates, findOrphans } from '../../src/worker/reconcile';
 import type { DeploymentStatus } from '../../src/workflows/planner/status';
 import { freePort, getFresh, stackValue, testServiceName } from '../support/stack';
 
@@ -94,7 +94,7 @@ export async function chaosWorld(name: string, workerEnv: NodeJS.ProcessEnv = {}
     async orphans() {
       const config = workerConfig(worker.env);
       const deps = realAdapters(config, docker);
-      const found = await findOrphans({ runtime: deps.runtime, router: deps.router, client, services: () => servicesOnHost(docker) });
+      const found = await findOrphans({ runtime: deps.runtime, router: deps.router, deployments: deploymentStates(client), services: () => servicesOnHost(docker) });
       return found.filter((o) => o.service === service).map((o) => o.name);
     },
     async servedBy() {
@@ -111,4 +111,27 @@ export async function chaosWorld(name: string, workerEnv: NodeJS.ProcessEnv = {}
       await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true })));
     },
   };
+}
+
+type History = Awaited<ReturnType<DeploymentHandle['fetchHistory']>>;
+
+const millis = (time: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(time?.seconds ?? 0) * 1000 + Math.round((time?.nanos ?? 0) / 1e6);
+
+/**
+ * How long each takeover took: for every workflow task that timed out waiting for a dead
+ * worker's sticky queue, the time from its scheduling to the start of the next workflow task
+ * (on whichever worker picked it up). Read from the history, so it measures Temporal's view.
+ */
+export function takeoverDelaysMs(history: History): number[] {
+  const events = history.events ?? [];
+  const byId = new Map(events.map((event) => [Number(event.eventId), event]));
+  const delays: number[] = [];
+  events.forEach((event, index) => {
+    const timedOut = event.workflowTaskTimedOutEventAttributes;
+    if (!timedOut) return;
+    const scheduled = byId.get(Number(timedOut.scheduledEventId));
+    const nextStart = events.slice(index + 1).find((later) => later.workflowTaskStartedEventAttributes);
+    if (scheduled && nextStart) delays.push(millis(nextStart.eventTime) - millis(scheduled.eventTime));
+  });
+  return delays;
 }

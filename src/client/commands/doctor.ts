@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import Docker from 'dockerode';
 import { realAdapters, servicesOnHost } from '../../worker/adapters';
 import { workerConfig } from '../../worker/config';
-import { findOrphans, removeOrphans } from '../../worker/reconcile';
+import { deploymentStates, findOrphans, removeOrphans } from '../../worker/reconcile';
 import { invalidInput } from '../errors';
 import { examples, type Wrap } from './index';
 
@@ -22,7 +22,7 @@ export function registerDoctor(program: Command, wrap: Wrap): void {
         }
         const docker = new Docker();
         const deps = realAdapters(config, docker);
-        const orphans = await findOrphans({ runtime: deps.runtime, router: deps.router, client: await context.client(), services: () => servicesOnHost(docker) });
+        const orphans = await findOrphans({ runtime: deps.runtime, router: deps.router, deployments: deploymentStates(await context.client()), services: () => servicesOnHost(docker) });
         if (options.fix) await removeOrphans(deps.runtime, orphans);
         const lines = orphans.map((o) => `${options.fix ? 'removed' : 'orphan'} ${o.name}: it ${o.reason}`);
         context.out.result({ orphans, removed: options.fix === true }, orphans.length === 0 ? 'no orphan containers' : [...lines, ...(options.fix ? [] : ['remove them with `sluice doctor --fix`'])].join('\n'));

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { findOrphans, type DeploymentState } from '../../../src/worker/reconcile';
+import { FakeRouter, FakeRuntime, replica } from '../../support/fake-ports';
+
+const routedV2 = { peers: [{ release: 'v2', slot: 0, address: '127.0.0.1:20000' }], weights: { v2: 100 } };
+
+function deps(state: DeploymentState | undefined) {
+  const runtime = new FakeRuntime([replica('v2', 0), replica('v1', 0, { state: 'exited', address: undefined }), replica('ghost', 0, { state: 'exited', address: undefined })]);
+  return { runtime, router: new FakeRouter(routedV2), deployments: async () => state, services: async () => ['web'] };
+}
+
+describe('findOrphans', () => {
+  it('keeps the stopped old replicas a failed deployment\'s report names (left for a person), and still finds the rest', async () => {
+    const orphans = await findOrphans(deps({ running: false, held: ['v1', 'v2'] }));
+    expect(orphans.map((o) => o.name)).toEqual(['sluice-web-ghost-0']);
+  });
+
+  it('after a deployment that ended any other way, every container the router does not send traffic to is an orphan', async () => {
+    const orphans = await findOrphans(deps({ running: false, held: [] }));
+    expect(orphans.map((o) => o.name).sort()).toEqual(['sluice-web-ghost-0', 'sluice-web-v1-0']);
+  });
+
+  it('judges nothing of a service whose deployment runs, or whose state it cannot read (encrypted with a key it lacks)', async () => {
+    expect(await findOrphans(deps({ running: true, held: [] }))).toEqual([]);
+    expect(await findOrphans(deps(undefined))).toEqual([]);
+  });
+});
