@@ -8,6 +8,7 @@
 import { Context } from '@temporalio/activity';
 import { FailureType } from '../shared/errors';
 import type { DeploymentSpec } from '../shared/spec';
+import { requirePreviewSecret } from '../workflows/planner/blue-green';
 import { checkPorts, planDeployment } from '../workflows/planner/plan';
 import { PlanError, type ObservedService, type Plan } from '../workflows/planner/types';
 import { failure } from './failures';
@@ -39,8 +40,9 @@ export function createPlanActivities(deps: { runtime: ContainerRuntime; router: 
       const { spec } = input;
       const observed: ObservedService = { ...(await observe(deps, spec.service)), ports: await deps.router.claims() };
       try {
-        // A port conflict is refused before anything else, a pull included.
+        // A port conflict or an open preview is refused before anything else, a pull included.
         checkPorts(spec, observed.ports);
+        requirePreviewSecret(spec.strategy);
         const image = await deps.runtime.resolveImage(spec.image, pullOptions(spec), ctx.cancellationSignal, () => ctx.heartbeat({ pulling: spec.image }));
         const secretsDigest = spec.secrets.length > 0 ? deps.secretDigester.digest(await resolveSecrets(spec.secrets, deps.secrets)) : undefined;
         return { plan: planDeployment(spec, observed, { image, ...(secretsDigest ? { secretsDigest } : {}) }), observed };

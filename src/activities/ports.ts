@@ -98,7 +98,8 @@ export interface RouterServiceSettings {
   listenPort: number;
   /** More listeners for the same traffic (moving a service to a new port without a cut). */
   extraListenPorts?: number[];
-  preview?: { listenPort?: number; header?: string };
+  /** `headerValue`: the secret value the preview header must carry (resolved on the worker, never in Temporal). */
+  preview?: { listenPort?: number; header?: string; headerValue?: string };
 }
 
 export interface ReleaseTraffic {

@@ -9,7 +9,9 @@ import { FailureType } from '../shared/errors';
 import { replicaName } from '../shared/names';
 import type { Routing } from '../workflows/planner/types';
 import { failure } from './failures';
-import type { ContainerRuntime, ReleaseTraffic, ReplicaInfo, RouterServiceSettings, RoutedPeer, RoutingTable, TrafficRouter } from './ports';
+import type { SecretSource } from '../shared/spec';
+import type { ContainerRuntime, ReleaseTraffic, ReplicaInfo, RouterServiceSettings, RoutedPeer, RoutingTable, SecretResolver, TrafficRouter } from './ports';
+import { resolveSecret } from './secrets';
 
 export interface RouteInput {
   service: string;
@@ -22,7 +24,12 @@ export interface RouteInput {
   onlyRunning?: boolean;
 }
 
-export function createRoutingActivities(deps: { runtime: ContainerRuntime; router: TrafficRouter }) {
+/** The router settings as the spec gives them: the preview header's value is a reference the worker resolves. */
+export interface RouterSpecSettings extends Omit<RouterServiceSettings, 'preview'> {
+  preview?: { listenPort?: number; header?: string; headerValueFrom?: SecretSource };
+}
+
+export function createRoutingActivities(deps: { runtime: ContainerRuntime; router: TrafficRouter; secrets: SecretResolver }) {
   const { runtime, router } = deps;
 
   /** Turns (release, slot) into the addresses the router needs. */
@@ -44,8 +51,11 @@ export function createRoutingActivities(deps: { runtime: ContainerRuntime; route
   }
 
   return {
-    prepareRouter: async (input: { service: string; settings: RouterServiceSettings }): Promise<void> => {
-      await router.prepare(input.service, input.settings, Context.current().cancellationSignal);
+    prepareRouter: async (input: { service: string; settings: RouterSpecSettings }): Promise<void> => {
+      const { preview, ...settings } = input.settings;
+      const { headerValueFrom, ...shown } = preview ?? {};
+      const headerValue = headerValueFrom ? await resolveSecret(headerValueFrom, deps.secrets, 'strategy.preview.headerValueFrom') : undefined;
+      await router.prepare(input.service, { ...settings, ...(preview ? { preview: { ...shown, ...(headerValue !== undefined ? { headerValue } : {}) } } : {}) }, Context.current().cancellationSignal);
     },
 
     /**

@@ -1,5 +1,6 @@
 /** A spec from a file as a verb takes it: read, `--image` applied, validated, planning budgets checked. */
 import { validateSpec, type DeploymentSpec, type SpecProblem } from '../shared/spec';
+import { requirePreviewSecret } from '../workflows/planner/blue-green';
 import { rollingBudget } from '../workflows/planner/rolling';
 import { PlanError } from '../workflows/planner/types';
 import { invalidInput } from './errors';
@@ -14,6 +15,7 @@ export interface SpecInput {
 function planningProblems(spec: DeploymentSpec): SpecProblem[] {
   try {
     if (spec.strategy.type === 'rolling') rollingBudget(spec.strategy, spec.replicas);
+    requirePreviewSecret(spec.strategy);
     return [];
   } catch (error) {
     if (error instanceof PlanError) return [{ path: error.field, message: error.message.slice(error.field.length + 2) }];

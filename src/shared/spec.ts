@@ -51,14 +51,20 @@ const envValue = z
   .transform(String)
   .refine((value) => !value.includes('\0'), { error: 'must not contain NUL bytes' });
 
+/** Where the worker finds a secret value: the spec names it, never holds it. */
+const secretSourceFields = {
+  fromEnv: envName.optional().describe('Worker environment variable holding the value.'),
+  fromFile: z.string().regex(ABSOLUTE_FILE_PATTERN, { error: 'expected an absolute file path without ".." segments' }).optional().describe('File on the worker host holding the value.'),
+};
+const EXACTLY_ONE_SOURCE = { error: 'set exactly one of fromEnv or fromFile: the worker resolves the value, the spec never holds it' };
+const oneSource = (s: { fromEnv?: string; fromFile?: string }) => (s.fromEnv === undefined) !== (s.fromFile === undefined);
+
 const secretRef = z
-  .object({
-    name: envName.describe('The environment variable the container sees.'),
-    fromEnv: envName.optional().describe('Worker environment variable holding the value.'),
-    fromFile: z.string().regex(ABSOLUTE_FILE_PATTERN, { error: 'expected an absolute file path without ".." segments' }).optional().describe('File on the worker host holding the value.'),
-  })
+  .object({ name: envName.describe('The environment variable the container sees.'), ...secretSourceFields })
   .strict()
-  .refine((s) => (s.fromEnv === undefined) !== (s.fromFile === undefined), { error: 'set exactly one of fromEnv or fromFile: the worker resolves the value, the spec never holds it' });
+  .refine(oneSource, EXACTLY_ONE_SOURCE);
+
+const secretSource = z.object(secretSourceFields).strict().refine(oneSource, EXACTLY_ONE_SOURCE);
 
 const health = z
   .object({
@@ -99,7 +105,8 @@ const blueGreen = z
     preview: z
       .object({
         listenPort: port.optional().describe('A second listener that always routes to the new release.'),
-        header: z.string().regex(HEADER_NAME_PATTERN, { error: 'expected a header name like X-Preview (letters, digits, -)' }).optional().describe('Requests carrying this header (any value) go to the new release.'),
+        header: z.string().regex(HEADER_NAME_PATTERN, { error: 'expected a header name like X-Preview (letters, digits, -)' }).optional().describe('Requests carrying this header with the secret value go to the new release.'),
+        headerValueFrom: secretSource.optional().describe('Where the worker finds the value the preview header must carry (required with header).'),
       })
       .strict()
       .refine((p) => p.listenPort !== undefined || p.header !== undefined, { error: 'set preview.listenPort or preview.header (or leave preview out)' })
@@ -248,6 +255,7 @@ export type AnalysisSpec = z.output<typeof analysis>;
 export type HealthSpec = DeploymentSpec['health'];
 export type MigrationsSpec = NonNullable<DeploymentSpec['migrations']>;
 export type SecretRef = DeploymentSpec['secrets'][number];
+export type SecretSource = z.output<typeof secretSource>;
 
 /** The JSON Schema of the document people write (input side: durations as strings), for editor completion. */
 export function specJsonSchema(): Record<string, unknown> {

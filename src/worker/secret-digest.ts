@@ -7,8 +7,7 @@
  * kept in a file only its owner can read.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
+import { secretFile } from '../activities/adapters/secret-file';
 import type { SecretDigester } from '../activities/ports';
 
 export class HmacSecretDigester implements SecretDigester {
@@ -20,22 +19,7 @@ export class HmacSecretDigester implements SecretDigester {
   }
 }
 
-/** The key in `file`, created (random, mode 0600) by the first worker that needs it; a concurrent first start reads the winner's. */
+/** The key in `file`, made (random, mode 0600) by the first worker that needs it. */
 export function keyFromFile(file: string): Buffer {
-  try {
-    return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'hex');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const temp = `${file}.${crypto.randomBytes(8).toString('hex')}.new`;
-  fs.writeFileSync(temp, `${crypto.randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-  try {
-    fs.linkSync(temp, file); // fails if another worker won the race; its key is the one
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  } finally {
-    fs.rmSync(temp, { force: true });
-  }
-  return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'hex');
+  return Buffer.from(secretFile(file), 'hex');
 }

@@ -94,7 +94,7 @@ describe('faults', () => {
       expect((await deploy).code).toBe(0);
       expect(await s.servedBy()).toEqual(new Set(['v2']));
       // A deployment that must change the static config (a preview route) is refused and rolled back: v2 keeps serving.
-      const refused = await cli.run(['deploy', s.spec(fixtureImage('v1'), { type: 'blueGreen', preview: { header: 'X-Preview' } }), '--wait']);
+      const refused = await cli.run(['deploy', s.spec(fixtureImage('v1'), { type: 'blueGreen', preview: { listenPort: await freePort() } }), '--wait']);
       expect(refused.code).toBe(1);
       expect(refused.stdout).toMatch(/rolledBack \(.*nginx rejected the configuration for .* unknown directive "this" .*did not reload/);
       expect(await s.servedBy()).toEqual(new Set(['v2']));

@@ -2,7 +2,7 @@
  * In-memory implementations of the activity ports, for unit tests of the
  * activities themselves (the workflow tests fake whole activities instead).
  */
-import type { ContainerRuntime, HealthProber, ProbeResult, ReplicaInfo, RoutingTable, TrafficRouter } from '../../src/activities/ports';
+import type { ContainerRuntime, HealthProber, ProbeResult, ReplicaInfo, RouterServiceSettings, RoutingTable, SecretResolver, TrafficRouter } from '../../src/activities/ports';
 import type { PortClaims, ResolvedImage } from '../../src/workflows/planner/types';
 
 export function replica(release: string, slot: number, extra: Partial<ReplicaInfo> = {}): ReplicaInfo {
@@ -55,14 +55,22 @@ export class FakeProber implements HealthProber {
   }
 }
 
-/** A router that keeps the table it is given and reports no requests in flight. */
+/** Secrets from a map of the worker's environment (none by default). */
+export function fakeSecrets(env: Record<string, string> = {}): SecretResolver {
+  return { fromEnv: (name) => env[name], fromFile: async () => undefined };
+}
+
+/** A router that keeps the table (and settings) it is given and reports no requests in flight. */
 export class FakeRouter implements TrafficRouter {
   table: RoutingTable | undefined;
+  prepared: RouterServiceSettings | undefined;
   drained: string[][] = [];
   constructor(table?: RoutingTable) {
     this.table = table;
   }
-  async prepare(): Promise<void> {}
+  async prepare(_service: string, settings: RouterServiceSettings): Promise<void> {
+    this.prepared = settings;
+  }
   async apply(_service: string, table: RoutingTable): Promise<void> {
     this.table = table;
   }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSpecFile } from '../../src/client/spec-file';
+import { readSpec } from '../../src/client/spec-input';
 
 /** The specs the docs point people at must stay valid. */
 const dir = path.resolve(__dirname, '../../examples/specs');
@@ -16,8 +17,9 @@ describe('example specs', () => {
     expect(new Set(types)).toEqual(new Set(['rolling', 'blueGreen', 'canary', 'recreate']));
   });
 
-  it.each(files)('%s is valid', (file) => {
+  it.each(files)('%s is valid, as `sluice validate` checks it', (file) => {
     const result = loadSpecFile(path.join(dir, file));
     expect(result.ok ? [] : result.problems).toEqual([]);
+    expect(() => readSpec(path.join(dir, file))).not.toThrow();
   });
 });

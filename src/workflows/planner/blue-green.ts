@@ -7,6 +7,7 @@
 import type { BlueGreenStrategy } from '../../shared/spec';
 import { group, type StrategyContext } from './context';
 import { slotRange } from './builder';
+import { PlanError } from './types';
 
 export function planBlueGreen({ spec, strategy, target, stable, builder }: StrategyContext<BlueGreenStrategy>): void {
   const green = group(target, slotRange(0, spec.replicas));
@@ -18,4 +19,17 @@ export function planBlueGreen({ spec, strategy, target, stable, builder }: Strat
   builder.pause('scaleDownDelay', strategy.scaleDownDelay);
   builder.route({ peers: [green], weights: { [target]: 100 } });
   builder.stop(stable.release, stable.slots);
+}
+
+/**
+ * A preview header must carry a secret value: with any value, any client could reach the release
+ * under test. Checked where new deployments are planned (and by the CLI), not in the workflow's own
+ * validation, so that deployments begun before the rule replay.
+ */
+export function requirePreviewSecret(strategy: BlueGreenStrategy | { type: string }): void {
+  if (strategy.type !== 'blueGreen') return;
+  const preview = (strategy as BlueGreenStrategy).preview;
+  if (preview?.header !== undefined && preview.headerValueFrom === undefined) {
+    throw new PlanError('strategy.preview.headerValueFrom', `the preview header ${preview.header} needs a secret value: set headerValueFrom: { fromEnv: NAME } (or fromFile) naming where the worker finds it; with any value, any client could reach the release under test`);
+  }
 }

@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { createRoutingActivities } from '../../../src/activities/routing';
 import { runActivity } from '../../support/activity';
-import { FakeRouter, FakeRuntime, replica } from '../../support/fake-ports';
+import { fakeSecrets, FakeRouter, FakeRuntime, replica } from '../../support/fake-ports';
 
 
 describe('route', () => {
   it('a rollback routes to the stable replicas that run, leaving out one Docker is restarting', async () => {
     const runtime = new FakeRuntime([replica('v1', 0), replica('v1', 1, { state: 'restarting', address: undefined }), replica('v2', 0, { address: '127.0.0.1:30000' })]);
     const router = new FakeRouter();
-    const { route } = createRoutingActivities({ runtime, router });
+    const { route } = createRoutingActivities({ runtime, router , secrets: fakeSecrets() });
     await runActivity(route, { service: 'web', routing: { peers: [{ release: 'v1', slots: [0, 1] }], weights: { v1: 100 } }, drainTimeoutMs: 1000, onlyRunning: true });
     expect(router.table).toEqual({ peers: [{ release: 'v1', slot: 0, address: '127.0.0.1:20000' }], weights: { v1: 100 } });
   });
 
   it('forward, a replica Docker is restarting is a retryable failure; a missing one is not', async () => {
-    const { route } = createRoutingActivities({ runtime: new FakeRuntime([replica('v1', 0), replica('v1', 1, { state: 'restarting', address: undefined })]), router: new FakeRouter() });
+    const { route } = createRoutingActivities({ runtime: new FakeRuntime([replica('v1', 0), replica('v1', 1, { state: 'restarting', address: undefined })]), router: new FakeRouter(), secrets: fakeSecrets() });
     const restarting = await runActivity(route, { service: 'web', routing: { peers: [{ release: 'v1', slots: [0, 1] }], weights: { v1: 100 } }, drainTimeoutMs: 1000 }).catch((e: unknown) => e);
     expect(restarting).toMatchObject({ type: 'ReplicaNotRunning', nonRetryable: false, message: expect.stringMatching(/sluice-web-v1-1 yet: it is restarting/) });
     const missing = await runActivity(route, { service: 'web', routing: { peers: [{ release: 'v1', slots: [0, 2] }], weights: { v1: 100 } }, drainTimeoutMs: 1000 }).catch((e: unknown) => e);
@@ -22,7 +22,7 @@ describe('route', () => {
   });
 
   it('a rollback with no replica of the routing running yet waits (retryable) rather than routing to nothing', async () => {
-    const { route } = createRoutingActivities({ runtime: new FakeRuntime([replica('v1', 0, { state: 'restarting', address: undefined })]), router: new FakeRouter() });
+    const { route } = createRoutingActivities({ runtime: new FakeRuntime([replica('v1', 0, { state: 'restarting', address: undefined })]), router: new FakeRouter(), secrets: fakeSecrets() });
     const error = await runActivity(route, { service: 'web', routing: { peers: [{ release: 'v1', slots: [0] }], weights: { v1: 100 } }, drainTimeoutMs: 1000, onlyRunning: true }).catch((e: unknown) => e);
     expect(error).toMatchObject({ type: 'ReplicaNotRunning', nonRetryable: false });
   });
@@ -32,8 +32,20 @@ describe('route', () => {
     // The first attempt applied the new table and the worker died before draining: the router already serves it.
     const applied = { peers: [{ release: 'v1', slot: 1, address: '127.0.0.1:20001' }, { release: 'v2', slot: 0, address: '127.0.0.1:30000' }], weights: { v1: 50, v2: 50 } };
     const router = new FakeRouter(applied);
-    const { route } = createRoutingActivities({ runtime, router });
+    const { route } = createRoutingActivities({ runtime, router , secrets: fakeSecrets() });
     await runActivity(route, { service: 'web', routing: { peers: [{ release: 'v1', slots: [1] }, { release: 'v2', slots: [0] }], weights: { v1: 50, v2: 50 } }, drainTimeoutMs: 1000 });
     expect(router.drained).toEqual([['127.0.0.1:20000']]);
+  });
+});
+
+describe('prepareRouter', () => {
+  it('resolves the preview header\'s secret value on the worker and hands it to the router, never echoing the reference', async () => {
+    const router = new FakeRouter();
+    const { prepareRouter } = createRoutingActivities({ runtime: new FakeRuntime(), router, secrets: fakeSecrets({ PREVIEW_TOKEN: 's3cret' }) });
+    await runActivity(prepareRouter, { service: 'web', settings: { listenPort: 8000, preview: { header: 'X-Preview', headerValueFrom: { fromEnv: 'PREVIEW_TOKEN' } } } });
+    expect(router.prepared).toEqual({ listenPort: 8000, preview: { header: 'X-Preview', headerValue: 's3cret' } });
+    const missing = createRoutingActivities({ runtime: new FakeRuntime(), router, secrets: fakeSecrets() }).prepareRouter;
+    const error = await runActivity(missing, { service: 'web', settings: { listenPort: 8000, preview: { header: 'X-Preview', headerValueFrom: { fromEnv: 'PREVIEW_TOKEN' } } } }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ type: 'SecretUnavailable', message: expect.stringMatching(/strategy\.preview\.headerValueFrom: the worker has no environment variable PREVIEW_TOKEN/) });
   });
 });

@@ -3,6 +3,7 @@
  * has passed the spec grammar (service names, ports, header names) before it
  * gets this far; `assertSafe` re-checks, so no caller can smuggle config syntax.
  */
+import crypto from 'node:crypto';
 import path from 'node:path';
 import type { RouterServiceSettings } from '../../ports';
 
@@ -22,6 +23,9 @@ export function sluiceDir(layout: RouterLayout): string {
 
 export const coreConfigName = '00-sluice-core.conf';
 
+/** In sluiceDir: the secret the admin endpoint asks of every request (the worker holds it; nginx reads it at load). */
+export const ADMIN_TOKEN_FILE = 'admin.token';
+
 export function serviceConfigName(service: string): string {
   return `sluice-service-${service}.conf`;
 }
@@ -31,7 +35,7 @@ export function serviceOfConfigName(file: string): string | undefined {
   return /^sluice-service-([a-z0-9-]+)\.conf$/.exec(file)?.[1];
 }
 
-const SAFE = { service: /^[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?$/, header: /^[A-Za-z0-9-]{1,64}$/, address: /^[0-9a-f.:[\]]+$/i, path: /^[A-Za-z0-9_./-]+$/ };
+const SAFE = { digest: /^[A-Za-z0-9+/]+=*$/, service: /^[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?$/, header: /^[A-Za-z0-9-]{1,64}$/, address: /^[0-9a-f.:[\]]+$/i, path: /^[A-Za-z0-9_./-]+$/ };
 
 function assertSafe(kind: keyof typeof SAFE, value: string): string {
   if (!SAFE[kind].test(value)) throw new Error(`refusing to write ${kind} ${JSON.stringify(value)} into nginx config`);
@@ -51,7 +55,8 @@ export function renderCoreConfig(layout: RouterLayout): string {
     `lua_package_path "${dir}/?.lua;;";`,
     'lua_shared_dict sluice_routes 4m;',
     'lua_shared_dict sluice_stats 32m;',
-    `init_by_lua_block { require("sluice_router").configure("${dir}/state") }`,
+    'lua_shared_dict sluice_peers 4m;',
+    `init_by_lua_block { require("sluice_router").configure("${dir}/state", "${dir}/${ADMIN_TOKEN_FILE}") }`,
     '',
     'server {',
     `    listen 127.0.0.1:${assertPort(layout.adminPort)};`,
@@ -68,8 +73,8 @@ export function renderCoreConfig(layout: RouterLayout): string {
   ].join('\n');
 }
 
-function proxyLocation(service: string, preview: string | undefined): string[] {
-  const previewArg = preview === undefined ? '' : `, "${preview}"`;
+function proxyLocation(service: string, preview: string | undefined, digest: string | undefined): string[] {
+  const previewArg = preview === undefined ? '' : `, "${preview}"${digest === undefined ? '' : `, "${assertSafe('digest', digest)}"`}`;
   return [
     '    location / {',
     `        access_by_lua_block { require("sluice_router").choose("${service}"${previewArg}) }`,
@@ -89,8 +94,13 @@ function proxyLocation(service: string, preview: string | undefined): string[] {
   ];
 }
 
-function server(listen: string[], service: string, preview: string | undefined): string[] {
-  return ['server {', ...listen.map((address) => `    listen ${address};`), '    set $sluice_release "";', '    client_max_body_size 16m;', ...proxyLocation(service, preview), '}'];
+function server(listen: string[], service: string, preview: string | undefined, digest?: string): string[] {
+  return ['server {', ...listen.map((address) => `    listen ${address};`), '    set $sluice_release "";', '    client_max_body_size 16m;', ...proxyLocation(service, preview, digest), '}'];
+}
+
+/** What the config keeps of the preview header's secret value: its SHA-1 in base64 (the Lua side hashes each header the same way). */
+export function previewDigest(value: string): string {
+  return crypto.createHash('sha1').update(value).digest('base64');
 }
 
 /** The ports a service config listens on, in one line sluice reads back (`portsOf`) to keep services off each other's ports. */
@@ -126,7 +136,7 @@ export function renderServiceConfig(layout: RouterLayout, service: string, setti
     '    keepalive_requests 10000;',
     '}',
     '',
-    ...server(listeners, service, header),
+    ...server(listeners, service, header, settings.preview?.headerValue === undefined ? undefined : previewDigest(settings.preview.headerValue)),
   ];
   if (settings.preview?.listenPort !== undefined) {
     lines.push('', `# Preview listener: always the release under test (blue-green).`, ...server([`${address}:${assertPort(settings.preview.listenPort)}`], service, 'always'));

@@ -14,10 +14,11 @@ import path from 'node:path';
 import { FailureType } from '../../../shared/errors';
 import { failure } from '../../failures';
 import { sleep } from '../../timing';
+import { secretFile } from '../secret-file';
 import type { ReleaseTraffic, RouterServiceSettings, RoutingTable, TrafficRouter } from '../../ports';
 import type { PortClaims } from '../../../workflows/planner/types';
 import type { NginxControl } from './control';
-import { coreConfigName, portsOf, renderAdminLocation, renderCoreConfig, renderServiceConfig, serviceConfigName, serviceOfConfigName, sluiceDir, type RouterLayout } from './render';
+import { ADMIN_TOKEN_FILE, coreConfigName, portsOf, renderAdminLocation, renderCoreConfig, renderServiceConfig, serviceConfigName, serviceOfConfigName, sluiceDir, type RouterLayout } from './render';
 import { decodeRoutes, encodeRoutes, sameTable } from './routes-text';
 
 export interface NginxRouterOptions extends RouterLayout {
@@ -59,9 +60,15 @@ export class NginxRouter implements TrafficRouter {
     this.dir = sluiceDir(options);
   }
 
+  /** The admin endpoint's token: made with the router's files, read by nginx when it loads the core config. */
+  private token(): string {
+    return secretFile(path.join(this.dir, ADMIN_TOKEN_FILE));
+  }
+
   private async admin(method: 'GET' | 'PUT', pathname: string, body?: string, signal?: AbortSignal): Promise<{ status: number; text: string }> {
     try {
-      const response = await fetch(`${this.adminUrl}${pathname}`, { method, body, signal: AbortSignal.any([AbortSignal.timeout(5000), ...(signal ? [signal] : [])]) });
+      const headers = { 'x-sluice-token': this.token() };
+      const response = await fetch(`${this.adminUrl}${pathname}`, { method, body, headers, signal: AbortSignal.any([AbortSignal.timeout(5000), ...(signal ? [signal] : [])]) });
       return { status: response.status, text: await response.text() };
     } catch (error) {
       if (signal?.aborted) throw error;
@@ -112,6 +119,7 @@ export class NginxRouter implements TrafficRouter {
   async prepare(service: string, settings: RouterServiceSettings, signal: AbortSignal): Promise<void> {
     for (const dir of [this.dir, path.join(this.dir, 'state'), path.join(this.dir, 'admin.d')]) fs.mkdirSync(dir, { recursive: true });
     await this.refuseTakenPorts(service, settings);
+    this.token(); // before the core config that names it goes live
     const files = this.files(service, settings);
     const expectedHash = /"([0-9a-f]+)"/.exec(files[3]!.content)![1]!;
     const changed = files.filter(({ file, content }) => readIfExists(file) !== content).map((f) => ({ ...f, previous: readIfExists(f.file) }));
@@ -173,6 +181,16 @@ export class NginxRouter implements TrafficRouter {
       onWait?.(inFlight);
       await sleep(100, signal);
     }
+  }
+
+  /** Peers the balancer ejected after a failed connection (passive health), with the seconds each stays out. */
+  async ejected(service: string): Promise<Array<{ address: string; seconds: number }>> {
+    const response = await this.admin('GET', `/sluice/health/${service}`);
+    if (response.status === 404) return [];
+    return response.text.split('\n').filter((line) => line.startsWith('ejected ')).map((line) => {
+      const [, address, seconds] = line.split(' ');
+      return { address: address!, seconds: Number(seconds) };
+    });
   }
 
   async traffic(service: string, release: string, sinceMs: number): Promise<ReleaseTraffic> {

@@ -16,12 +16,19 @@ local balancer = require "ngx.balancer"
 
 local routes = ngx.shared.sluice_routes
 local stats = ngx.shared.sluice_stats
+-- In-flight counts and ejected peers live apart from the statistics, so a flood of
+-- statistics keys can never evict the counts a drain waits on.
+local peers = ngx.shared.sluice_peers or stats
 
 local M = {}
 local state_dir = nil
+local admin_token = nil -- read by the master at (re)load: the admin endpoint answers only requests carrying it
 local cache = {}       -- per worker: service -> parsed table (by text identity)
-local LATENCY_BOUNDS = { 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000 }
+-- Upper bounds (ms) of the upstream response time histogram, about 1.5x apart: a p99 read
+-- from it is interpolated within its bucket (docs/deployments.md, "Analysis").
+local LATENCY_BOUNDS = { 1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500, 10000 }
 local STATS_TTL = 900  -- seconds of per-second counters kept for analysis
+local EJECT_SECONDS = 10 -- a peer whose connection failed takes no new requests for this long
 
 local function parse(text)
   local t = { weights = {}, peers = {}, releases = {}, by_release = {}, current = {}, rr = {} }
@@ -102,29 +109,58 @@ local function pick_release(t)
   return best
 end
 
-local function next_peer(t, release)
-  local list = t.by_release[release]
-  if not list or #list == 0 then return nil end
-  local i = (t.rr[release] or 0) % #list + 1
-  t.rr[release] = i
-  return list[i]
+local function ejected(address)
+  return peers:get("ejected:" .. address) ~= nil
 end
 
-function M.configure(dir)
+-- Round-robin over the release's peers, skipping ejected ones (all ejected: try one anyway).
+local function next_peer(t, release, avoid)
+  local list = t.by_release[release]
+  if not list or #list == 0 then return nil end
+  local fallback = nil
+  for _ = 1, #list do
+    local i = (t.rr[release] or 0) % #list + 1
+    t.rr[release] = i
+    local peer = list[i]
+    if peer.address ~= avoid then
+      if not ejected(peer.address) then return peer end
+      fallback = fallback or peer
+    end
+  end
+  return fallback or list[(t.rr[release] or 0) % #list + 1]
+end
+
+function M.configure(dir, token_file)
   state_dir = dir
+  if token_file then
+    local token = read_file(token_file)
+    admin_token = token and token:match("^%s*(%S+)%s*$") or nil
+    if not admin_token then ngx.log(ngx.ERR, "sluice: no admin token in ", token_file, ": the admin endpoint refuses every request") end
+  end
+end
+
+-- Whether the request asks for the preview release: the preview listener always does; on the
+-- main listener, the preview header must carry the secret value (its SHA-1, base64, is `digest`).
+local function wants_preview(preview, digest)
+  if preview == "always" then return true end
+  if not preview then return false end
+  local value = ngx.var[preview]
+  if value == nil then return false end
+  if digest == nil then return true end -- a config written before preview secrets existed
+  return ngx.encode_base64(ngx.sha1_bin(value)) == digest
 end
 
 -- access phase: choose the release and the replica for this request.
 -- `preview` is "always" (the preview listener), a variable name like "http_x_preview"
--- (route to the preview release when that header is present), or nil.
-function M.choose(service, preview)
+-- (the header that routes to the preview release), or nil; `digest` is the header's secret value, hashed.
+function M.choose(service, preview, digest)
   local t = current(service)
   if not t then
     ngx.log(ngx.WARN, "sluice: no routing table for ", service)
     return ngx.exit(ngx.HTTP_SERVICE_UNAVAILABLE)
   end
   local release
-  if t.preview and (preview == "always" or (preview and ngx.var[preview] ~= nil)) then
+  if t.preview and wants_preview(preview, digest) then
     release = t.preview
   else
     release = pick_release(t)
@@ -133,19 +169,23 @@ function M.choose(service, preview)
   if not peer then return ngx.exit(ngx.HTTP_SERVICE_UNAVAILABLE) end
   ngx.var.sluice_release = release
   ngx.ctx.sluice = { service = service, release = release, peer = peer }
-  stats:incr("inflight:" .. peer.address, 1, 0)
+  peers:incr("inflight:" .. peer.address, 1, 0)
 end
 
--- balancer phase: connect to the chosen replica; on a connection error, try another of the same release.
+-- balancer phase: connect to the chosen replica. When a connection fails (passive health), the
+-- peer is ejected for EJECT_SECONDS and nginx's retry (idempotent requests only, as
+-- proxy_next_upstream decides) goes to another peer of the same release.
 function M.balance()
   local ctx = ngx.ctx.sluice
   if not ctx then return ngx.exit(ngx.ERROR) end
   local t = current(ctx.service)
   if balancer.get_last_failure() ~= nil then
-    local peer = t and next_peer(t, ctx.release)
+    peers:set("ejected:" .. ctx.peer.address, true, EJECT_SECONDS)
+    ngx.log(ngx.WARN, "sluice: ", ctx.service, " peer ", ctx.peer.address, " failed; ejected for ", EJECT_SECONDS, "s")
+    local peer = t and next_peer(t, ctx.release, ctx.peer.address)
     if peer and peer.address ~= ctx.peer.address then
-      stats:incr("inflight:" .. ctx.peer.address, -1, 0)
-      stats:incr("inflight:" .. peer.address, 1, 0)
+      peers:incr("inflight:" .. ctx.peer.address, -1, 0)
+      peers:incr("inflight:" .. peer.address, 1, 0)
       ctx.peer = peer
     end
   elseif t and #(t.by_release[ctx.release] or {}) > 1 then
@@ -158,16 +198,30 @@ function M.balance()
   end
 end
 
+-- The time the upstreams took ($upstream_response_time: "0.012", or "0.002, 0.010" after a
+-- retry), in ms; nil when no upstream answered. Unlike $request_time it leaves out the client.
+local function upstream_ms()
+  local text = ngx.var.upstream_response_time
+  if not text then return nil end
+  local total, found = 0, false
+  for seconds in text:gmatch("[%d.]+") do
+    total = total + (tonumber(seconds) or 0)
+    found = true
+  end
+  return found and total * 1000 or nil
+end
+
 -- log phase: the request is over; count it for analysis.
 function M.record()
   local ctx = ngx.ctx.sluice
   if not ctx then return end
-  stats:incr("inflight:" .. ctx.peer.address, -1, 0)
+  peers:incr("inflight:" .. ctx.peer.address, -1, 0)
   local prefix = "s:" .. ctx.service .. ":" .. ctx.release .. ":" .. math.floor(ngx.now()) .. ":"
   stats:incr(prefix .. "r", 1, 0, STATS_TTL)
   local status = tonumber(ngx.var.status) or 0
   if status >= 500 or status == 0 then stats:incr(prefix .. "e", 1, 0, STATS_TTL) end
-  local ms = (tonumber(ngx.var.request_time) or 0) * 1000
+  local ms = upstream_ms()
+  if not ms then return end
   local bucket = #LATENCY_BOUNDS + 1
   for i, bound in ipairs(LATENCY_BOUNDS) do
     if ms <= bound then
@@ -220,7 +274,18 @@ local function say_inflight()
   if type(addresses) == "string" then addresses = { addresses } end
   ngx.header["Content-Type"] = "text/plain"
   for _, address in ipairs(addresses or {}) do
-    ngx.say(address, " ", stats:get("inflight:" .. address) or 0)
+    ngx.say(address, " ", peers:get("inflight:" .. address) or 0)
+  end
+end
+
+-- Passive health of a service's peers: "ejected <address> <seconds left>" per ejected peer.
+local function say_health(service)
+  local t = current(service)
+  if not t then return ngx.exit(ngx.HTTP_NOT_FOUND) end
+  ngx.header["Content-Type"] = "text/plain"
+  for _, peer in ipairs(t.peers) do
+    local left = peers:ttl("ejected:" .. peer.address)
+    if left and ejected(peer.address) then ngx.say("ejected ", peer.address, " ", math.ceil(left)) end
   end
 end
 
@@ -237,20 +302,35 @@ local function say_stats(service, release)
   ngx.header["Content-Type"] = "text/plain"
   ngx.say("requests ", requests)
   ngx.say("errors ", errors)
-  if requests > 0 then
-    local seen, target = 0, math.ceil(requests * 0.99)
+  local timed = 0
+  for i = 1, #LATENCY_BOUNDS + 1 do timed = timed + buckets[i] end
+  if timed > 0 then
+    -- The 99th percentile, interpolated linearly within its bucket; past the last bound, that bound.
+    local seen, target = 0, math.ceil(timed * 0.99)
     for i = 1, #LATENCY_BOUNDS + 1 do
-      seen = seen + buckets[i]
-      if seen >= target then
-        ngx.say("p99 ", LATENCY_BOUNDS[i] or (LATENCY_BOUNDS[#LATENCY_BOUNDS] * 2))
+      if seen + buckets[i] >= target then
+        local upper = LATENCY_BOUNDS[i]
+        if not upper then
+          ngx.say("p99 ", LATENCY_BOUNDS[#LATENCY_BOUNDS])
+        else
+          local lower = LATENCY_BOUNDS[i - 1] or 0
+          ngx.say("p99 ", string.format("%.1f", lower + (upper - lower) * (target - seen) / buckets[i]))
+        end
         break
       end
+      seen = seen + buckets[i]
     end
   end
 end
 
--- The loopback admin endpoint.
+-- The loopback admin endpoint: only for requests carrying the token the worker holds
+-- (any local user can reach loopback; only the worker may reroute traffic).
 function M.admin()
+  if not admin_token or ngx.var.http_x_sluice_token ~= admin_token then
+    ngx.status = ngx.HTTP_FORBIDDEN
+    ngx.say("sluice admin: missing or wrong X-Sluice-Token")
+    return ngx.exit(ngx.HTTP_FORBIDDEN)
+  end
   local uri, method = ngx.var.uri, ngx.req.get_method()
   local service = uri:match("^/sluice/services/([a-z0-9-]+)$")
   if service and method == "GET" then return say_routes(service) end
@@ -258,6 +338,8 @@ function M.admin()
   if uri == "/sluice/inflight" then return say_inflight() end
   local stats_service, stats_release = uri:match("^/sluice/stats/([a-z0-9-]+)/([a-z0-9-]+)$")
   if stats_service then return say_stats(stats_service, stats_release) end
+  local health_service = uri:match("^/sluice/health/([a-z0-9-]+)$")
+  if health_service then return say_health(health_service) end
   return ngx.exit(ngx.HTTP_NOT_FOUND)
 end
 

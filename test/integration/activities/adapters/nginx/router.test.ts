@@ -68,11 +68,24 @@ describe('NginxRouter on a real nginx', () => {
     expect(Math.abs(seen['rel-a']! - 100)).toBeLessThanOrEqual(20);
   });
 
-  it('sends preview traffic to the preview release while the main route stays put', async () => {
-    await env.router.prepare(service, { listenPort: port, preview: { header: 'X-Preview' } }, signal);
+  it('sends preview traffic to the preview release only for the secret header value, while the main route stays put', async () => {
+    await env.router.prepare(service, { listenPort: port, preview: { header: 'X-Preview', headerValue: 'let-me-preview' } }, signal);
     await env.router.apply(service, { peers: [peers.a!, peers.b!], weights: { 'rel-a': 100 }, preview: 'rel-b' }, signal);
     expect(await releasesOf(20)).toEqual({ 'rel-a': 20 });
-    expect(await releasesOf(20, { 'X-Preview': '1' })).toEqual({ 'rel-b': 20 });
+    expect(await releasesOf(20, { 'X-Preview': 'let-me-preview' })).toEqual({ 'rel-b': 20 });
+    // Any other value, as a public client would guess, reaches the released version.
+    expect(await releasesOf(10, { 'X-Preview': '1' })).toEqual({ 'rel-a': 10 });
+    expect(fs.readFileSync(path.join(env.confDir, `sluice-service-${service}.conf`), 'utf8')).not.toContain('let-me-preview');
+  });
+
+  it('answers admin requests only with the token the worker holds', async () => {
+    const admin = `http://127.0.0.1:${env.adminPort}/sluice/services/${service}`;
+    expect((await fetch(admin)).status).toBe(403);
+    expect((await fetch(admin, { method: 'PUT', body: 'weight rel-b 100\n', headers: { 'x-sluice-token': 'guess' } })).status).toBe(403);
+    const token = fs.readFileSync(path.join(env.confDir, 'sluice', 'admin.token'), 'utf8').trim();
+    expect(fs.statSync(path.join(env.confDir, 'sluice', 'admin.token')).mode & 0o077).toBe(0);
+    expect((await fetch(admin, { headers: { 'x-sluice-token': token } })).status).toBe(200);
+    expect(await releasesOf(10)).toEqual({ 'rel-a': 10 });
   });
 
   it('refuses a broken static config, restores the files, and keeps serving the last good config', async () => {
@@ -121,6 +134,36 @@ describe('NginxRouter on a real nginx', () => {
     expect(stats.requests).toBeGreaterThan(0);
     expect(stats.errors).toBe(0);
     expect(stats.p99Ms).toBeGreaterThan(0);
+  });
+
+  it('measures p99 from the upstream\'s time with fine buckets: 120 ms answers report about 120 ms, not a coarse bucket\'s bound', async () => {
+    await env.router.apply(service, { peers: [peers.b!], weights: { 'rel-b': 100 } }, signal);
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // a second of its own for the window below
+    const since = Date.now();
+    for (let batch = 0; batch < 20; batch++) await Promise.all(Array.from({ length: 5 }, () => getFresh(`http://127.0.0.1:${port}/slow?ms=120`)));
+    const stats = await env.router.traffic(service, 'rel-b', since);
+    expect(stats.requests).toBe(100);
+    // The fixture sleeps 120 ms: the upstream time is a little more. The old 100-250 ms bucket reported 250.
+    expect(stats.p99Ms).toBeGreaterThanOrEqual(100);
+    expect(stats.p99Ms).toBeLessThanOrEqual(150);
+  });
+
+  it('a replica that dies between deployments: connections to it fail over to another replica (passive health) and it is ejected', async () => {
+    await env.router.apply(service, { peers: [peers.b!, peers.b1!], weights: { 'rel-b': 100 } }, signal);
+    await runtime.restartReplica(`sluice-${service}-rel-b-1`, signal); // stopped by the drain test above
+    const b1 = (await runtime.listReplicas(service)).find((r) => r.release === 'rel-b' && r.slot === 1)!;
+    await env.router.apply(service, { peers: [peers.b!, { release: 'rel-b', slot: 1, address: b1.address! }], weights: { 'rel-b': 100 } }, signal);
+    // GETs: nginx retries an idempotent request on another peer; a POST is never sent twice.
+    const load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: 100, newConnectionShare: 0.3, postShare: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await docker.getContainer(`sluice-${service}-rel-b-1`).kill();
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const ejected = await env.router.ejected(service);
+    const summary = await load.stop();
+    expect(summary.sent).toBeGreaterThan(200);
+    expect(summary.failures).toEqual({ refused: 0, reset: 0, http5xx: 0, timeout: 0, other: 0 });
+    expect(ejected.map((e) => e.address)).toEqual([b1.address]);
+    expect(ejected[0]!.seconds).toBeGreaterThan(0);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderMainConfig } from '../../../../../src/activities/adapters/nginx/main-config';
-import { portsOf, renderAdminLocation, renderCoreConfig, renderServiceConfig, serviceConfigName, serviceOfConfigName } from '../../../../../src/activities/adapters/nginx/render';
+import { portsOf, previewDigest, renderAdminLocation, renderCoreConfig, renderServiceConfig, serviceConfigName, serviceOfConfigName } from '../../../../../src/activities/adapters/nginx/render';
 
 const layout = { confDir: '/etc/nginx/conf.d', adminPort: 9180, listenAddress: '0.0.0.0' };
 
@@ -15,6 +15,12 @@ describe('nginx config renderers', () => {
 
   it('render the blue-green preview as a header route and as a second listener', () => {
     expect(renderServiceConfig(layout, 'web', { listenPort: 8000, preview: { header: 'X-Preview', listenPort: 8001 } })).toMatchSnapshot();
+  });
+
+  it('render the preview header\'s secret value as its digest only: the config never holds the value', () => {
+    const config = renderServiceConfig(layout, 'web', { listenPort: 8000, preview: { header: 'X-Preview', headerValue: 'let-me-preview' } });
+    expect(config).toContain(`choose("web", "http_x_preview", "${previewDigest('let-me-preview')}")`);
+    expect(config).not.toContain('let-me-preview');
   });
 
   it('render extra listen ports on the same server, and record every port in a line sluice reads back', () => {
