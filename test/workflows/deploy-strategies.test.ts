@@ -1,3 +1,4 @@
+import { defaultPayloadConverter } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { promoteUpdate, statusQuery } from '../../src/shared/messages';
 import { FakeWorld } from './support/fake-world';
@@ -21,7 +22,7 @@ describe('happy paths: every strategy releases, running exactly its plan', () =>
 
   it('blue-green waits at the promotion gate with green previewed, switches on promote, then scales blue down after the delay', async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
-    const deployment = uniqueSpec({ replicas: 2, strategy: { type: 'blueGreen', preview: { header: 'X-Preview' }, scaleDownDelay: '10m' } });
+    const deployment = uniqueSpec({ replicas: 2, strategy: { type: 'blueGreen', preview: { header: 'X-Preview', headerValueFrom: { fromEnv: 'PREVIEW_TOKEN' } }, scaleDownDelay: '10m' } });
     const { plan, calls } = await expectedPlan(world, deployment.spec);
     const result = await suite.harness().withWorker(world, async (taskQueue) => {
       const handle = await suite.harness().start(taskQueue, deployment);
@@ -56,6 +57,21 @@ describe('happy paths: every strategy releases, running exactly its plan', () =>
     expect(result.outcome).toBe('released');
     expect(world.calls).toEqual(calls);
     expect(world.routing).toEqual({ peers: [{ release: plan.targetRelease, slots: [0, 1, 2, 3] }], weights: { [plan.targetRelease]: 100 } });
+  });
+
+  it('names its timers and its planning step in the history, so the Web UI says what each waits for', async () => {
+    const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
+    const deployment = uniqueSpec({ replicas: 2, strategy: { type: 'canary', steps: [{ setWeight: 50 }, { pause: { duration: '5m' } }, { analysis: { interval: '30s', count: 1 } }] } });
+    const handle = await suite.harness().withWorker(world, async (taskQueue) => {
+      const started = await suite.harness().start(taskQueue, deployment);
+      await started.result();
+      return started;
+    });
+    const events = (await handle.fetchHistory()).events ?? [];
+    const summaries = events
+      .filter((event) => event.timerStartedEventAttributes || event.activityTaskScheduledEventAttributes)
+      .map((event) => defaultPayloadConverter.fromPayload<string>(event.userMetadata!.summary!));
+    expect(summaries).toEqual(expect.arrayContaining([`plan ${deployment.spec.service}: observe what runs, resolve ${deployment.spec.image}`, 'canary pause: 5m', expect.stringMatching(/^analysis of .+: sample 1\/1 after 30s$/)]));
   });
 
   it('recreate stops v1 before starting the new release', async () => {
