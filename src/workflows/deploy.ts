@@ -212,7 +212,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
         // attempt's own failure when the next retry would start past the deadline.
         const timedOut = error instanceof ActivityFailure && error.cause instanceof TimeoutFailure && error.cause.timeoutType === 'SCHEDULE_TO_CLOSE';
         if (timedOut || (error instanceof ActivityFailure && error.retryState === 'TIMEOUT')) {
-          const lastError = timedOut ? (error.cause).cause : error.cause;
+          const lastError = timedOut ? error.cause.cause : error.cause;
           const last = lastError ? `; the last attempt failed with: ${messageOf(lastError)}` : '';
           throw ApplicationFailure.create({ type: FailureType.deadlineExceeded, nonRetryable: true, message: `progress deadline of ${formatDuration(limit)} passed during "${summary}" (phase ${phase})${last}` });
         }
@@ -394,7 +394,8 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   } catch (error) {
     const stopper = stoppedBy();
     if (forwardOnlyPastNoReturn && pastPointOfNoReturn && plan) {
-      const failedAt = begun.length - 1;
+      // The plan's index of the step that failed (steps skipped by a full promotion are not in `begun`).
+      const failedAt = plan.steps.indexOf(begun[begun.length - 1]!);
       leftToDo = plan.steps.slice(failedAt).map((s) => s.summary);
       failed = {
         outcome: 'failed',

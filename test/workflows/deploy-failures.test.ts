@@ -1,6 +1,7 @@
 import { WorkflowFailedError, type ApplicationFailure } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { DeploymentInProgress } from '../../src/client/deployments';
+import { promoteUpdate } from '../../src/shared/messages';
 import { rollbackSteps } from '../../src/workflows/planner/rollback';
 import { renderStep } from '../support/plans';
 import { specDocument } from '../support/specs';
@@ -79,6 +80,19 @@ describe('past the point of no return a deployment only goes forward', () => {
     expect(again.outcome).toBe('released');
     expect(world.calls.slice(mark)).toEqual(['prepareRouter', 'remove v1[0,1]', 'migrate contract']);
     expect(world.runningSlots(plan.targetRelease)).toEqual([0, 1]);
+  });
+
+  it('after a full promotion skipped pauses, a failure past the point of no return still names exactly the steps left', async () => {
+    const world = new FakeWorld({ release: 'v1', slots: [0, 1] }).failOn('remove v1[0,1]');
+    const spec = uniqueSpec({ replicas: 2, migrations: { directory: 'migrations', contract: 'auto' }, strategy: { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }, { pause: { duration: '1h' } }] } });
+    const result = await suite.harness().withWorker(world, async (taskQueue) => {
+      const handle = await suite.harness().start(taskQueue, spec);
+      await suite.harness().waitForGate(handle, 'canaryPause');
+      await handle.executeUpdate(promoteUpdate, { args: [{ by: 'ci', full: true }] });
+      return handle.result();
+    });
+    expect(result.outcome).toBe('failed');
+    expect(result.leftToDo).toEqual(['remove 2 replicas of v1 (slots 0,1)']);
   });
 
   it('a retryable failure past the point of no return is retried and the deployment releases', async () => {
