@@ -7,6 +7,8 @@ import { statusQuery, type DeployResult } from '../shared/messages';
 import { describeStatus, type DeploymentStatus } from '../workflows/planner/status';
 import type { DeploymentHandle } from './deployments';
 
+const QUERY_DEADLINE_MS = 5000;
+
 export interface FollowOptions {
   intervalMs?: number;
   /** Called whenever the status changed since the last poll. */
@@ -20,7 +22,8 @@ export async function follow(handle: DeploymentHandle, options: FollowOptions): 
   });
   let last = '';
   while (!done) {
-    const status = await handle.query(statusQuery).catch(() => undefined);
+    // Bounded: a query the server holds while the workflow closes (or with no worker up) must not stall the follow.
+    const status = await handle.client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(statusQuery)).catch(() => undefined);
     if (status && status.updatedAt + describeStatus(status) !== last) {
       last = status.updatedAt + describeStatus(status);
       await options.onStatus(status);

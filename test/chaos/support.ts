@@ -118,20 +118,22 @@ type History = Awaited<ReturnType<DeploymentHandle['fetchHistory']>>;
 const millis = (time: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(time?.seconds ?? 0) * 1000 + Math.round((time?.nanos ?? 0) / 1e6);
 
 /**
- * How long each takeover took: for every workflow task that timed out waiting for a dead
- * worker's sticky queue, the time from its scheduling to the start of the next workflow task
- * (on whichever worker picked it up). Read from the history, so it measures Temporal's view.
+ * How long each takeover took: for every workflow task that timed out (on the dead worker's sticky
+ * queue, schedule-to-start; or in its hands, start-to-close), the time from its scheduling to the
+ * start of the next workflow task on whichever worker picked it up. Read from the history.
  */
-export function takeoverDelaysMs(history: History): number[] {
+export function takeoverDelaysMs(history: History): Array<{ kind: 'sticky queue' | 'task in progress'; ms: number }> {
   const events = history.events ?? [];
   const byId = new Map(events.map((event) => [Number(event.eventId), event]));
-  const delays: number[] = [];
+  const delays: Array<{ kind: 'sticky queue' | 'task in progress'; ms: number }> = [];
   events.forEach((event, index) => {
     const timedOut = event.workflowTaskTimedOutEventAttributes;
     if (!timedOut) return;
     const scheduled = byId.get(Number(timedOut.scheduledEventId));
     const nextStart = events.slice(index + 1).find((later) => later.workflowTaskStartedEventAttributes);
-    if (scheduled && nextStart) delays.push(millis(nextStart.eventTime) - millis(scheduled.eventTime));
+    // TimeoutType 2 is SCHEDULE_TO_START (the sticky queue); 1 is START_TO_CLOSE.
+    const kind = Number(timedOut.timeoutType) === 2 ? 'sticky queue' : 'task in progress';
+    if (scheduled && nextStart) delays.push({ kind, ms: millis(nextStart.eventTime) - millis(scheduled.eventTime) });
   });
   return delays;
 }

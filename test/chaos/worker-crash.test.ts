@@ -60,8 +60,10 @@ async function crashAtEveryStep(world: ChaosWorld, document: Record<string, unkn
   const summary = await load.stop();
   const slowStatuses = await slow.stop();
   // Measured, not asserted (a slow machine is not a failure): docs/reliability.md reports it.
-  const takeovers = takeoverDelaysMs(await handle.fetchHistory()).sort((a, b) => a - b);
-  console.log(`takeover after a worker kill (sticky queue timeout to the next workflow task): ${takeovers.length} takeovers, median ${takeovers[Math.floor(takeovers.length / 2)] ?? '-'} ms, max ${takeovers.at(-1) ?? '-'} ms`);
+  for (const kind of ['sticky queue', 'task in progress'] as const) {
+    const ms = takeoverDelaysMs(await handle.fetchHistory()).filter((t) => t.kind === kind).map((t) => t.ms).sort((a, b) => a - b);
+    console.log(`takeover after a worker kill, ${kind}: ${ms.length} takeover(s), ${ms.length ? `median ${ms[Math.floor(ms.length / 2)]} ms, max ${ms.at(-1)} ms` : '-'}`);
+  }
   return { outcome: result.outcome, kills, failed: summary.failed, slowFailed: slowStatuses.filter((s) => s !== 200).length };
 }
 
