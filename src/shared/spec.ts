@@ -7,7 +7,7 @@
  * Pure (zod only), so the workflow re-validates its input in the sandbox.
  */
 import { z } from 'zod';
-import { DURATION_PATTERN, parseDuration } from './duration';
+import { DURATION_PATTERN, formatDuration, parseDuration } from './duration';
 
 // ---------------------------------------------------------------- grammars
 
@@ -35,8 +35,18 @@ export const MAX_REPLICAS = 100;
 
 // ---------------------------------------------------------------- pieces
 
-const duration = (example: string) =>
-  z.string({ error: `expected a duration like "${example}"` }).regex(DURATION_PATTERN, { error: `expected a duration like "${example}" (units ms, s, m, h)` }).transform(parseDuration);
+/** The longest duration any field takes: well inside what a Node timer can hold (24.8 days), which activities use. */
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+export const MAX_DURATION_MS = 7 * DAY;
+
+/** A duration with bounds: every field has an upper one, so no value can overflow a timer or stall a loop. */
+const duration = (example: string, { min = 0, max = MAX_DURATION_MS }: { min?: number; max?: number } = {}) =>
+  z
+    .string({ error: `expected a duration like "${example}"` })
+    .regex(DURATION_PATTERN, { error: `expected a duration like "${example}" (units ms, s, m, h)` })
+    .transform(parseDuration)
+    .refine((ms) => ms >= min && ms <= max, { error: min > 0 ? `expected from ${formatDuration(min)} to ${formatDuration(max)}` : `expected at most ${formatDuration(max)}` });
 
 const port = z.number({ error: 'expected a TCP port number' }).int({ error: 'expected a whole number' }).min(1, { error: 'expected a port from 1 to 65535' }).max(65535, { error: 'expected a port from 1 to 65535' });
 
@@ -70,11 +80,11 @@ const health = z
   .object({
     path: z.string().regex(HTTP_PATH_PATTERN, { error: 'expected an HTTP path starting with / (letters, digits, . _ ~ % / - and a simple query)' }).optional(),
     expectStatus: z.number().int().min(100).max(599).default(200),
-    interval: duration('1s').prefault('1s').refine((ms) => ms >= 100 && ms <= 60_000, { error: 'expected from 100ms to 1m between checks' }),
-    timeout: duration('1s').prefault('1s').refine((ms) => ms >= 100 && ms <= 60_000, { error: 'expected from 100ms to 1m for one check' }),
+    interval: duration('1s', { min: 100, max: 60_000 }).prefault('1s'),
+    timeout: duration('1s', { min: 100, max: 60_000 }).prefault('1s'),
     healthyThreshold: z.number().int().min(1).max(100).default(1),
     unhealthyThreshold: z.number().int().min(1).max(100).default(3),
-    startPeriod: duration('10s').prefault('10s'),
+    startPeriod: duration('10s', { max: HOUR }).prefault('10s'),
     useDockerHealthcheck: z.boolean().default(false),
   })
   .strict()
@@ -95,7 +105,7 @@ const rolling = z
     maxSurge: countOrPercent.default(1),
     maxUnavailable: countOrPercent.default(0),
     order: z.enum(['start-first', 'stop-first'], { error: 'expected "start-first" or "stop-first"' }).default('start-first'),
-    batchDelay: duration('10s').prefault('0s'),
+    batchDelay: duration('10s', { max: DAY }).prefault('0s'),
   })
   .strict();
 
@@ -112,16 +122,16 @@ const blueGreen = z
       .refine((p) => p.listenPort !== undefined || p.header !== undefined, { error: 'set preview.listenPort or preview.header (or leave preview out)' })
       .optional(),
     autoPromoteAfter: duration('5m').optional(),
-    scaleDownDelay: duration('30s').prefault('30s'),
+    scaleDownDelay: duration('30s', { max: DAY }).prefault('30s'),
   })
   .strict();
 
 const analysis = z
   .object({
-    interval: duration('10s').prefault('10s'),
+    interval: duration('10s', { min: 1000, max: HOUR }).prefault('10s'),
     count: z.number().int().min(1).max(100).default(3),
     maxErrorRate: z.number().min(0).max(1, { error: 'expected a fraction from 0 to 1, like 0.01 for 1%' }).default(0.01),
-    maxLatencyP99: duration('500ms').optional(),
+    maxLatencyP99: duration('500ms', { max: 60_000 }).optional(),
     minRequests: z.number().int().min(0).default(20),
     failureLimit: z.number().int().min(0).default(0),
   })
@@ -169,9 +179,9 @@ export type DeadlinePhase = (typeof DEADLINE_PHASES)[number];
 
 const progressDeadline = z.union(
   [
-    duration('10m'),
+    duration('10m', { min: 1000, max: DAY }),
     z
-      .object({ default: duration('10m').prefault('10m'), ...Object.fromEntries(DEADLINE_PHASES.map((phase) => [phase, duration('2m').optional()])) })
+      .object({ default: duration('10m', { min: 1000, max: DAY }).prefault('10m'), ...Object.fromEntries(DEADLINE_PHASES.map((phase) => [phase, duration('2m', { min: 1000, max: DAY }).optional()])) })
       .strict(),
   ],
   { error: 'expected a duration like "10m" or an object like { default: "10m", starting: "2m" }' },
@@ -182,8 +192,8 @@ const migrations = z
     directory: z.string().regex(RELATIVE_DIR_PATTERN, { error: 'expected a relative directory like "migrations" (no "..", no leading /)' }),
     databaseUrlEnv: envName.default('DATABASE_URL'),
     contract: z.enum(['onPromote', 'auto'], { error: 'expected "onPromote" (wait for sluice promote) or "auto"' }).default('onPromote'),
-    lockTimeout: duration('2s').prefault('2s'),
-    statementTimeout: duration('60s').prefault('60s'),
+    lockTimeout: duration('2s', { min: 1, max: 10 * 60_000 }).prefault('2s'),
+    statementTimeout: duration('60s', { min: 1, max: DAY }).prefault('60s'),
   })
   .strict();
 
@@ -195,7 +205,7 @@ const traffic = z
       .max(4, { error: 'expected at most 4 extra ports' })
       .default([])
       .describe('More ports nginx serves the same traffic on: how a service moves to a new listenPort without cutting its clients.'),
-    drainTimeout: duration('30s').prefault('30s'),
+    drainTimeout: duration('30s', { max: HOUR }).prefault('30s'),
   })
   .strict();
 
@@ -216,7 +226,7 @@ export const deploymentSpecSchema = z
     secrets: z.array(secretRef).max(100).default([]),
     command: z.array(z.string().refine((arg) => !arg.includes('\0'), { error: 'must not contain NUL bytes' })).max(64).optional(),
     resources: resources.optional(),
-    stopGracePeriod: duration('10s').prefault('10s').refine((ms) => ms <= 600_000, { error: 'expected at most 10m' }),
+    stopGracePeriod: duration('10s', { max: 10 * 60_000 }).prefault('10s'),
     health,
     strategy,
     progressDeadline: progressDeadline.prefault('10m'),

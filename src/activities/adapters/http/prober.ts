@@ -6,6 +6,20 @@
  */
 import type { HealthProber, ProbeResult } from '../../ports';
 
+/** The most of a probe's body read (and thrown away): the status decides, and a replica must not feed the worker without end. */
+export const MAX_PROBE_BODY_BYTES = 64 * 1024;
+
+async function drain(response: Response): Promise<void> {
+  const reader = response.body?.getReader();
+  if (!reader) return;
+  for (let read = 0; ; ) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    read += value.byteLength;
+    if (read > MAX_PROBE_BODY_BYTES) return reader.cancel();
+  }
+}
+
 export class HttpProber implements HealthProber {
   async probe(url: string, expectStatus: number, timeoutMs: number, signal: AbortSignal): Promise<ProbeResult> {
     const started = Date.now();
@@ -13,7 +27,7 @@ export class HttpProber implements HealthProber {
     try {
       // A redirect is the replica's answer, not a pointer to follow: a 3xx can be the expected status, and a probe never leaves the host.
       const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]), headers: { connection: 'close', 'user-agent': 'sluice-health-probe' } });
-      await response.arrayBuffer();
+      await drain(response);
       const ok = response.status === expectStatus;
       return { ok, status: response.status, ...(ok ? {} : { error: `status ${response.status}, expected ${expectStatus}` }), latencyMs: Date.now() - started, at };
     } catch (error) {

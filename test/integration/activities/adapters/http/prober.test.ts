@@ -15,6 +15,15 @@ beforeAll(async () => {
       response.end();
       return;
     }
+    if (request.url === '/endless') {
+      // A body without end: the probe must answer from the status, not read until its timeout.
+      response.writeHead(200);
+      const chunk = Buffer.alloc(16 * 1024, 'x');
+      const feed = () => response.write(chunk) ? setImmediate(feed) : response.once('drain', feed);
+      response.on('close', () => response.removeAllListeners('drain'));
+      feed();
+      return;
+    }
     if (request.url === '/target') targetHits++;
     response.writeHead(200);
     response.end('ok');
@@ -32,6 +41,10 @@ describe('HttpProber', () => {
     expect(await prober.probe(`${base}/moved`, 302, 1000, signal)).toMatchObject({ ok: true, status: 302 });
     expect(await prober.probe(`${base}/moved`, 200, 1000, signal)).toMatchObject({ ok: false, status: 302, error: 'status 302, expected 200' });
     expect(targetHits).toBe(0);
+  });
+
+  it('reads at most a bounded part of the body: an endless body still gives a verdict from the status', async () => {
+    expect(await new HttpProber().probe(`${base}/endless`, 200, 2000, signal)).toMatchObject({ ok: true, status: 200 });
   });
 
   it('reports a replica that does not answer as a failed probe, not an error', async () => {
