@@ -10,7 +10,7 @@ import type { HealthProber, ProbeResult } from '../../ports';
 export const MAX_PROBE_BODY_BYTES = 64 * 1024;
 
 async function drain(response: Response): Promise<void> {
-  const reader = response.body?.getReader();
+  const reader = (response.body as ReadableStream<Uint8Array> | null)?.getReader();
   if (!reader) return;
   for (let read = 0; ; ) {
     const { done, value } = await reader.read();
