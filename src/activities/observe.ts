@@ -1,4 +1,4 @@
-import type { ObservedService, ReplicaGroup, Routing } from '../workflows/planner/types';
+import type { ObservedGroup, ObservedService, ReplicaGroup, Routing } from '../workflows/planner/types';
 import type { ContainerRuntime, ReplicaInfo, RoutingTable, TrafficRouter } from './ports';
 
 /** Groups anything that has a release and a slot into release -> sorted slots. */
@@ -12,7 +12,15 @@ export function routingFromTable(table: RoutingTable): Routing {
   return { peers: groupSlots(table.peers), weights: table.weights, ...(table.preview ? { preview: table.preview } : {}) };
 }
 
-function withImages(groups: ReplicaGroup[], replicas: ReplicaInfo[]): ObservedService['releases'] {
+/** Groups replicas by release, with when the oldest of each group was created. */
+function observedGroups(replicas: ReplicaInfo[]): ObservedGroup[] {
+  return groupSlots(replicas).map((g) => {
+    const created = replicas.filter((r) => r.release === g.release && r.createdAt !== undefined).map((r) => r.createdAt!);
+    return created.length > 0 ? { ...g, createdAt: Math.min(...created) } : g;
+  });
+}
+
+function withImages(groups: ObservedGroup[], replicas: ReplicaInfo[]): ObservedService['releases'] {
   return groups.map((g) => ({ ...g, image: replicas.find((r) => r.release === g.release)?.image ?? 'unknown' }));
 }
 
@@ -22,8 +30,8 @@ export async function observe(deps: { runtime: ContainerRuntime; router: Traffic
   const table = await deps.router.read(service);
   const running = replicas.filter((r) => r.state === 'running');
   return {
-    releases: withImages(groupSlots(running), running),
-    stopped: groupSlots(replicas.filter((r) => r.state !== 'running')),
+    releases: withImages(observedGroups(running), running),
+    stopped: observedGroups(replicas.filter((r) => r.state !== 'running')),
     ...(table ? { routing: routingFromTable(table) } : {}),
   };
 }

@@ -27,6 +27,8 @@ export interface ReplicaInfo {
   health: DockerHealth;
   /** The health settings of the release, recorded on the container when it was created (absent on older containers). */
   healthCheck?: HealthSpec;
+  /** When Docker created the container (epoch ms). */
+  createdAt?: number;
 }
 
 /** Everything needed to create one replica. Secrets are already resolved into env here, in the worker. */

@@ -370,10 +370,11 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
       upsertSearchAttributes(searchAttributeUpdates({ release: planned.targetRelease }));
       upsertMemo({ image: spec.image, imageId: planned.template?.imageId ?? null, pinnedImage: planned.template?.pinnedImage ?? null, replicas: spec.replicas, strategy: spec.strategy.type, targetRelease: planned.targetRelease, stableRelease: planned.stableRelease ?? null, requestedBy: input.requestedBy });
       for (const [index, { step, phase, summary }] of planned.steps.entries()) {
+        // Held by `sluice pause` between steps; an abort (or, past the point of no return, a cancellation) ends the hold.
+        if (paused) await condition(() => !paused);
         if (promoteFull && (step.kind === 'analysis' || (step.kind === 'pause' && step.gate !== 'contract'))) continue;
         const irreversible = step.kind === 'removeReplicas' || (step.kind === 'migrate' && step.direction === 'contract');
         const run = async () => {
-          if (paused) await condition(() => !paused);
           begun.push(planned.steps[index]!);
           record({ type: 'stepStarted', number: index + 1, total: planned.steps.length, summary, phase, rollback: false, at: now() });
           await runStep(planned, step, phase, summary);
@@ -399,17 +400,19 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
       leftToDo = plan.steps.slice(failedAt).map((s) => s.summary);
       failed = {
         outcome: 'failed',
-        reason: `${plan.steps[failedAt]!.summary} failed past the point of no return, so nothing was undone and ${plan.targetRelease} keeps serving: ${messageOf(error)}; left to do: ${leftToDo.join('; ')} (deploy the same spec again to finish them)`,
+        reason: `${plan.steps[failedAt]!.summary} failed past the point of no return, so nothing was undone and ${plan.targetRelease} keeps serving: ${messageOf(error)}; left to do: ${leftToDo.join('; ')} (${plan.stableRelease ? 'deploy the same spec again to finish them' : 'the next deployment of the service runs them'})`,
       };
     } else if (stopper) failed = { outcome: 'aborted', reason: stoppedReason(stopper) };
     else if (!plan) throw planningFailure(error);
     else failed = { outcome: 'rolledBack', reason: messageOf(error) };
     log.warn(`deployment of ${spec.service} stopping: ${failed.reason}`);
   }
-  // An abort accepted in the same activation as the last step's completion cancels nothing; honour it anyway.
-  if (!failed && abortedBy) failed = { outcome: 'aborted', reason: stoppedReason(abortedBy) };
-  // A cancellation that arrived past the point of no return: the remaining steps ran forward, as an abort would have.
-  if (!failed && forward.consideredCancelled) decide('abort', WORKFLOW_CANCELLATION, 'ignored', TOO_LATE_TO_ABORT);
+  // An abort (or a cancellation) accepted in the same activation as the last step's completion cancels nothing;
+  // before the point of no return, honour it anyway.
+  const lateStopper = forwardOnlyPastNoReturn ? stoppedBy() : abortedBy;
+  if (!failed && lateStopper && !(forwardOnlyPastNoReturn && pastPointOfNoReturn)) failed = { outcome: 'aborted', reason: stoppedReason(lateStopper) };
+  // A cancellation that arrived past the point of no return: the steps ran forward (or stopped, failed); nothing was undone.
+  if (forwardOnlyPastNoReturn && pastPointOfNoReturn && forward.consideredCancelled) decide('abort', WORKFLOW_CANCELLATION, 'ignored', TOO_LATE_TO_ABORT);
 
   // ------------------------------------------------------------ rollback
 

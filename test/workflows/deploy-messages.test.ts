@@ -129,6 +129,25 @@ describe('abort', () => {
     expect(world.calls.at(-1)).toBe('migrate rollbackExpand');
   });
 
+  it('while paused just before the point of no return (contract next) still rolls back: nothing irreversible has begun', async () => {
+    const world = new FakeWorld({ release: 'v1', slots: [0] }).hangOn(/^stop v1/, { forMs: 1000 });
+    const deployment = uniqueSpec({ replicas: 1, migrations: { directory: 'migrations', contract: 'auto' } });
+    const result = await suite.harness().withWorker(world, async (taskQueue) => {
+      const handle = await suite.harness().start(taskQueue, deployment);
+      await world.reached(/^stop v1/);
+      await handle.signal(pauseSignal, { by: 'ana' });
+      await suite.harness().waitForStatus(handle, (s) => s.paused && s.step?.summary.startsWith('stop ') === true);
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // the stop step has ended; the plan holds before contract
+      await handle.signal(abortSignal, { by: 'ana', reason: 'changed my mind' });
+      return handle.result();
+    });
+    expect(result.outcome).toBe('aborted');
+    expect(result.decisions.filter((d) => d.kind === 'abort')).toMatchObject([{ result: 'accepted' }]);
+    expect(world.calls).not.toContain('migrate contract');
+    expect(world.runningSlots('v1')).toEqual([0]);
+    expect(world.calls.at(-1)).toBe('migrate rollbackExpand');
+  });
+
   it('during a long activity cancels it, then rolls back', async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0, 1] }).hangOn(/^wait /);
     const deployment = uniqueSpec({ replicas: 2 });

@@ -14,7 +14,7 @@ import { group, type StrategyContext } from './context';
 import { planRecreate } from './recreate';
 import { containerTemplate, releaseId } from './release';
 import { planRolling, rollingBudget } from './rolling';
-import { PlanError, type ObservedService, type Plan, type PortClaims, type ReplicaGroup, type Resolution, type Routing } from './types';
+import { PlanError, type ObservedGroup, type ObservedService, type Plan, type PortClaims, type ReplicaGroup, type Resolution, type Routing } from './types';
 
 /** The release serving now: the one with the most traffic, else (router never saw the service) the one with the most replicas. */
 export function findStable(observed: ObservedService): ReplicaGroup | undefined {
@@ -43,7 +43,7 @@ function planStrategy(context: StrategyContext): void {
  * extra, and finish what an interrupted deployment left (its other releases' containers, and
  * the contract migrations it did not run once nothing else runs).
  */
-function planConverge(spec: DeploymentSpec, stable: ReplicaGroup, leftovers: ReplicaGroup[], builder: PlanBuilder, notes: string[]): void {
+function planConverge(spec: DeploymentSpec, stable: ObservedGroup, leftovers: ObservedGroup[], builder: PlanBuilder, notes: string[]): void {
   const wanted = slotRange(0, spec.replicas);
   const missing = wanted.filter((slot) => !stable.slots.includes(slot));
   const extra = stable.slots.filter((slot) => !wanted.includes(slot));
@@ -52,9 +52,16 @@ function planConverge(spec: DeploymentSpec, stable: ReplicaGroup, leftovers: Rep
   builder.stop(stable.release, extra);
   builder.remove(stable.release, extra);
   for (const leftover of leftovers) builder.remove(leftover.release, leftover.slots);
-  if (spec.migrations && leftovers.length > 0) {
-    notes.push(`containers of an earlier, unfinished deployment are removed and pending contract migrations run`);
+  // Contract is what a deployment that failed past the point of no return may have left: its old release,
+  // older than the one serving, is still there. A newer leftover (an unfinished deployment of a later
+  // release that never served) says nothing of the sort, and its migrations must not run now.
+  const older = (g: ObservedGroup) => g.createdAt !== undefined && stable.createdAt !== undefined && g.createdAt < stable.createdAt;
+  if (spec.migrations && leftovers.length > 0 && leftovers.every(older)) {
+    notes.push('containers of an older release that an unfinished deployment left are removed, then pending contract migrations run');
+    if (spec.migrations.contract === 'onPromote') builder.pause('contract', undefined);
     builder.migrate('contract');
+  } else if (leftovers.length > 0) {
+    notes.push('containers of other releases that an unfinished deployment left are removed');
   }
   if (builder.build().every((planned) => planned.step.kind === 'prepareRouter')) {
     notes.push(`release ${stable.release} already runs ${spec.replicas} replica(s) of this spec: nothing to do`);
@@ -117,7 +124,8 @@ export function planDeployment(spec: DeploymentSpec, observed: ObservedService, 
   if (spec.strategy.type === 'rolling') rollingBudget(spec.strategy, spec.replicas);
   builder.prepareRouter();
   if (stable?.release === target) {
-    planConverge(spec, stable, leftovers, builder, notes);
+    const createdAt = observed.releases.find((r) => r.release === stable.release)?.createdAt;
+    planConverge(spec, { ...stable, ...(createdAt !== undefined ? { createdAt } : {}) }, leftovers, builder, notes);
     return { service: spec.service, strategy: spec.strategy.type, targetRelease: target, template, stableRelease: stable.release, initialRouting, steps: builder.build(), notes };
   }
   if (spec.migrations) builder.migrate('expand');

@@ -63,12 +63,15 @@ export interface PortClaims {
   router: number[];
 }
 
+/** Replicas of one release as observed, with when the oldest of them was created (epoch ms; absent in older observations). */
+export type ObservedGroup = ReplicaGroup & { createdAt?: number };
+
 /** What runs now, as the workflow's first activity observed it. */
 export interface ObservedService {
   /** Running replicas, by release. */
-  releases: Array<ReplicaGroup & { image: string }>;
+  releases: Array<ObservedGroup & { image: string }>;
   /** Containers that exist but do not run (crashed, or stopped by an interrupted deployment). */
-  stopped: ReplicaGroup[];
+  stopped: ObservedGroup[];
   /** The router's current state for the service; absent when the router has never seen it. */
   routing?: Routing;
   /** The ports every service on this router listens on; absent where it was not observed (older deployments). */

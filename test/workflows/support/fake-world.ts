@@ -36,9 +36,15 @@ export class FakeWorld {
   hangsCancelled = 0;
   private injections: Injection[] = [];
 
+  /** When each release's first container was made, in calls: what tells an older release from a newer one. */
+  private readonly created = new Map<string, number>();
+
   constructor(stable?: { release: string; slots: number[] }) {
     this.routing = stable ? { peers: [stable], weights: { [stable.release]: 100 } } : { peers: [], weights: {} };
-    if (stable) this.running.set(stable.release, new Set(stable.slots));
+    if (stable) {
+      this.running.set(stable.release, new Set(stable.slots));
+      this.created.set(stable.release, 0);
+    }
   }
 
   /** The next call matching `match` fails (non-retryable by default, so tests do not wait for retries). */
@@ -98,7 +104,8 @@ export class FakeWorld {
   }
 
   observe(): ObservedService {
-    const group = (map: Map<string, Set<number>>) => [...map.entries()].filter(([, s]) => s.size > 0).map(([release, s]) => ({ release, slots: [...s].sort((a, b) => a - b) }));
+    const group = (map: Map<string, Set<number>>) =>
+      [...map.entries()].filter(([, s]) => s.size > 0).map(([release, s]) => ({ release, slots: [...s].sort((a, b) => a - b), ...(this.created.has(release) ? { createdAt: this.created.get(release)! } : {}) }));
     return { releases: group(this.running).map((g) => ({ ...g, image: `image-of-${g.release}` })), stopped: group(this.stopped), routing: this.routing };
   }
 
@@ -128,6 +135,7 @@ export class FakeWorld {
         if (!input.template && input.slots.some((slot) => !world.set(world.stopped, input.release).has(slot) && !world.set(world.running, input.release).has(slot))) {
           throw ApplicationFailure.create({ type: 'ReplicaMissing', message: `no container for ${input.release} ${input.slots.join(',')}`, nonRetryable: true });
         }
+        if (!world.created.has(input.release)) world.created.set(input.release, world.calls.length);
         for (const slot of input.slots) {
           world.set(world.running, input.release).add(slot);
           world.set(world.stopped, input.release).delete(slot);

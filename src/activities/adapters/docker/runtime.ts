@@ -244,6 +244,7 @@ export class DockerRuntime implements ContainerRuntime {
         ...(state === 'running' && published ? { address: `${this.publishHost}:${published.PublicPort}` } : {}),
         health: healthFromStatus(c.Status),
         ...recordedHealthCheck(c.Labels),
+        createdAt: c.Created * 1000,
       };
     });
   }
@@ -270,6 +271,7 @@ export class DockerRuntime implements ContainerRuntime {
       ...(running && binding ? { address: `${this.publishHost}:${binding.HostPort}` } : {}),
       health: (details.State.Health?.Status as DockerHealth | undefined) ?? 'none',
       ...recordedHealthCheck(labels),
+      createdAt: Date.parse(details.Created),
     };
   }
 

@@ -340,13 +340,19 @@ describe('plans around the strategy', () => {
     expect(planDeployment(spec, observed).steps.map((s) => renderStep(s.step).split(target).join('NEW'))).toEqual(['prepareRouter', 'start NEW[1]', 'wait NEW[1]', 'route NEW[0,1,2] {NEW=100}']);
   });
 
-  it('redeploying the release that serves after a deployment failed past the point of no return finishes it: leftovers, then contract', () => {
-    const spec = makeSpec({ migrations: { directory: 'migrations' } });
-    const target = releaseId(spec);
-    const observed: ObservedService = { releases: [{ release: target, image: spec.image, slots: [0, 1, 2] }], stopped: [{ release: 'v1', slots: [0, 1, 2] }], routing: { peers: [{ release: target, slots: [0, 1, 2] }], weights: { [target]: 100 } } };
-    const plan = planDeployment(spec, observed);
+  it('redeploying the release that serves after a deployment failed past the point of no return finishes it: the older release\'s leftovers, then contract (gated when onPromote)', () => {
+    const observed = (spec: ReturnType<typeof makeSpec>, v1CreatedAt: number): ObservedService => {
+      const target = releaseId(spec);
+      return { releases: [{ release: target, image: spec.image, slots: [0, 1, 2], createdAt: 2000 }], stopped: [{ release: 'v1', slots: [0, 1, 2], createdAt: v1CreatedAt }], routing: { peers: [{ release: target, slots: [0, 1, 2] }], weights: { [target]: 100 } } };
+    };
+    const auto = makeSpec({ migrations: { directory: 'migrations', contract: 'auto' } });
+    const plan = planDeployment(auto, observed(auto, 1000));
     expect(plan.steps.map((s) => renderStep(s.step))).toEqual(['prepareRouter', 'remove v1[0,1,2]', 'migrate contract']);
     expect(plan.notes.join('\n')).not.toMatch(/nothing to do/);
+    const gated = makeSpec({ migrations: { directory: 'migrations' } });
+    expect(planDeployment(gated, observed(gated, 1000)).steps.map((s) => renderStep(s.step))).toEqual(['prepareRouter', 'remove v1[0,1,2]', 'pause contract', 'migrate contract']);
+    // A leftover newer than what serves (a later release's unfinished deployment): removed, and no contract runs.
+    expect(planDeployment(auto, observed(auto, 3000)).steps.map((s) => renderStep(s.step))).toEqual(['prepareRouter', 'remove v1[0,1,2]']);
   });
 
   it('redeploying the release that serves takes back traffic a leftover release still had', () => {
