@@ -10,7 +10,8 @@
  */
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { ContainerRuntime, ReplicaInfo, TrafficRouter } from '../activities/ports';
-import { deploymentHandle } from '../client/deployments';
+import { deploymentHandle, listDeployments } from '../client/deployments';
+import type { DeployResult } from '../shared/messages';
 
 export interface Orphan {
   name: string;
@@ -39,17 +40,42 @@ export interface ReconcileDeps {
   services: () => Promise<string[]>;
 }
 
-/** Deployment states from Temporal: the latest run of `deploy/<service>`, and its result once it ended. */
+/**
+ * A service's state from its deployments, newest first: running if the newest runs; otherwise the
+ * releases the newest deployment with a result names when it ended `failed`. Runs without a result
+ * (refused before they touched anything, or terminated) are passed over: a deploy refused for a typo
+ * after a failed one must not release what the failed one left for a person.
+ */
+export async function stateFrom(running: boolean, results: Iterable<() => Promise<DeployResult | undefined>>): Promise<DeploymentState> {
+  if (running) return { running: true, held: [] };
+  for (const read of results) {
+    const result = await read();
+    if (!result) continue;
+    return { running: false, held: result.outcome === 'failed' ? [result.stableRelease, result.targetRelease].filter((r): r is string => !!r) : [] };
+  }
+  return { running: false, held: [] };
+}
+
+/** How many past runs of a service the reconciler reads, looking for the latest one with a result. */
+const RUNS_LOOKED_AT = 20;
+
+/** Deployment states from Temporal: whether `deploy/<service>` runs now, and its past runs' results. */
 export function deploymentStates(client: Client): DeploymentStates {
   return async (service) => {
-    const handle = deploymentHandle(client, service);
     try {
-      if ((await handle.describe()).status.name === 'RUNNING') return { running: true, held: [] };
-      const result = await handle.result().catch((error: unknown) => {
-        if (error instanceof WorkflowFailedError) return undefined; // ended before it touched anything, or terminated
-        throw error;
-      });
-      return { running: false, held: result?.outcome === 'failed' ? [result.stableRelease, result.targetRelease].filter((r): r is string => !!r) : [] };
+      const running = await deploymentHandle(client, service)
+        .describe()
+        .then((d) => d.status.name === 'RUNNING');
+      const runs = running ? [] : await listDeployments(client, service, { limit: RUNS_LOOKED_AT });
+      const results = runs.map((run) => () =>
+        deploymentHandle(client, service, run.runId)
+          .result()
+          .catch((error: unknown) => {
+            if (error instanceof WorkflowFailedError) return undefined; // refused before it touched anything, or terminated
+            throw error;
+          }),
+      );
+      return await stateFrom(running, results);
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return { running: false, held: [] };
       if (/Unknown encoding/.test((error as Error).message)) return undefined;

@@ -39,11 +39,12 @@ export interface WorkerWait {
  * Waits until a worker has planned the deployment (it then knows the release), or until it has
  * already ended. A plan that was refused ends the workflow as failed: its result rejects, and the
  * CLI turns that into exit 2 with the planner's message. No worker within the limit: exit 5 with
- * the command that starts one; the deployment stays started and begins when a worker polls.
+ * the command that starts one; the deployment stays started and begins when a worker polls. Once
+ * a worker answers, planning may take as long as it takes (the preparing deadline bounds it).
  */
 export async function awaitPlanned(context: CliContext, handle: DeploymentHandle, service: string, wait: WorkerWait): Promise<{ status?: DeploymentStatus; result?: DeployResult }> {
   const client = await context.client();
-  const deadline = wait.limitMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + wait.limitMs;
+  let deadline = wait.limitMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + wait.limitMs;
   let warned = false;
   for (;;) {
     if ((await handle.describe()).status.name !== 'RUNNING') return { result: await handle.result() };
@@ -55,6 +56,8 @@ export async function awaitPlanned(context: CliContext, handle: DeploymentHandle
     // A worker answered, in payloads this CLI cannot decrypt (no codec key): it runs, and its status is not ours to read.
     if ('error' in answer && /Unknown encoding/.test(answer.error.message)) return {};
     if ('status' in answer && answer.status.targetRelease !== 'unknown') return { status: answer.status };
+    // A worker answered: it has the deployment and is planning it (a large pull can take minutes), so the limit no longer applies.
+    if ('status' in answer) deadline = Number.POSITIVE_INFINITY;
     if (Date.now() >= deadline) {
       throw new CliError(
         ExitCode.unreachable,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { findOrphans, type DeploymentState } from '../../../src/worker/reconcile';
+import type { DeployResult } from '../../../src/shared/messages';
+import { findOrphans, stateFrom, type DeploymentState } from '../../../src/worker/reconcile';
 import { FakeRouter, FakeRuntime, replica } from '../../support/fake-ports';
 
 const routedV2 = { peers: [{ release: 'v2', slot: 0, address: '127.0.0.1:20000' }], weights: { v2: 100 } };
@@ -23,5 +24,21 @@ describe('findOrphans', () => {
   it('judges nothing of a service whose deployment runs, or whose state it cannot read (encrypted with a key it lacks)', async () => {
     expect(await findOrphans(deps({ running: true, held: [] }))).toEqual([]);
     expect(await findOrphans(deps(undefined))).toEqual([]);
+  });
+});
+
+describe('stateFrom', () => {
+  const ended = (outcome: DeployResult['outcome']) => async () => ({ outcome, service: 'web', targetRelease: 'v2', stableRelease: 'v1', timeline: [], decisions: [], compensationFailures: [] }) as DeployResult;
+  const refused = async () => undefined;
+
+  it('holds the releases of a failed deployment even after later deployments that were refused before touching anything', async () => {
+    expect(await stateFrom(false, [refused, refused, ended('failed'), ended('released')])).toEqual({ running: false, held: ['v1', 'v2'] });
+  });
+
+  it('holds nothing once a later deployment released or rolled back, and reads no further than it needs', async () => {
+    let readOlder = false;
+    expect(await stateFrom(false, [ended('rolledBack'), async () => ((readOlder = true), undefined)])).toEqual({ running: false, held: [] });
+    expect(readOlder).toBe(false);
+    expect(await stateFrom(true, [ended('failed')])).toEqual({ running: true, held: [] });
   });
 });

@@ -61,11 +61,17 @@ function repositoryOf(image: string): string {
   return colon === -1 ? withoutDigest : withoutDigest.slice(0, colon);
 }
 
+/** The registry digest Docker recorded for this image's repository: present once it was pulled from, or pushed to, it. */
+function repositoryDigest(image: string, info: Docker.ImageInspectInfo): string | undefined {
+  const repository = repositoryOf(image);
+  return (info.RepoDigests ?? []).find((reference) => reference.split('@')[0] === repository);
+}
+
+const fromRegistry = (image: string, info: Docker.ImageInspectInfo) => repositoryDigest(image, info) !== undefined;
+
 /** The content id, and the reference to create containers from: the registry digest of this repository, else (never pushed) the id. */
 function resolved(image: string, info: Docker.ImageInspectInfo, source: ResolvedImage['source']): ResolvedImage {
-  const repository = repositoryOf(image);
-  const digest = (info.RepoDigests ?? []).find((reference) => reference.split('@')[0] === repository);
-  return { reference: image, pinned: digest ?? info.Id, id: info.Id, source };
+  return { reference: image, pinned: repositoryDigest(image, info) ?? info.Id, id: info.Id, source };
 }
 
 /** The health settings recorded on a container; a label that does not parse counts as absent (the spec's settings apply). */
@@ -102,8 +108,10 @@ export class DockerRuntime implements ContainerRuntime {
       if (!local) throw failure(FailureType.imageNotFound, `image ${image} is not on the Docker host and pull is "never": build or load it on the host, or set pull: missing`);
       return resolved(image, local, 'local');
     }
-    // The implicit `always` (a :latest or untagged image) of an image that exists only on this host tries once, then uses it.
-    const fallback = options.localFallback && local;
+    // The implicit `always` (a :latest or untagged image) of an image that exists only on this host (built or
+    // loaded here, never pulled from its registry) tries once, then uses it. A copy that came from the registry
+    // is never used in place of a failed pull: it may be the stale content of a tag that moved.
+    const fallback = options.localFallback && local && !fromRegistry(image, local) ? local : undefined;
     const error = await this.pull(image, signal, onProgress, fallback ? 1 : PULL_ATTEMPTS);
     if (error !== undefined) {
       if (!fallback) throw this.notFound(image, error);

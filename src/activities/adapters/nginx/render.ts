@@ -112,11 +112,23 @@ function portsLine(settings: RouterServiceSettings): string {
   return `# sluice-ports: traffic=${traffic}${preview}`;
 }
 
-/** The ports recorded in a service config rendered by `renderServiceConfig`; undefined for anything else. */
+const PREVIEW_COMMENT = '# Preview listener';
+
+const listenPorts = (text: string) => [...text.matchAll(/^\s*listen\s+\S*:(\d+);/gm)].map((m) => Number(m[1]));
+
+/**
+ * The ports a service config rendered by `renderServiceConfig` listens on; undefined for anything else.
+ * Configs written before the ports line existed are read from their listen directives (the preview
+ * server follows its comment), so services deployed by older versions keep their ports too.
+ */
 export function portsOf(config: string): { traffic: number[]; preview?: number } | undefined {
   const match = PORTS_LINE.exec(config);
-  if (!match) return undefined;
-  return { traffic: match[1]!.split(',').map(Number), ...(match[2] ? { preview: Number(match[2]) } : {}) };
+  if (match) return { traffic: match[1]!.split(',').map(Number), ...(match[2] ? { preview: Number(match[2]) } : {}) };
+  const [main = '', preview] = config.split(PREVIEW_COMMENT);
+  const traffic = listenPorts(main);
+  if (traffic.length === 0) return undefined;
+  const previewPort = preview === undefined ? undefined : listenPorts(preview)[0];
+  return { traffic, ...(previewPort !== undefined ? { preview: previewPort } : {}) };
 }
 
 /** One service: an upstream whose peer the Lua balancer picks, its listeners, and the blue-green preview route. */
@@ -139,7 +151,7 @@ export function renderServiceConfig(layout: RouterLayout, service: string, setti
     ...server(listeners, service, header, settings.preview?.headerValue === undefined ? undefined : previewDigest(settings.preview.headerValue)),
   ];
   if (settings.preview?.listenPort !== undefined) {
-    lines.push('', `# Preview listener: always the release under test (blue-green).`, ...server([`${address}:${assertPort(settings.preview.listenPort)}`], service, 'always'));
+    lines.push('', `${PREVIEW_COMMENT}: always the release under test (blue-green).`, ...server([`${address}:${assertPort(settings.preview.listenPort)}`], service, 'always'));
   }
   return `${lines.join('\n')}\n`;
 }

@@ -160,6 +160,13 @@ describe('resolving an image to the content that will run', () => {
     expect(second.pinned).not.toBe(first.pinned);
   });
 
+  it('a failed pull of a tag that came from the registry never falls back to the host\'s (maybe stale) copy, even under the implicit always', async () => {
+    // The host has ${moving} from the registry (the test above); the registry now refuses this worker (no credentials).
+    const withoutCredentials = new DockerRuntime(docker, { dockerConfigDir: fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-docker-config-')) });
+    const error = await withoutCredentials.resolveImage(moving, { policy: 'always', localFallback: true }, signal).catch((e: unknown) => e);
+    expect(error).toMatchObject({ type: 'ImageNotFound', message: expect.stringMatching(/no basic auth credentials|unauthorized/) });
+  });
+
   it('pull missing uses the host\'s copy; pull never refuses an image the host does not have', async () => {
     const local = await withCredentials.resolveImage(fixtureImage('v1'), { policy: 'missing', localFallback: true }, signal);
     expect(local).toMatchObject({ source: 'local', id: (await docker.getImage(fixtureImage('v1')).inspect()).Id });

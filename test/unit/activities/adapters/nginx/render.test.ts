@@ -28,7 +28,11 @@ describe('nginx config renderers', () => {
     expect(config.match(/listen [^;]+;/g)).toEqual(['listen 0.0.0.0:8000;', 'listen 0.0.0.0:8002;', 'listen 0.0.0.0:8001;']);
     expect(portsOf(config)).toEqual({ traffic: [8000, 8002], preview: 8001 });
     expect(portsOf(renderServiceConfig(layout, 'web', { listenPort: 8000 }))).toEqual({ traffic: [8000] });
-    expect(portsOf('server { listen 80; }')).toBeUndefined();
+    expect(portsOf('upstream x { server 0.0.0.1:1; }')).toBeUndefined();
+    // A config written by a sluice from before the ports line: its listen directives say the same.
+    const older = renderServiceConfig(layout, 'web', { listenPort: 8000, preview: { listenPort: 8001 } }).replace(/^# sluice-ports: .*\n/m, '');
+    expect(older).not.toContain('sluice-ports');
+    expect(portsOf(older)).toEqual({ traffic: [8000], preview: 8001 });
     expect(serviceOfConfigName(serviceConfigName('my-web'))).toBe('my-web');
     expect(serviceOfConfigName('00-sluice-core.conf')).toBeUndefined();
   });
