@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,13 +35,20 @@ function entryFor<T>(entries: Record<string, T> | undefined, registry: string): 
   return Object.entries(entries ?? {}).find(([key]) => key === registry || hostOf(key) === hostOf(registry))?.[1];
 }
 
+/** Runs a helper without blocking the worker (a helper that calls a cloud API can take seconds); undefined when it fails. */
+function ask(command: string, input: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(command, ['get'], { timeout: HELPER_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout) => resolve(error ? undefined : stdout)).stdin?.end(input);
+  });
+}
+
 /** Asks `docker-credential-<helper> get`; undefined when the helper is missing or has nothing for the registry. */
-function fromHelper(helper: string, registry: string): RegistryAuth | undefined {
+async function fromHelper(helper: string, registry: string): Promise<RegistryAuth | undefined> {
   if (!/^[A-Za-z0-9_.-]+$/.test(helper)) return undefined;
-  const answer = spawnSync(`docker-credential-${helper}`, ['get'], { input: registry, encoding: 'utf8', timeout: HELPER_TIMEOUT_MS });
-  if (answer.error || answer.status !== 0) return undefined;
+  const stdout = await ask(`docker-credential-${helper}`, registry);
+  if (stdout === undefined) return undefined;
   try {
-    const { Username, Secret } = JSON.parse(answer.stdout) as { Username?: string; Secret?: string };
+    const { Username, Secret } = JSON.parse(stdout) as { Username?: string; Secret?: string };
     if (!Secret) return undefined;
     // "<token>" is how helpers hand out an identity token (OAuth refresh token) instead of a password.
     return Username === '<token>' ? { identitytoken: Secret, serveraddress: registry } : Username ? { username: Username, password: Secret, serveraddress: registry } : undefined;
@@ -57,7 +64,7 @@ function fromAuths(config: DockerConfig, registry: string): RegistryAuth | undef
   return username && password ? { username, password, serveraddress: registry } : undefined;
 }
 
-export function registryAuthFor(image: string, configDir = process.env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker')): RegistryAuth | undefined {
+export async function registryAuthFor(image: string, configDir = process.env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker')): Promise<RegistryAuth | undefined> {
   let config: DockerConfig;
   try {
     config = JSON.parse(fs.readFileSync(path.join(configDir, 'config.json'), 'utf8')) as DockerConfig;
@@ -66,5 +73,5 @@ export function registryAuthFor(image: string, configDir = process.env.DOCKER_CO
   }
   const registry = registryOf(image);
   const helper = entryFor(config.credHelpers, registry) ?? config.credsStore;
-  return (helper ? fromHelper(helper, registry) : undefined) ?? fromAuths(config, registry);
+  return (helper ? await fromHelper(helper, registry) : undefined) ?? fromAuths(config, registry);
 }

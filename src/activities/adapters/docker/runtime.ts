@@ -133,7 +133,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   /** Pulls with the worker's registry credentials; a few quick attempts absorb a registry blip. Resolves with the last error, or undefined once pulled. */
   private async pull(image: string, signal: AbortSignal, onProgress: (() => void) | undefined, attempts: number): Promise<string | undefined> {
-    const authconfig = registryAuthFor(image, this.options.dockerConfigDir);
+    const authconfig = await registryAuthFor(image, this.options.dockerConfigDir);
     let lastError = '';
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {

@@ -28,7 +28,10 @@ local cache = {}       -- per worker: service -> parsed table (by text identity)
 -- from it is interpolated within its bucket (docs/deployments.md, "Analysis").
 local LATENCY_BOUNDS = { 1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500, 10000 }
 local STATS_TTL = 900  -- seconds of per-second counters kept for analysis
-local EJECT_SECONDS = 10 -- a peer whose connection failed takes no new requests for this long
+local EJECT_SECONDS = 10 -- a peer whose connections failed takes no new requests for this long
+-- Ejected after this many failed connections within EJECT_SECONDS: one failure alone can be an idle
+-- keep-alive connection the replica closed just as nginx reused it (the request is retried anyway).
+local EJECT_AFTER_FAILURES = 2
 
 local function parse(text)
   local t = { weights = {}, peers = {}, releases = {}, by_release = {}, current = {}, rr = {} }
@@ -172,23 +175,29 @@ function M.choose(service, preview, digest)
   peers:incr("inflight:" .. peer.address, 1, 0)
 end
 
--- balancer phase: connect to the chosen replica. When a connection fails (passive health), the
--- peer is ejected for EJECT_SECONDS and nginx's retry (idempotent requests only, as
--- proxy_next_upstream decides) goes to another peer of the same release.
+-- balancer phase: connect to the chosen replica. When a connection fails (passive health), nginx's
+-- retry (idempotent requests only, as proxy_next_upstream decides) goes to another peer of the same
+-- release, and a peer that failed EJECT_AFTER_FAILURES times is ejected for EJECT_SECONDS.
 function M.balance()
   local ctx = ngx.ctx.sluice
   if not ctx then return ngx.exit(ngx.ERROR) end
   local t = current(ctx.service)
   if balancer.get_last_failure() ~= nil then
-    peers:set("ejected:" .. ctx.peer.address, true, EJECT_SECONDS)
-    ngx.log(ngx.WARN, "sluice: ", ctx.service, " peer ", ctx.peer.address, " failed; ejected for ", EJECT_SECONDS, "s")
+    local failures = peers:incr("failures:" .. ctx.peer.address, 1, 0, EJECT_SECONDS)
+    if failures and failures >= EJECT_AFTER_FAILURES then
+      peers:set("ejected:" .. ctx.peer.address, true, EJECT_SECONDS)
+      ngx.log(ngx.WARN, "sluice: ", ctx.service, " peer ", ctx.peer.address, " failed ", failures, " times; ejected for ", EJECT_SECONDS, "s")
+    end
+    -- Another replica of the release if there is one; else the same one again (nginx answers 502 if it fails twice).
     local peer = t and next_peer(t, ctx.release, ctx.peer.address)
     if peer and peer.address ~= ctx.peer.address then
       peers:incr("inflight:" .. ctx.peer.address, -1, 0)
       peers:incr("inflight:" .. peer.address, 1, 0)
       ctx.peer = peer
     end
-  elseif t and #(t.by_release[ctx.release] or {}) > 1 then
+  else
+    -- One retry, always: nginx makes it only for requests it may resend (idempotent ones), and it is
+    -- how a failed connection is seen at all (this phase runs again with the failure).
     balancer.set_more_tries(1)
   end
   local ok, err = balancer.set_current_peer(ctx.peer.host, ctx.peer.port)

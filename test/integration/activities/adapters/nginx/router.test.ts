@@ -148,6 +148,15 @@ describe('NginxRouter on a real nginx', () => {
     expect(stats.p99Ms).toBeLessThanOrEqual(150);
   });
 
+  it('ejects a replica only after a second failed connection: one failure can be a keep-alive race', async () => {
+    const dead = `127.0.0.1:${await freePort()}`; // nothing listens there
+    await env.router.apply(service, { peers: [{ release: 'rel-x', slot: 0, address: dead }], weights: { 'rel-x': 100 } }, signal);
+    expect((await getFresh(`http://127.0.0.1:${port}/`)).status).toBe(502);
+    expect(await env.router.ejected(service)).toEqual([]);
+    expect((await getFresh(`http://127.0.0.1:${port}/`)).status).toBe(502);
+    expect((await env.router.ejected(service)).map((e) => e.address)).toEqual([dead]);
+  });
+
   it('a replica that dies between deployments: connections to it fail over to another replica (passive health) and it is ejected', async () => {
     await env.router.apply(service, { peers: [peers.b!, peers.b1!], weights: { 'rel-b': 100 } }, signal);
     await runtime.restartReplica(`sluice-${service}-rel-b-1`, signal); // stopped by the drain test above
