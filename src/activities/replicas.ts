@@ -29,7 +29,18 @@ export interface StartReplicasInput extends ReplicasInput {
 
 export interface HealthReport {
   healthy: number[];
+  /** With `tolerate`: the slots that turned out unhealthy (left out by the caller). */
+  unhealthy?: number[];
   probes: number;
+}
+
+export interface WaitHealthyInput extends ReplicasInput {
+  health: HealthSpec;
+  /**
+   * A rollback's restart of the old release: a replica that stays unhealthy (one crash-looping
+   * container) is reported instead of failing the wait, as long as one replica is healthy.
+   */
+  tolerate?: boolean;
 }
 
 const MEMORY_UNITS: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
@@ -143,7 +154,7 @@ export function createReplicaActivities(deps: { runtime: ContainerRuntime; probe
      * release's own), else with `input.health`. Heartbeats every few seconds whatever the
      * interval, carrying the counts, so a retry resumes instead of starting over.
      */
-    waitHealthy: async (input: ReplicasInput & { health: HealthSpec }): Promise<HealthReport> => {
+    waitHealthy: async (input: WaitHealthyInput): Promise<HealthReport> => {
       const ctx = Context.current();
       const resumed = ctx.info.heartbeatDetails as Partial<HealthProgress> | undefined;
       const progress: HealthProgress = {
@@ -183,16 +194,25 @@ export function createReplicaActivities(deps: { runtime: ContainerRuntime; probe
       };
 
       const stopHeartbeats = keepHeartbeating(ctx, () => progress, options.heartbeatEveryMs);
+      const setAside = new Map<number, unknown>();
       try {
-        // The first slot to fail stops the others' probes; its failure is the activity's.
-        await Promise.all(input.slots.map((slot) => watch(slot).catch((error: unknown) => {
-          stopped.abort(error);
-          throw error;
-        })));
+        await Promise.all(
+          input.slots.map((slot) =>
+            watch(slot).catch((error: unknown) => {
+              // Tolerating: an unhealthy replica is set aside; anything else (cancellation, Docker trouble) still fails.
+              if (input.tolerate && (error as { type?: string }).type === FailureType.replicaUnhealthy) return void setAside.set(slot, error);
+              // Otherwise the first slot to fail stops the others' probes; its failure is the activity's.
+              stopped.abort(error);
+              throw error;
+            }),
+          ),
+        );
       } finally {
         stopHeartbeats();
       }
-      return { healthy: input.slots, probes };
+      const healthy = input.slots.filter((slot) => !setAside.has(slot));
+      if (healthy.length === 0) throw setAside.values().next().value;
+      return { healthy, ...(setAside.size > 0 ? { unhealthy: [...setAside.keys()].sort((a, b) => a - b) } : {}), probes };
     },
 
     stopReplicas: async (input: ReplicasInput & { gracePeriodMs: number }): Promise<void> => {

@@ -37,9 +37,9 @@ import { judgeRun, judgeSample, type SampleVerdict } from './planner/analysis';
 import { describeGate, describeStep, gateName } from './planner/describe';
 import { planDeployment } from './planner/plan';
 import { containerTemplate } from './planner/release';
-import { rollbackSteps } from './planner/rollback';
+import { rollbackSteps, withoutReplicas } from './planner/rollback';
 import { describeStatus, initialStatus, reduceStatus, type Decision, type DecisionKind, type Outcome, type StatusEvent } from './planner/status';
-import { PlanError, type GateKind, type Plan, type Step, type StepPhase } from './planner/types';
+import { PlanError, type GateKind, type Plan, type ReplicaGroup, type Step, type StepPhase } from './planner/types';
 import { searchAttributeUpdates } from './search-attributes';
 
 const activities = proxyActivities<SluiceActivities>({
@@ -297,7 +297,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
 
   async function runStep(plan: Plan, step: Step, phase: StepPhase, summary: string, rollback = false): Promise<void> {
     const opts = options(step, phase, summary);
-    const within = (fn: () => Promise<unknown>) => withDeadline(phase, summary, fn);
+    const within = <T>(fn: () => Promise<T>) => withDeadline(phase, summary, fn);
     const { service } = spec;
     switch (step.kind) {
       case 'prepareRouter':
@@ -311,13 +311,19 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
         await within(() => activities.startReplicas.executeWithOptions(opts, [{ service, release: step.release, slots: step.slots, deployment, ...template }]));
         return;
       }
-      case 'waitHealthy':
-        await within(() => activities.waitHealthy.executeWithOptions(opts, [{ service, release: step.release, slots: step.slots, health: spec.health }]));
+      case 'waitHealthy': {
+        // A rollback restarting the old release goes on without a replica that stays unhealthy (one crash-looping
+        // container), as long as one is healthy: better the old release with less capacity than traffic left split.
+        const report = await within(() => activities.waitHealthy.executeWithOptions(opts, [{ service, release: step.release, slots: step.slots, health: spec.health, ...(rollback ? { tolerate: true } : {}) }]));
+        if (rollback && report.unhealthy?.length) leftOutOfRollback.push({ release: step.release, slots: report.unhealthy });
         return;
-      case 'route':
+      }
+      case 'route': {
         // A rollback's way back routes to the replicas that run, instead of halting on one Docker is restarting.
-        await within(() => activities.route.executeWithOptions(opts, [{ service, routing: step.routing, drainTimeoutMs: spec.traffic.drainTimeout, ...(rollback ? { onlyRunning: true } : {}) }]));
+        const routing = rollback ? withoutReplicas(step.routing, leftOutOfRollback) : step.routing;
+        await within(() => activities.route.executeWithOptions(opts, [{ service, routing, drainTimeoutMs: spec.traffic.drainTimeout, ...(rollback ? { onlyRunning: true } : {}) }]));
         return;
+      }
       case 'stopReplicas':
         await within(() => activities.stopReplicas.executeWithOptions(opts, [{ service, release: step.release, slots: step.slots, gracePeriodMs: spec.stopGracePeriod }]));
         return;
@@ -330,6 +336,9 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
         return runAnalysis(step, phase, summary);
     }
   }
+
+  /** Old replicas a rollback restarted that did not turn healthy: its way back routes around them. */
+  const leftOutOfRollback: ReplicaGroup[] = [];
 
   // ------------------------------------------------------------ plan
 
@@ -444,6 +453,9 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     });
   }
 
+  if (failed && leftOutOfRollback.length > 0) {
+    failed.reason += `; the rollback left out replicas that did not turn healthy: ${leftOutOfRollback.map((g) => `${g.release} slots ${g.slots.join(',')}`).join('; ')}`;
+  }
   const outcome: Outcome = !failed ? 'released' : compensationFailures.length > 0 ? 'failed' : failed.outcome;
   const reason = failed && compensationFailures.length > 0 ? `${failed.reason}; rollback incomplete: ${compensationFailures[0]!.summary}: ${compensationFailures[0]!.message}` : failed?.reason;
   finished = true;

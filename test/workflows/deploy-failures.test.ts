@@ -162,6 +162,20 @@ describe('retries, deadlines and failing compensations', () => {
     expect(result.reason).toMatch(/progress deadline of 3s passed during "wait until 1 replica of .+ are healthy" \(phase starting\); the last attempt failed with: injected failure at "wait /);
   });
 
+  it('a rollback goes on without an old replica that stays unhealthy, routing traffic back to those that are healthy', async () => {
+    const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
+    const deployment = uniqueSpec({ replicas: 2, strategy: { type: 'rolling', maxSurge: 0, maxUnavailable: 2 } });
+    const { plan } = await expectedPlan(world, deployment.spec);
+    world.failOn(`wait ${plan.targetRelease}[0,1]`);
+    world.unhealthy.add('v1[1]');
+    const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
+    expect(result.outcome).toBe('rolledBack');
+    expect(result.compensationFailures).toEqual([]);
+    expect(result.reason).toMatch(/the rollback left out replicas that did not turn healthy: v1 slots 1/);
+    expect(world.routing.peers).toEqual([{ release: 'v1', slots: [0] }]);
+    expect(world.runningSlots(plan.targetRelease)).toEqual([]);
+  });
+
   it('a failing compensation stops the rollback there and is reported with what was not run', async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
     const deployment = uniqueSpec({ replicas: 2 });

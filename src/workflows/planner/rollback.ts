@@ -9,16 +9,17 @@
  * 4. undo expand migrations, once no new code runs.
  * So an abort with the stable release intact is a single routing change.
  */
-import type { PlannedStep, Routing, Step } from './types';
+import type { PlannedStep, ReplicaGroup, Routing, Step } from './types';
 
 /**
- * The routing to return to, without the replicas the rollback removes: when a release is
- * deployed again after an unfinished deployment of it, the routing from before may still list
- * its replicas, and traffic sent to them after their removal would fail.
+ * A routing without some replicas (and the weights and preview of releases left with none). The
+ * rollback returns to the routing from before without the replicas it removes (a release deployed
+ * again after an unfinished deployment of it may be listed there) and without old replicas that
+ * did not turn healthy again.
  */
-function withoutRemoved(routing: Routing, removals: Step[]): Routing {
-  const removed = (release: string, slot: number) => removals.some((step) => step.kind === 'removeReplicas' && step.release === release && step.slots.includes(slot));
-  const peers = routing.peers.map((g) => ({ release: g.release, slots: g.slots.filter((slot) => !removed(g.release, slot)) })).filter((g) => g.slots.length > 0);
+export function withoutReplicas(routing: Routing, leftOut: ReplicaGroup[]): Routing {
+  const out = (release: string, slot: number) => leftOut.some((g) => g.release === release && g.slots.includes(slot));
+  const peers = routing.peers.map((g) => ({ release: g.release, slots: g.slots.filter((slot) => !out(g.release, slot)) })).filter((g) => g.slots.length > 0);
   const routed = new Set(peers.map((g) => g.release));
   const weights = Object.fromEntries(Object.entries(routing.weights).filter(([release]) => routed.has(release)));
   return { peers, weights, ...(routing.preview && routed.has(routing.preview) ? { preview: routing.preview } : {}) };
@@ -26,11 +27,11 @@ function withoutRemoved(routing: Routing, removals: Step[]): Routing {
 
 export function rollbackSteps(begun: PlannedStep[]): Step[] {
   const undo = [...begun].reverse().flatMap((planned) => planned.undo);
-  const removals = undo.filter((step) => step.kind === 'removeReplicas');
+  const removals = undo.filter((step): step is Extract<Step, { kind: 'removeReplicas' }> => step.kind === 'removeReplicas');
   const routes = undo.filter((step): step is Extract<Step, { kind: 'route' }> => step.kind === 'route');
   return [
     ...undo.filter((step) => step.kind === 'startReplicas' || step.kind === 'waitHealthy'),
-    ...routes.slice(-1).map((step) => ({ ...step, routing: withoutRemoved(step.routing, removals) })),
+    ...routes.slice(-1).map((step) => ({ ...step, routing: withoutReplicas(step.routing, removals) })),
     ...removals,
     ...undo.filter((step) => step.kind === 'migrate'),
   ];

@@ -80,4 +80,12 @@ describe('waitHealthy', () => {
     const error = await runActivity(waitHealthy, { service: 'web', release: 'v2', slots: [0], health: health() }).catch((e: unknown) => e);
     expect(error).toMatchObject({ type: 'ReplicaUnhealthy', nonRetryable: true, message: expect.stringMatching(/its container is exited/) });
   });
+
+  it('tolerating (a rollback): a replica that exits is reported and the others count; with none healthy it still fails', async () => {
+    const runtime = new FakeRuntime([replica('v1', 0), replica('v1', 1, { state: 'exited', address: undefined })]);
+    const { waitHealthy } = createReplicaActivities({ runtime, prober: new FakeProber(), secrets });
+    expect(await runActivity(waitHealthy, { service: 'web', release: 'v1', slots: [0, 1], health: health(), tolerate: true })).toMatchObject({ healthy: [0], unhealthy: [1] });
+    const error = await runActivity(waitHealthy, { service: 'web', release: 'v1', slots: [1], health: health(), tolerate: true }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ type: 'ReplicaUnhealthy' });
+  });
 });

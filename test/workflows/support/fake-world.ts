@@ -34,6 +34,8 @@ export class FakeWorld {
   samples: ReleaseTraffic[] = [];
   /** Injected hangs that ended by cancellation rather than by running their course. */
   hangsCancelled = 0;
+  /** Replicas ("release[slot]") that never turn healthy: a wait tolerating them reports them, any other fails. */
+  readonly unhealthy = new Set<string>();
   private injections: Injection[] = [];
 
   /** When each release's first container was made, in calls: what tells an older release from a newer one. */
@@ -144,7 +146,11 @@ export class FakeWorld {
       },
       async waitHealthy(input) {
         await world.enter({ kind: 'waitHealthy', release: input.release, slots: input.slots });
-        return { healthy: input.slots, probes: input.slots.length };
+        const unhealthy = input.slots.filter((slot) => world.unhealthy.has(`${input.release}[${slot}]`));
+        if (unhealthy.length > 0 && (!input.tolerate || unhealthy.length === input.slots.length)) {
+          throw ApplicationFailure.create({ type: 'ReplicaUnhealthy', message: `${input.release}[${unhealthy.join(',')}] never turned healthy`, nonRetryable: true });
+        }
+        return { healthy: input.slots.filter((slot) => !unhealthy.includes(slot)), ...(unhealthy.length > 0 ? { unhealthy } : {}), probes: input.slots.length };
       },
       async route(input) {
         await world.enter({ kind: 'route', routing: input.routing });
