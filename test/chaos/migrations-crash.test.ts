@@ -55,7 +55,7 @@ async function killDuring(handle: Awaited<ReturnType<ChaosWorld['start']>>, summ
 }
 
 describe('the worker killed in the middle of a migration knex locks outside a transaction', () => {
-  it('during a `transaction: false` expand: the next worker frees the knex lock, the migration runs once, released', async () => {
+  it('during a `transaction: false` expand: the next worker frees the knex lock and reruns the file, whose effect is applied once (it is idempotent, as the backfill pattern requires); released', async () => {
     const handle = await world.start(spec(fixtureImage('v2'), { migrations }));
     await killDuring(handle, 'run expand migrations');
     const result = await world.follow(handle);

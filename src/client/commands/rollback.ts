@@ -34,7 +34,7 @@ export function registerRollback(program: Command, wrap: Wrap): void {
         // The image has served before: no canary pauses or analyses, but replicas still start and turn healthy before taking traffic.
         if (!planned.result) await handle.executeUpdate(promoteUpdate, { args: [{ by: context.actor(), full: true, reason: `rollback to ${previous.image}, released before` }] });
         const pinned = previous.pinnedImage ? ` as ${previous.pinnedImage}` : '';
-        context.out.say(`rolling ${service} back from ${current.image} to ${previous.image}${pinned} (released ${previous.startTime.toISOString()}), skipping pauses and analyses`);
+        context.out.say(`rolling ${service} back from ${current.image} to ${previous.image}${pinned} (released ${previous.startTime.toISOString()}), skipping pauses and analyses${last.spec.migrations ? ' (a contract gate, when the spec has one, still waits for `sluice promote`)' : ''}`);
         if (!options.wait) {
           context.out.result({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, image: previous.image }, `started ${handle.workflowId}; follow it with \`sluice status ${service} --watch\``);
           return;

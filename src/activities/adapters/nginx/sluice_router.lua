@@ -239,6 +239,12 @@ function M.record()
     end
   end
   stats:incr(prefix .. "l" .. bucket, 1, 0, STATS_TTL)
+  -- The lowest and highest time seen in the bucket this second: a p99 is read between them, not
+  -- across the whole bucket (not atomic across nginx workers: at worst a bound is a little loose).
+  local lo, hi = prefix .. "lo" .. bucket, prefix .. "hi" .. bucket
+  local seen_lo, seen_hi = stats:get(lo), stats:get(hi)
+  if not seen_lo or ms < seen_lo then stats:set(lo, ms, STATS_TTL) end
+  if not seen_hi or ms > seen_hi then stats:set(hi, ms, STATS_TTL) end
 end
 
 local function serialize(t)
@@ -301,12 +307,17 @@ end
 local function say_stats(service, release)
   local since = tonumber(ngx.req.get_uri_args().since) or (math.floor(ngx.now()) - 60)
   local now = math.floor(ngx.now())
-  local requests, errors, buckets = 0, 0, {}
+  local requests, errors, buckets, lows, highs = 0, 0, {}, {}, {}
   for second = math.max(since, now - STATS_TTL), now do
     local prefix = "s:" .. service .. ":" .. release .. ":" .. second .. ":"
     requests = requests + (stats:get(prefix .. "r") or 0)
     errors = errors + (stats:get(prefix .. "e") or 0)
-    for i = 1, #LATENCY_BOUNDS + 1 do buckets[i] = (buckets[i] or 0) + (stats:get(prefix .. "l" .. i) or 0) end
+    for i = 1, #LATENCY_BOUNDS + 1 do
+      buckets[i] = (buckets[i] or 0) + (stats:get(prefix .. "l" .. i) or 0)
+      local lo, hi = stats:get(prefix .. "lo" .. i), stats:get(prefix .. "hi" .. i)
+      if lo and (not lows[i] or lo < lows[i]) then lows[i] = lo end
+      if hi and (not highs[i] or hi > highs[i]) then highs[i] = hi end
+    end
   end
   ngx.header["Content-Type"] = "text/plain"
   ngx.say("requests ", requests)
@@ -314,17 +325,15 @@ local function say_stats(service, release)
   local timed = 0
   for i = 1, #LATENCY_BOUNDS + 1 do timed = timed + buckets[i] end
   if timed > 0 then
-    -- The 99th percentile, interpolated linearly within its bucket; past the last bound, that bound.
+    -- The 99th percentile: found in its bucket, then interpolated linearly between the lowest and the
+    -- highest time seen in that bucket (within the bucket's bounds; past the last bound, its highest).
     local seen, target = 0, math.ceil(timed * 0.99)
     for i = 1, #LATENCY_BOUNDS + 1 do
       if seen + buckets[i] >= target then
-        local upper = LATENCY_BOUNDS[i]
-        if not upper then
-          ngx.say("p99 ", LATENCY_BOUNDS[#LATENCY_BOUNDS])
-        else
-          local lower = LATENCY_BOUNDS[i - 1] or 0
-          ngx.say("p99 ", string.format("%.1f", lower + (upper - lower) * (target - seen) / buckets[i]))
-        end
+        local lower = math.max(LATENCY_BOUNDS[i - 1] or 0, lows[i] or 0)
+        local upper = math.min(LATENCY_BOUNDS[i] or math.huge, highs[i] or LATENCY_BOUNDS[i] or LATENCY_BOUNDS[#LATENCY_BOUNDS])
+        if upper < lower then upper = lower end
+        ngx.say("p99 ", string.format("%.1f", lower + (upper - lower) * (target - seen) / buckets[i]))
         break
       end
       seen = seen + buckets[i]
