@@ -56,9 +56,6 @@ export async function startDeployment(client: Client, spec: DeploymentSpec, inpu
       workflowId: deploymentWorkflowId(spec.service),
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      // A worker that dies in the middle of a workflow task hands it over after this long (the default is 10 s);
-      // an activation is bounded far below it (the SDK fails one that blocks for 2 s).
-      workflowTaskTimeout: '4s',
       typedSearchAttributes: searchAttributeUpdates({ service: spec.service, strategy: spec.strategy.type, phase: 'pending' }),
       staticSummary: `deploy ${spec.service}: ${spec.image} (${spec.strategy.type}, ${spec.replicas} replica${spec.replicas === 1 ? '' : 's'})`,
       // What `sluice history` and `sluice rollback` read back: the spec as written (no secret values: specs hold references).

@@ -51,9 +51,6 @@ export async function createWorker(config: WorkerConfig, deps: ActivityDeps, opt
     ...workflowSource(!!codec, options.bundlePath),
     ...(codec ? { dataConverter: { payloadCodecs: [codec], failureConverterPath: failureConverterPath() } } : {}),
     activities: createActivities(deps),
-    // A workflow task waits this long for the worker that ran the workflow last (its cached state) before any
-    // worker may take it: after that worker dies, this is what a takeover costs (the SDK's default is 10 s).
-    stickyQueueScheduleToStartTimeout: '2s',
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',
     shutdownGraceTime: config.shutdownGraceMs,
