@@ -111,6 +111,17 @@ export async function listDeployments(client: Client, service: string, options: 
   return found.sort((a, b) => b.startTime.getTime() - a.startTime.getTime());
 }
 
+/**
+ * How a finished deployment ended: its result, or the error that ended its workflow (terminated,
+ * timed out). Pinned to that run: read unpinned, a deployment started since would be waited for.
+ */
+export async function endedDeployment(client: Client, service: string, runId: string): Promise<{ result: DeployResult } | { error: string }> {
+  return deploymentHandle(client, service, runId).result().then(
+    (result) => ({ result }),
+    (error: unknown) => ({ error: error instanceof WorkflowFailedError ? (error.cause?.message ?? error.message) : String(error) }),
+  );
+}
+
 /** The running (or latest) deployment of a service. */
 export function deploymentHandle(client: Client, service: string, runId?: string): DeploymentHandle {
   return withDeployResult(client.workflow.getHandle<typeof deploy>(deploymentWorkflowId(service), runId));

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLoad, type LoadSummary } from '../../bench/load/generator';
 import Docker from 'dockerode';
 import { freePort, getFresh, removeServiceContainers, testServiceName } from '../support/stack';
@@ -12,6 +12,10 @@ const service = testServiceName('cli');
 beforeAll(async () => {
   cli = await cliEnvironment();
   port = await freePort();
+});
+// The tests run in order on one service: a test that fails mid-deployment must not leave it running into the next one.
+afterEach(async () => {
+  if ((await status().catch(() => undefined))?.running) await cli.run(['abort', service, '--reason', 'e2e: the previous test failed', '--wait']);
 });
 afterAll(async () => {
   await cli?.stop();
@@ -33,18 +37,19 @@ function spec(image: string, strategy: Record<string, unknown>): string {
 
 /** The running deployment's status; a finished one (which shows its result instead) matches nothing. */
 async function status(): Promise<{ running: boolean; status: { phase: string; paused: boolean; gate?: { kind: string }; weights: Record<string, number> } }> {
-  const { code, stdout, stderr } = await cli.run(['--json', 'status', service]);
-  if (code !== 0) throw new Error(`status exited ${code}: ${stderr}`);
+  const { code, signal, stdout, stderr } = await cli.run(['--json', 'status', service]);
+  if (code !== 0) throw new Error(`status exited ${code ?? signal}: ${stderr}`);
   const shown = JSON.parse(stdout) as { running: boolean; status?: never; result?: { outcome: string } };
   return { running: shown.running, status: shown.status ?? { phase: shown.result!.outcome, paused: false, weights: {} } };
 }
 
+/** Polls status until it matches; a status call that fails is a poll that did not match (the last failure is reported). */
 async function waitFor(predicate: (s: Awaited<ReturnType<typeof status>>) => boolean, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const current = await status();
-    if (predicate(current)) return current;
-    if (Date.now() > deadline) throw new Error(`status never matched: ${JSON.stringify(current)}`);
+    const current = await status().catch((error: Error) => error);
+    if (!(current instanceof Error) && predicate(current)) return current;
+    if (Date.now() > deadline) throw new Error(`status never matched: ${current instanceof Error ? current.message : JSON.stringify(current)}`);
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
 }

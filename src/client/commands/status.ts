@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
 import { statusQuery } from '../../shared/messages';
 import { exitCodeForOutcome } from '../../shared/errors';
-import { WorkflowFailedError } from '@temporalio/client';
 import { ExitCode } from '../../shared/errors';
 import { renderResultBlock, renderStatusBlock } from '../progress';
 import { CliError } from '../errors';
 import { noWorkerMessage } from '../workers';
-import { deploymentHandle } from '../deployments';
+import { deploymentHandle, endedDeployment } from '../deployments';
 import { waitForOutcome } from './wait';
 import { examples, type Wrap } from './index';
 
@@ -19,8 +18,10 @@ export function registerStatus(program: Command, wrap: Wrap): void {
     .addHelpText('after', examples('sluice status web', 'sluice status web --watch', 'sluice status web --json'))
     .action(
       wrap(async (context, service: string, options: { watch?: boolean }) => {
-        const handle = deploymentHandle(await context.client(), service);
-        const description = await handle.describe();
+        const client = await context.client();
+        const description = await deploymentHandle(client, service).describe();
+        // Everything below reads the run just described, not one a deploy may have started since.
+        const handle = deploymentHandle(client, service, description.runId);
         const running = description.status.name === 'RUNNING';
         if (options.watch && running) {
           const result = await waitForOutcome(context, handle, service);
@@ -30,14 +31,10 @@ export function registerStatus(program: Command, wrap: Wrap): void {
         const ids = { workflowId: description.workflowId, runId: description.runId, running };
         if (!running) {
           // A finished deployment is its result: no worker is needed to show it.
-          const ended = await handle.result().then(
-            (result) => ({ result }),
-            (error: unknown) => ({ error: error instanceof WorkflowFailedError ? (error.cause?.message ?? error.message) : String(error) }),
-          );
+          const ended = await endedDeployment(client, service, description.runId);
           if ('result' in ended) return context.out.result({ ...ids, result: ended.result }, renderResultBlock(ended.result, description).join('\n'));
           return context.out.result({ ...ids, status: description.status.name, error: ended.error }, `deploy/${service}: ${description.status.name.toLowerCase()}: ${ended.error}`);
         }
-        const client = await context.client();
         const status = await client.connection.withDeadline(Date.now() + 10_000, () => handle.query(statusQuery)).catch(() => undefined);
         if (!status) throw new CliError(ExitCode.unreachable, `the deployment of ${service} is running but no worker answered for its status: ${noWorkerMessage(context.settings.namespace, context.taskQueue)}`);
         context.out.result({ ...ids, status }, renderStatusBlock(status).join('\n'));

@@ -14,6 +14,8 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 export interface CliRun {
   code: number | null;
+  /** The signal that ended the process, when one did (SIGKILL after timeoutMs, or one from outside). */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -41,9 +43,9 @@ function collect(child: ChildProcess, timeoutMs: number): Promise<CliRun> {
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, signal, stdout, stderr });
     });
   });
 }
