@@ -14,7 +14,7 @@ import { PlanError, type ObservedService, type Plan } from '../workflows/planner
 import { failure } from './failures';
 import { observe } from './observe';
 import type { ContainerRuntime, PullOptions, SecretDigester, SecretResolver, TrafficRouter } from './ports';
-import { resolveSecrets } from './secrets';
+import { resolveSpecSecrets } from './secrets';
 
 export interface PlannedDeployment {
   plan: Plan;
@@ -43,8 +43,9 @@ export function createPlanActivities(deps: { runtime: ContainerRuntime; router: 
         // A port conflict or an open preview is refused before anything else, a pull included.
         checkPorts(spec, observed.ports);
         requirePreviewSecret(spec.strategy);
+        const secrets = await resolveSpecSecrets(spec, deps.secrets);
         const image = await deps.runtime.resolveImage(spec.image, pullOptions(spec), ctx.cancellationSignal, () => ctx.heartbeat({ pulling: spec.image }));
-        const secretsDigest = spec.secrets.length > 0 ? deps.secretDigester.digest(await resolveSecrets(spec.secrets, deps.secrets)) : undefined;
+        const secretsDigest = spec.secrets.length > 0 ? deps.secretDigester.digest(secrets) : undefined;
         return { plan: planDeployment(spec, observed, { image, ...(secretsDigest ? { secretsDigest } : {}) }), observed };
       } catch (error) {
         throw rejected(error);

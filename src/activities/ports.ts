@@ -154,10 +154,16 @@ export interface MigrationRunner {
   run(run: MigrationRun, onProgress: (detail: string) => void, signal: AbortSignal): Promise<MigrationReport>;
 }
 
-/** Resolves secret references on the worker (env vars, files); values never travel through Temporal. */
+/** A secret's value, or why the service may not have it (not granted, missing, not a regular file). */
+export type SecretLookup = { value: string } | { problem: string };
+
+/**
+ * Resolves a service's secret references on the worker, within what the worker's operator
+ * granted that service; values never travel through Temporal.
+ */
 export interface SecretResolver {
-  fromEnv(name: string): string | undefined;
-  fromFile(path: string): Promise<string | undefined>;
+  fromEnv(service: string, name: string): SecretLookup;
+  fromFile(service: string, path: string): Promise<SecretLookup>;
 }
 
 /**

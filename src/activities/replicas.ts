@@ -112,7 +112,7 @@ export function createReplicaActivities(deps: { runtime: ContainerRuntime; probe
       if (missing.length > 0 && !template) {
         throw failure(FailureType.replicaMissing, `release ${input.release} has no container for slot(s) ${missing.join(',')} and cannot be recreated here (removed outside sluice?); deploy it again`);
       }
-      const env = template ? { ...template.env, ...(await resolveSecrets(template.secrets, deps.secrets)) } : {};
+      const env = template ? { ...template.env, ...(await resolveSecrets(input.service, template.secrets, deps.secrets)) } : {};
       const image = template?.pinnedImage ?? template?.image;
       if (image && missing.length > 0) await runtime.ensureImage(image, ctx.cancellationSignal, () => ctx.heartbeat({ pulling: image }));
       const started: ReplicaInfo[] = [];

@@ -54,7 +54,7 @@ export function createRoutingActivities(deps: { runtime: ContainerRuntime; route
     prepareRouter: async (input: { service: string; settings: RouterSpecSettings }): Promise<void> => {
       const { preview, ...settings } = input.settings;
       const { headerValueFrom, ...shown } = preview ?? {};
-      const headerValue = headerValueFrom ? await resolveSecret(headerValueFrom, deps.secrets, 'strategy.preview.headerValueFrom') : undefined;
+      const headerValue = headerValueFrom ? await resolveSecret(input.service, headerValueFrom, deps.secrets, 'strategy.preview.headerValueFrom') : undefined;
       await router.prepare(input.service, { ...settings, ...(preview ? { preview: { ...shown, ...(headerValue !== undefined ? { headerValue } : {}) } } : {}) }, Context.current().cancellationSignal);
     },
 

@@ -28,8 +28,8 @@ const HTTP_PATH_PATTERN = /^\/[A-Za-z0-9._~%/-]*(?:\?[A-Za-z0-9._~%&=-]*)?$/;
 const HEADER_NAME_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
 const MEMORY_PATTERN = /^\d+(?:b|k|m|g)$/i;
 /** A relative path of plain segments: no "..", no absolute paths, no shell or nginx metacharacters. */
-const RELATIVE_DIR_PATTERN = /^(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
-const ABSOLUTE_FILE_PATTERN = /^(?!.*(?:^|\/)\.\.?(?:\/|$))\/[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
+const RELATIVE_PATH_PATTERN = /^(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
+
 
 export const MAX_REPLICAS = 100;
 
@@ -52,6 +52,13 @@ const port = z.number({ error: 'expected a TCP port number' }).int({ error: 'exp
 
 const envName = z.string().regex(ENV_NAME_PATTERN, { error: 'expected an environment variable name like DATABASE_URL (letters, digits, _; not starting with a digit)' });
 
+/** sluice's own settings (Temporal credentials, codec key, Docker access): a worker never gives them to a service. */
+export const OWN_SETTING_PATTERN = /^(SLUICE|TEMPORAL|DOCKER)_/;
+/** A worker variable a spec may ask for: never one of sluice's own settings. */
+const workerEnvName = envName.refine((name) => !OWN_SETTING_PATTERN.test(name), {
+  error: "names one of sluice's own settings (SLUICE_*, TEMPORAL_*, DOCKER_*), which no service is given: use a variable of the service's own, granted by the worker's SLUICE_ENV_GRANTS",
+});
+
 /** A count (1) or a percentage of replicas ("25%"). */
 const COUNT_OR_PERCENT = { error: 'expected a count like 1 or a percentage like "25%"' };
 const countOrPercent = z.union([z.number().int(COUNT_OR_PERCENT).min(0, COUNT_OR_PERCENT), z.string().regex(/^(?:100|[1-9]?[0-9])%$/, COUNT_OR_PERCENT)], COUNT_OR_PERCENT);
@@ -63,8 +70,12 @@ const envValue = z
 
 /** Where the worker finds a secret value: the spec names it, never holds it. */
 const secretSourceFields = {
-  fromEnv: envName.optional().describe('Worker environment variable holding the value.'),
-  fromFile: z.string().regex(ABSOLUTE_FILE_PATTERN, { error: 'expected an absolute file path without ".." segments' }).optional().describe('File on the worker host holding the value.'),
+  fromEnv: workerEnvName.optional().describe('Worker environment variable holding the value, granted to the service by the worker\'s SLUICE_ENV_GRANTS.'),
+  fromFile: z
+    .string()
+    .regex(RELATIVE_PATH_PATTERN, { error: 'expected a file name in the service\'s secrets directory on the worker (SLUICE_SECRETS_DIR/<service>/), like "db-password": no leading /, no ".."' })
+    .optional()
+    .describe("File holding the value: its name in the service's secrets directory on the worker (SLUICE_SECRETS_DIR/<service>/)."),
 };
 const EXACTLY_ONE_SOURCE = { error: 'set exactly one of fromEnv or fromFile: the worker resolves the value, the spec never holds it' };
 const oneSource = (s: { fromEnv?: string; fromFile?: string }) => (s.fromEnv === undefined) !== (s.fromFile === undefined);
@@ -189,8 +200,8 @@ const progressDeadline = z.union(
 
 const migrations = z
   .object({
-    directory: z.string().regex(RELATIVE_DIR_PATTERN, { error: 'expected a relative directory like "migrations" (no "..", no leading /)' }),
-    databaseUrlEnv: envName.default('DATABASE_URL'),
+    directory: z.string().regex(RELATIVE_PATH_PATTERN, { error: 'expected a relative directory like "migrations" (no "..", no leading /)' }),
+    databaseUrlEnv: workerEnvName.default('DATABASE_URL').describe("Worker environment variable holding the database URL, granted to the service by the worker's SLUICE_ENV_GRANTS."),
     contract: z.enum(['onPromote', 'auto'], { error: 'expected "onPromote" (wait for sluice promote) or "auto"' }).default('onPromote'),
     lockTimeout: duration('2s', { min: 1, max: 10 * 60_000 }).prefault('2s'),
     statementTimeout: duration('60s', { min: 1, max: DAY }).prefault('60s'),

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -12,9 +13,10 @@ export function stackEnvPath(stateDir: string): string {
 export function writeStackEnv(stateDir: string, values: Record<string, string>): void {
   const lines = Object.entries(values).map(([key, value]) => `${key}=${value}`);
   fs.mkdirSync(stateDir, { recursive: true });
-  // Write then rename: test files read it while the demo may be rewriting it.
-  const temporary = `${stackEnvPath(stateDir)}.${process.pid}`;
-  fs.writeFileSync(temporary, `# written by \`npm run stack:up\`\n${lines.join('\n')}\n`);
+  // Write then rename: test files read it while the demo may be rewriting it. It holds the
+  // registry's password: its owner's only, under a fresh name created exclusively.
+  const temporary = `${stackEnvPath(stateDir)}.${crypto.randomBytes(8).toString('hex')}`;
+  fs.writeFileSync(temporary, `# written by \`npm run stack:up\`\n${lines.join('\n')}\n`, { mode: 0o600, flag: 'wx' });
   fs.renameSync(temporary, stackEnvPath(stateDir));
 }
 

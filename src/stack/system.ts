@@ -98,7 +98,9 @@ export function readPid(pidFile: string): number | undefined {
 /** Starts a long-running process detached from us, its output in logFile and its pid in pidFile. */
 export function startDaemon(command: string, args: string[], files: { logFile: string; pidFile: string }, env = process.env): number {
   fs.mkdirSync(path.dirname(files.logFile), { recursive: true });
-  const log = fs.openSync(files.logFile, 'a');
+  // Daemon logs can hold credentials (the test registry prints its password): its owner's only.
+  const log = fs.openSync(files.logFile, 'a', 0o600);
+  fs.fchmodSync(log, 0o600);
   const child = spawn(command, args, { detached: true, stdio: ['ignore', log, log], env });
   fs.closeSync(log);
   if (child.pid === undefined) throw new Error(`could not start ${command}`);

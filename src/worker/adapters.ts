@@ -1,12 +1,12 @@
 /** The real adapters behind the activity ports, built from the worker's settings. */
 import Docker from 'dockerode';
-import fs from 'node:fs/promises';
 import type { ActivityDeps } from '../activities';
 import { DockerRuntime } from '../activities/adapters/docker/runtime';
 import { HttpProber } from '../activities/adapters/http/prober';
 import { KnexMigrationRunner } from '../activities/adapters/knex/runner';
 import { ContainerNginx, HostNginx } from '../activities/adapters/nginx/control';
 import { NginxRouter } from '../activities/adapters/nginx/router';
+import { ScopedSecrets } from '../activities/adapters/secret-scope';
 import { LABELS, MANAGED_BY_VALUE } from '../shared/names';
 import type { WorkerConfig } from './config';
 import { HmacSecretDigester, keyFromFile } from './secret-digest';
@@ -19,16 +19,14 @@ export async function servicesOnHost(docker: Docker): Promise<string[]> {
 
 export function realAdapters(config: WorkerConfig, docker = new Docker()): ActivityDeps {
   const { nginx } = config;
+  const secrets = new ScopedSecrets(config.secretScope);
   const control = nginx.control.kind === 'container' ? new ContainerNginx(docker, nginx.control.container) : new HostNginx(nginx.control);
   return {
     runtime: new DockerRuntime(docker, { publishHost: config.publishHost }),
     router: new NginxRouter({ confDir: nginx.confDir, ...(nginx.nginxConfDir ? { nginxConfDir: nginx.nginxConfDir } : {}), adminPort: nginx.adminPort, listenAddress: nginx.listenAddress, control }),
     prober: new HttpProber(),
-    migrations: new KnexMigrationRunner({ root: config.migrationsRoot }),
-    secrets: {
-      fromEnv: (name) => process.env[name],
-      fromFile: async (file) => fs.readFile(file, 'utf8').then((text) => text.replace(/\n$/, ''), () => undefined),
-    },
+    migrations: new KnexMigrationRunner({ root: config.migrationsRoot, secrets }),
+    secrets,
     secretDigester: new HmacSecretDigester('value' in config.secretDigestKey ? Buffer.from(config.secretDigestKey.value) : keyFromFile(config.secretDigestKey.file)),
   };
 }

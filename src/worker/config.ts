@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_TASK_QUEUE } from '../shared/names';
 import { temporalSettings, type TemporalSettings } from '../client/connection';
+import { parseEnvGrants, type SecretScopeSettings } from '../activities/adapters/secret-scope';
 
 export interface NginxSettings {
   /** Directory included by nginx's http {} block (`include <dir>/*.conf;`); sluice writes its files here. */
@@ -29,6 +30,8 @@ export interface WorkerConfig {
   shutdownGraceMs: number;
   /** The key of the secrets' digest: the value itself, or the file it is kept in (made on first use). */
   secretDigestKey: { value: string } | { file: string };
+  /** What each service's secrets may come from: files in `<dir>/<service>/`, granted environment variables. */
+  secretScope: SecretScopeSettings;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number {
@@ -59,7 +62,12 @@ export function workerConfig(env: NodeJS.ProcessEnv = process.env, cwd = process
     publishHost: env.SLUICE_PUBLISH_HOST || '127.0.0.1',
     shutdownGraceMs: int(env, 'SLUICE_SHUTDOWN_GRACE_MS', 30_000),
     secretDigestKey: secretDigestKey(env),
+    secretScope: { dir: path.resolve(env.SLUICE_SECRETS_DIR || path.join(stateDir(env), 'secrets')), env: parseEnvGrants(env.SLUICE_ENV_GRANTS) },
   };
+}
+
+function stateDir(env: NodeJS.ProcessEnv): string {
+  return env.SLUICE_STATE_DIR || path.join(os.homedir(), '.sluice');
 }
 
 function secretDigestKey(env: NodeJS.ProcessEnv): WorkerConfig['secretDigestKey'] {
@@ -68,5 +76,5 @@ function secretDigestKey(env: NodeJS.ProcessEnv): WorkerConfig['secretDigestKey'
     if (value.length < 32) throw new Error('SLUICE_SECRET_DIGEST_KEY is too short: use at least 32 random characters (e.g. `openssl rand -hex 32`), the same on every worker');
     return { value };
   }
-  return { file: path.join(env.SLUICE_STATE_DIR || path.join(os.homedir(), '.sluice'), 'secret-digest.key') };
+  return { file: path.join(stateDir(env), 'secret-digest.key') };
 }

@@ -18,6 +18,8 @@ export interface RuntimeOptions {
   logFormat: 'json' | 'text';
   /** 0 disables the Prometheus endpoint. */
   metricsPort: number;
+  /** The address the metrics endpoint binds: loopback unless the operator opens it to a scraper. */
+  metricsAddress?: string;
 }
 
 /** One JSON object per line: what log shippers want. */
@@ -29,7 +31,7 @@ function jsonLine(entry: LogEntry): void {
 export function installRuntime(options: RuntimeOptions): void {
   Runtime.install({
     logger: options.logFormat === 'json' ? new DefaultLogger(options.logLevel, jsonLine) : new DefaultLogger(options.logLevel),
-    ...(options.metricsPort > 0 ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${options.metricsPort}` } } } } : {}),
+    ...(options.metricsPort > 0 ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `${options.metricsAddress ?? '127.0.0.1'}:${options.metricsPort}` } } } } : {}),
   });
 }
 

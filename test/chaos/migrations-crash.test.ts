@@ -21,7 +21,7 @@ beforeAll(async () => {
   db = new pg.Client({ connectionString: stackValue('DATABASE_URL') });
   await db.connect();
   await db.query(`drop schema if exists ${schema} cascade; create schema ${schema}; create table ${schema}.chaos_effects (phase text not null, at timestamptz not null default now())`);
-  world = await chaosWorld('crash-mig', { CHAOS_DB: databaseUrl });
+  world = await chaosWorld('crash-mig', { CHAOS_DB: databaseUrl, SLUICE_ENV_GRANTS: '*:CHAOS_DB' });
   expect((await world.follow(await world.start(spec(fixtureImage('v1'))))).outcome).toBe('released');
 });
 afterAll(async () => {

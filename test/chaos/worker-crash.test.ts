@@ -72,7 +72,7 @@ describe('the worker killed at every step', () => {
   afterAll(async () => world?.close());
 
   it('rolling with expand/contract migrations: released, every container created once, every migration applied once, no orphan, no failed request', async () => {
-    world = await chaosWorld('crash-roll', { CHAOS_DB: databaseUrl });
+    world = await chaosWorld('crash-roll', { CHAOS_DB: databaseUrl, SLUICE_ENV_GRANTS: '*:CHAOS_DB' });
     expect((await world.follow(await world.start(base(fixtureImage('v1'), { type: 'rolling' })))).outcome).toBe('released');
     const run = await crashAtEveryStep(
       world,

@@ -23,7 +23,7 @@ let database: TcpLink;
 beforeAll(async () => {
   const real = new URL(stackValue('DATABASE_URL'));
   database = new TcpLink(await freePort(), { host: real.hostname, port: Number(real.port) });
-  cli = await cliEnvironment({ FLAKY_DB: `postgres://${real.username}@127.0.0.1:${database.port}${real.pathname}` });
+  cli = await cliEnvironment({ SLUICE_ENV_GRANTS: '*:FLAKY_DB', FLAKY_DB: `postgres://${real.username}@127.0.0.1:${database.port}${real.pathname}` });
 });
 afterAll(async () => {
   database?.down();

@@ -1,5 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLUICE_BIN } from '../../bench/worker-process';
@@ -16,20 +19,24 @@ const envValue = `canary-env-${crypto.randomUUID()}`;
 const codecKey = crypto.randomBytes(32).toString('base64');
 const service = testServiceName('secret');
 const plainService = testServiceName('plain');
+const grantedService = testServiceName('grant');
+const otherValue = `canary-other-${crypto.randomUUID()}`;
+const fileValue = `canary-file-${crypto.randomUUID()}`;
+const secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-secrets-'));
 let cli: CliEnvironment;
 
+const specDocument = (name: string) => ({
+  service: name,
+  image: 'sluice-fixture:v1',
+  replicas: 1,
+  port: 8080,
+  health: { path: '/ready', interval: '200ms' },
+  strategy: { type: 'rolling' },
+  traffic: { listenPort: 18700 + Math.floor(Math.random() * 200) },
+});
+
 const spec = (name: string) =>
-  cli.writeSpec(name, {
-    service: name,
-    image: 'sluice-fixture:v1',
-    replicas: 1,
-    port: 8080,
-    env: { PUBLIC_NOTE: envValue },
-    secrets: [{ name: 'API_TOKEN', fromEnv: 'SLUICE_TEST_SECRET_SOURCE' }],
-    health: { path: '/ready', interval: '200ms' },
-    strategy: { type: 'rolling' },
-    traffic: { listenPort: 18700 + Math.floor(Math.random() * 200) },
-  });
+  cli.writeSpec(name, { ...specDocument(name), env: { PUBLIC_NOTE: envValue }, secrets: [{ name: 'API_TOKEN', fromEnv: 'E2E_SECRET_SOURCE' }] });
 
 /** Every string in a JSON document, and what it decodes to when it is base64 (payloads are base64 in the CLI's JSON). */
 function everythingIn(json: string): string {
@@ -49,11 +56,19 @@ function historyJson(workflowId: string): string {
 }
 
 beforeAll(async () => {
-  cli = await cliEnvironment({ SLUICE_CODEC_KEY: codecKey, SLUICE_CODEC_KEY_ID: 'e2e-1', SLUICE_TEST_SECRET_SOURCE: secretValue });
+  fs.mkdirSync(path.join(secretsDir, grantedService));
+  fs.writeFileSync(path.join(secretsDir, grantedService, 'token'), `${fileValue}\n`);
+  cli = await cliEnvironment({
+    // E2E_OTHER_SECRET is set on the worker but granted to no service of this file.
+    SLUICE_ENV_GRANTS: `${service}:E2E_SECRET_SOURCE ${plainService}:E2E_SECRET_SOURCE someone-else:E2E_OTHER_SECRET`,
+    E2E_OTHER_SECRET: otherValue,
+    SLUICE_SECRETS_DIR: secretsDir,
+    SLUICE_CODEC_KEY: codecKey, SLUICE_CODEC_KEY_ID: 'e2e-1', E2E_SECRET_SOURCE: secretValue });
 });
 afterAll(async () => {
   await cli?.stop();
-  await removeServiceContainers(new Docker(), service, plainService);
+  await removeServiceContainers(new Docker(), service, plainService, grantedService);
+  fs.rmSync(secretsDir, { recursive: true, force: true });
 });
 
 describe('secrets and the payload codec', () => {
@@ -91,6 +106,23 @@ describe('secrets and the payload codec', () => {
     const history = everythingIn(historyJson(`deploy/${plainService}`));
     expect(history).toContain(envValue);
     expect(history).not.toContain(secretValue);
+  });
+
+  it("a spec asking for a variable of the worker not granted to its service is refused before anything is touched, naming the grant", async () => {
+    const asking = cli.writeSpec('asking', { ...specDocument(grantedService), secrets: [{ name: 'STOLEN', fromEnv: 'E2E_OTHER_SECRET' }] });
+    const run = await cli.run(['deploy', asking, '--wait']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`secret STOLEN: environment variable E2E_OTHER_SECRET is not granted to ${grantedService}: .*SLUICE_ENV_GRANTS="${grantedService}:E2E_OTHER_SECRET"`));
+    expect(`${run.stdout}${run.stderr}${cli.workerOutput()}`).not.toContain(otherValue);
+    expect(await new Docker().listContainers({ all: true, filters: { label: [`dev.sluice.service=${grantedService}`] } })).toEqual([]);
+  });
+
+  it("a file in the service's own secrets directory reaches its container", async () => {
+    const reading = cli.writeSpec('reading', { ...specDocument(grantedService), secrets: [{ name: 'FILE_TOKEN', fromFile: 'token' }] });
+    const run = await cli.run(['deploy', reading, '--wait']);
+    expect(run.code, run.stderr).toBe(0);
+    const [container] = await new Docker().listContainers({ filters: { label: [`dev.sluice.service=${grantedService}`] } });
+    expect((await new Docker().getContainer(container!.Id).inspect()).Config.Env).toContain(`FILE_TOKEN=${fileValue}`);
   });
 
   it('the codec server decodes for a caller with the token, and refuses one without', async () => {

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +64,18 @@ describe('sluice worker', () => {
     expect(metrics).toMatch(new RegExp(`sluice_rollbacks\\{cause="failure"[^}]*service="${service}"`));
     expect(metrics).toMatch(/sluice_gate_wait_count\{[^}]*gate="canaryPause"/);
     expect(metrics).toMatch(/^temporal_\w+/m);
+  });
+
+  it('binds its metrics endpoint to loopback by default (read from the kernel\'s socket table, no traffic sent)', () => {
+    const listening = fs
+      .readFileSync('/proc/net/tcp', 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      .filter((fields) => fields[3] === '0A') // LISTEN
+      .map((fields) => fields[1]!.split(':'))
+      .filter(([, port]) => parseInt(port!, 16) === metricsPort);
+    expect(listening.map(([address]) => address)).toEqual(['0100007F']); // 127.0.0.1, little-endian
   });
 
   it('writes structured JSON logs, one object per line', () => {

@@ -18,8 +18,11 @@ export class FakeRuntime implements ContainerRuntime {
   async listReplicas(): Promise<ReplicaInfo[]> {
     return this.listings.length > 1 ? this.listings.shift()! : this.listings[0]!;
   }
+  /** The images resolved (pulled or looked up), in order. */
+  resolved: string[] = [];
   async ensureImage(): Promise<void> {}
   async resolveImage(image: string): Promise<ResolvedImage> {
+    this.resolved.push(image);
     return { reference: image, pinned: image, id: `id-of-${image}`, source: 'local' };
   }
   async startReplica(): Promise<ReplicaInfo> {
@@ -55,9 +58,12 @@ export class FakeProber implements HealthProber {
   }
 }
 
-/** Secrets from a map of the worker's environment (none by default). */
-export function fakeSecrets(env: Record<string, string> = {}): SecretResolver {
-  return { fromEnv: (name) => env[name], fromFile: async () => undefined };
+/** Secrets from a map of the worker's environment, every name granted to every service (none by default); no files. */
+export function fakeSecrets(env: Record<string, string | undefined> = {}): SecretResolver {
+  return {
+    fromEnv: (_service, name) => (env[name] !== undefined ? { value: env[name] } : { problem: `the worker has no environment variable ${name}` }),
+    fromFile: async (_service, file) => ({ problem: `the worker has no file ${file}` }),
+  };
 }
 
 /** A router that keeps the table (and settings) it is given and reports no requests in flight. */

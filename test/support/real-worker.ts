@@ -2,6 +2,9 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import Docker from 'dockerode';
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { parseEnvGrants } from '../../src/activities/adapters/secret-scope';
 import { startDeployment, type DeploymentHandle } from '../../src/client/deployments';
 import { validateSpec } from '../../src/shared/spec';
 import type { WorkerConfig } from '../../src/worker/config';
@@ -26,6 +29,8 @@ export async function realWorker(bundlePath: string, extra: Partial<WorkerConfig
     publishHost: '127.0.0.1',
     shutdownGraceMs: 5000,
     secretDigestKey: { value: 'integration-tests-secret-digest-key-0123456789' },
+    // What the tests' specs ask for, granted to every service: the operator's grant, as tests need it.
+    secretScope: { dir: path.join(os.tmpdir(), 'sluice-it-secrets'), env: parseEnvGrants(`*:IT_TOKEN,DATABASE_URL`) },
     ...extra,
   };
   const docker = new Docker();

@@ -7,13 +7,19 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { readRegularFile } from './safe-files';
+
+/** The secret kept in `file`: only ever a regular file (a link planted in its place is refused, not followed). */
+function readSecret(file: string): string | undefined {
+  const read = readRegularFile(file, 4096);
+  if ('text' in read) return read.text.trim();
+  if (read.refused === 'missing') return undefined;
+  throw new Error(`${file} is not a regular file of sluice's (${read.refused}${read.code ? `: ${read.code}` : ''}): remove it and sluice makes a new one`);
+}
 
 export function secretFile(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trim();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
+  const existing = readSecret(file);
+  if (existing !== undefined) return existing;
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const temp = `${file}.${crypto.randomBytes(8).toString('hex')}.new`;
   fs.writeFileSync(temp, `${crypto.randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
@@ -24,5 +30,5 @@ export function secretFile(file: string): string {
   } finally {
     fs.rmSync(temp, { force: true });
   }
-  return fs.readFileSync(file, 'utf8').trim();
+  return readSecret(file)!;
 }

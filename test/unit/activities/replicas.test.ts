@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createReplicaActivities, type HealthProgress } from '../../../src/activities/replicas';
 import type { HealthSpec } from '../../../src/shared/spec';
 import { runActivity, runActivityIn } from '../../support/activity';
-import { FakeProber, FakeRuntime, replica } from '../../support/fake-ports';
+import { FakeProber, FakeRuntime, fakeSecrets, replica } from '../../support/fake-ports';
 
 const health = (overrides: Partial<HealthSpec> = {}): HealthSpec => ({
   path: '/ready',
@@ -17,7 +17,7 @@ const health = (overrides: Partial<HealthSpec> = {}): HealthSpec => ({
   ...overrides,
 });
 
-const secrets = { fromEnv: () => undefined, fromFile: async () => undefined };
+const secrets = fakeSecrets();
 
 describe('waitHealthy', () => {
   it('probes every replica at once, so a round costs the slowest probe, not the sum', async () => {

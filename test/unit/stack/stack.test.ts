@@ -34,6 +34,13 @@ describe('the stack env file', () => {
     expect(readStackEnv(dir)).toEqual({ DATABASE_URL: 'postgres://u@127.0.0.1:5/db?sslmode=disable', TEMPORAL_ADDRESS: '127.0.0.1:7233' });
   });
 
+  it("is its owner's only (it holds the registry's password), even when it was readable before", () => {
+    fs.writeFileSync(path.join(dir, 'stack.env'), 'OLD=1\n', { mode: 0o644 });
+    writeStackEnv(dir, { SLUICE_TEST_REGISTRY_PASSWORD: 'secret' });
+    expect(fs.statSync(path.join(dir, 'stack.env')).mode & 0o777).toBe(0o600);
+    expect(fs.readdirSync(dir)).toEqual(['stack.env']);
+  });
+
   it('is empty when the stack never ran', () => {
     expect(readStackEnv(path.join(dir, 'nowhere'))).toEqual({});
   });

@@ -13,7 +13,8 @@
  * run, so a retry after a crash, or a rollback after one, knows what is whose.
  *
  * The database URL comes from the worker's environment (the variable the spec
- * names); it never passes through Temporal.
+ * names, if the worker's operator granted it to the service); it never passes
+ * through Temporal.
  */
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
@@ -21,13 +22,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FailureType } from '../../../shared/errors';
 import { failure } from '../../failures';
-import type { MigrationReport, MigrationRun, MigrationRunner } from '../../ports';
+import type { MigrationReport, MigrationRun, MigrationRunner, SecretResolver } from '../../ports';
 import { SluiceMigrationSource } from './source';
 
 export interface KnexRunnerOptions {
-  /** Directory the spec's `migrations.directory` is relative to. */
+  /** Directory the spec's `migrations.directory` is relative to; `{service}` in it is the service's name (a root per service). */
   root: string;
-  env?: NodeJS.ProcessEnv;
+  /** Where the database URL comes from: the service's granted environment. */
+  secrets: SecretResolver;
 }
 
 const RUNS_TABLE = 'sluice_migration_runs';
@@ -46,7 +48,7 @@ export class KnexMigrationRunner implements MigrationRunner {
   constructor(private readonly options: KnexRunnerOptions) {}
 
   private directory(run: MigrationRun, phase: 'expand' | 'contract'): string {
-    const root = path.resolve(this.options.root);
+    const root = path.resolve(this.options.root.replaceAll('{service}', run.service));
     const dir = path.resolve(root, run.settings.directory, phase);
     // The spec grammar already forbids "..": this is the second lock on the same door.
     if (!dir.startsWith(root + path.sep)) throw failure(FailureType.invalidSpec, `migrations.directory "${run.settings.directory}" leaves the migrations root ${root}`);
@@ -54,11 +56,10 @@ export class KnexMigrationRunner implements MigrationRunner {
   }
 
   private databaseUrl(run: MigrationRun): string {
-    const url = (this.options.env ?? process.env)[run.settings.databaseUrlEnv];
-    if (!url) {
-      throw failure(FailureType.migrationFailed, `the worker has no ${run.settings.databaseUrlEnv} (named by migrations.databaseUrlEnv): set it to the database URL on the worker host`);
-    }
-    return url;
+    const found = this.options.secrets.fromEnv(run.service, run.settings.databaseUrlEnv);
+    if ('problem' in found) throw failure(FailureType.secretUnavailable, `migrations.databaseUrlEnv: ${found.problem}`);
+    if (found.value === '') throw failure(FailureType.secretUnavailable, `migrations.databaseUrlEnv: the worker's ${run.settings.databaseUrlEnv} is empty; set it to the database URL on the worker host`);
+    return found.value;
   }
 
   private connect(run: MigrationRun, url: string): Knex {

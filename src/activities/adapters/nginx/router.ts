@@ -15,6 +15,7 @@ import { FailureType } from '../../../shared/errors';
 import { failure } from '../../failures';
 import { sleep } from '../../timing';
 import { secretFile } from '../secret-file';
+import { readRegularFileIfAny, writeFileAtomically } from '../safe-files';
 import type { ReleaseTraffic, RouterServiceSettings, RoutingTable, TrafficRouter } from '../../ports';
 import type { PortClaims } from '../../../workflows/planner/types';
 import type { NginxControl } from './control';
@@ -30,26 +31,6 @@ export interface NginxRouterOptions extends RouterLayout {
 }
 
 const LUA_MODULE = 'sluice_router.lua';
-
-function writeAtomically(file: string, content: string): void {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = fs.openSync(temp, 'w', 0o644);
-  try {
-    fs.writeSync(fd, content);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(temp, file);
-}
-
-function readIfExists(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
 
 export class NginxRouter implements TrafficRouter {
   private readonly adminUrl: string;
@@ -100,7 +81,7 @@ export class NginxRouter implements TrafficRouter {
     const services: PortClaims['services'] = {};
     for (const file of fs.existsSync(this.options.confDir) ? fs.readdirSync(this.options.confDir) : []) {
       const service = serviceOfConfigName(file);
-      const ports = service && portsOf(readIfExists(path.join(this.options.confDir, file)) ?? '');
+      const ports = service && portsOf(readRegularFileIfAny(path.join(this.options.confDir, file)) ?? '');
       if (service && ports) services[service] = ports;
     }
     return { services, router: [this.options.adminPort] };
@@ -122,15 +103,15 @@ export class NginxRouter implements TrafficRouter {
     this.token(); // before the core config that names it goes live
     const files = this.files(service, settings);
     const expectedHash = /"([0-9a-f]+)"/.exec(files[3]!.content)![1]!;
-    const changed = files.filter(({ file, content }) => readIfExists(file) !== content).map((f) => ({ ...f, previous: readIfExists(f.file) }));
+    const changed = files.filter(({ file, content }) => readRegularFileIfAny(file) !== content).map((f) => ({ ...f, previous: readRegularFileIfAny(f.file) }));
     if (changed.length === 0 && (await this.servedConfigHash(service)) === expectedHash) return;
 
-    for (const { file, content } of changed) writeAtomically(file, content);
+    for (const { file, content } of changed) writeFileAtomically(file, content);
     const check = await this.options.control.test();
     if (!check.ok) {
       for (const { file, previous } of changed) {
         if (previous === undefined) fs.rmSync(file, { force: true });
-        else writeAtomically(file, previous);
+        else writeFileAtomically(file, previous);
       }
       const detail = check.output.split('\n').filter((line) => /emerg|error|failed/i.test(line)).join('; ') || check.output;
       throw failure(FailureType.routerRejected, `nginx rejected the configuration for ${service} (${detail}); sluice put the previous files back and did not reload, so nginx keeps serving its last good configuration`);
@@ -149,7 +130,7 @@ export class NginxRouter implements TrafficRouter {
     const text = encodeRoutes(table);
     // The state file first: if nginx restarts right after, it comes back with this table.
     fs.mkdirSync(path.join(this.dir, 'state'), { recursive: true });
-    writeAtomically(path.join(this.dir, 'state', `${service}.routes`), text);
+    writeFileAtomically(path.join(this.dir, 'state', `${service}.routes`), text);
     const put = await this.admin('PUT', `/sluice/services/${service}`, text, signal);
     if (put.status !== 200) throw new Error(`nginx refused the routing table for ${service} (${put.status}): ${put.text.trim()}`);
     const served = await this.read(service);

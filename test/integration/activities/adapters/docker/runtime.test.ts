@@ -15,12 +15,13 @@ import { fixtureImage } from '../../../../../src/stack/fixtures';
 import { runActivity, runActivityIn } from '../../../../support/activity';
 import { dockerConfigFor, pushAs, pushPrivateImage } from '../../../../support/registry';
 import { makeSpec } from '../../../../support/specs';
+import { fakeSecrets } from '../../../../support/fake-ports';
 import { removeServiceContainers, stackValue, testServiceName } from '../../../../support/stack';
 
 stackValue('DOCKER_HOST');
 const docker = new Docker();
 const runtime = new DockerRuntime(docker);
-const activities = createReplicaActivities({ runtime, prober: new HttpProber(), secrets: { fromEnv: (name) => process.env[name], fromFile: async () => undefined } });
+const activities = createReplicaActivities({ runtime, prober: new HttpProber(), secrets: fakeSecrets(process.env) });
 const service = testServiceName('rt');
 const spec = makeSpec({ service, image: fixtureImage('v1'), replicas: 1, env: { GREETING: 'hi' }, stopGracePeriod: '5s' });
 const start = (slots: number[], overrides: Partial<ReturnType<typeof containerTemplate>> = {}) =>
@@ -116,7 +117,7 @@ describe('pulling from a private registry', () => {
   });
   afterAll(async () => docker.getImage(image).remove({ force: true }).catch(() => undefined));
   const activitiesWith = (dockerConfigDir: string) =>
-    createReplicaActivities({ runtime: new DockerRuntime(docker, { dockerConfigDir }), prober: new HttpProber(), secrets: { fromEnv: () => undefined, fromFile: async () => undefined } });
+    createReplicaActivities({ runtime: new DockerRuntime(docker, { dockerConfigDir }), prober: new HttpProber(), secrets: fakeSecrets() });
 
   it('without credentials for the registry, the pull is a non-retryable failure naming the image and the registry\'s answer', async () => {
     const noCredentials = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-docker-config-'));

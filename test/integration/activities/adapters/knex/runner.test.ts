@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KnexMigrationRunner, migrationTable } from '../../../../../src/activities/adapters/knex/runner';
 import type { MigrationRun } from '../../../../../src/activities/ports';
 import { stackValue, testServiceName } from '../../../../support/stack';
+import { fakeSecrets } from '../../../../support/fake-ports';
 
 const url = stackValue('DATABASE_URL');
 // The example people ship (examples/migrations/people) is what these tests run.
@@ -17,7 +18,7 @@ let schema: string;
 
 /** Each test file works in a schema of its own, so files never share tables. */
 function runner(root = fixtures): KnexMigrationRunner {
-  return new KnexMigrationRunner({ root, env: { APP_DB: `${url}?options=-csearch_path%3D${schema}` } });
+  return new KnexMigrationRunner({ root, secrets: fakeSecrets({ APP_DB: `${url}?options=-csearch_path%3D${schema}` }) });
 }
 
 function run(deployment: string, direction: MigrationRun['direction'], overrides: Partial<MigrationRun['settings']> = {}): MigrationRun {
@@ -183,7 +184,18 @@ describe('KnexMigrationRunner on a real PostgreSQL', () => {
   });
 
   it('says which variable to set when the worker has no database URL', async () => {
-    const error = await new KnexMigrationRunner({ root: fixtures, env: {} }).run(run('d6/run', 'expand'), () => undefined, signal).catch((e: unknown) => e);
-    expect(error).toMatchObject({ type: 'MigrationFailed', message: expect.stringMatching(/the worker has no APP_DB \(named by migrations\.databaseUrlEnv\)/) });
+    const error = await new KnexMigrationRunner({ root: fixtures, secrets: fakeSecrets() }).run(run('d6/run', 'expand'), () => undefined, signal).catch((e: unknown) => e);
+    expect(error).toMatchObject({ type: 'SecretUnavailable', message: expect.stringMatching(/^migrations\.databaseUrlEnv: the worker has no environment variable APP_DB/) });
+  });
+
+  it('runs the migrations of the service named in the root: {service} in the migrations root is a root per service', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-mig-'));
+    fs.cpSync(path.join(fixtures, 'people'), path.join(root, service, 'people'), { recursive: true });
+    const report = await runner(path.join(root, '{service}')).run(run('d8/run', 'expand'), () => undefined, signal);
+    expect(report.applied.length).toBeGreaterThan(0);
+    // Another service asking for the same directory finds nothing there: its root is its own.
+    const other = await runner(path.join(root, '{service}')).run({ ...run('d9/run', 'expand'), service: `${service}-other` }, () => undefined, signal);
+    expect(other.applied).toEqual([]);
+    fs.rmSync(root, { recursive: true, force: true });
   });
 });
