@@ -5,9 +5,13 @@
  * `{ "payloads": [{ "metadata": { key: base64 }, "data": base64 }] }`.
  *
  * Access: with SLUICE_CODEC_SERVER_TOKEN set, a request must carry
- * `Authorization: Bearer <token>` (the UI forwards its user's token when
- * configured to); without it, only clients on this host are served.
- * CORS answers the configured UI origins only.
+ * `Authorization: Bearer <token>` (one shared token: it proves the caller
+ * knows it, not who the caller is); without it, only clients on this host are
+ * served, and a request that came through a proxy (Forwarded, X-Forwarded-For,
+ * Via) is not, since the proxy makes every client look local.
+ * Every request must name this server in `Host` (loopback names, or the names
+ * configured): a DNS-rebinding page on this machine names its own host. A
+ * browser request must come from a configured UI origin; CORS answers those only.
  */
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import crypto from 'node:crypto';
@@ -29,18 +33,37 @@ const toJson = (p: Payload): JsonPayload => ({
 });
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip', 'via'];
+
+export interface CodecServerOptions {
+  token?: string;
+  /** Web UI origins a browser may call from. */
+  origins: string[];
+  /** Names this server is reached by besides the loopback ones (behind a proxy: its public name). */
+  hosts?: string[];
+}
+
+/** The Host header without its port, lower-cased; `[::1]` keeps its brackets. */
+function hostName(header: string | undefined): string {
+  const host = (header ?? '').toLowerCase();
+  return host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
+}
 
 function authorized(request: http.IncomingMessage, token: string | undefined): boolean {
-  if (!token) return LOOPBACK.has(request.socket.remoteAddress ?? '');
+  if (!token) return LOOPBACK.has(request.socket.remoteAddress ?? '') && !PROXY_HEADERS.some((header) => header in request.headers);
   const offered = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
   const [a, b] = [Buffer.from(offered), Buffer.from(token)];
   return a.length === b.length && crypto.timingSafeEqual(a, b);
 }
 
-export function createCodecServer(codec: PayloadCodec, options: { token?: string; origins: string[] }): http.Server {
+export function createCodecServer(codec: PayloadCodec, options: CodecServerOptions): http.Server {
+  const hosts = new Set([...LOOPBACK_NAMES, ...(options.hosts ?? []).map((host) => hostName(host))]);
   return http.createServer((request, response) => {
     const origin = request.headers.origin;
-    if (origin && options.origins.includes(origin)) {
+    if (!hosts.has(hostName(request.headers.host))) return response.writeHead(421, { 'Content-Type': 'text/plain' }).end('this server is not reached by that name (--allowed-host)\n');
+    if (origin !== undefined && !options.origins.includes(origin)) return response.writeHead(403, { 'Content-Type': 'text/plain' }).end('origin not allowed (--origin)\n');
+    if (origin !== undefined) {
       response.setHeader('Access-Control-Allow-Origin', origin);
       response.setHeader('Access-Control-Allow-Credentials', 'true');
       response.setHeader('Access-Control-Allow-Headers', 'Content-Type, X-Namespace, Authorization');

@@ -11,15 +11,16 @@ export function registerCodecServer(program: Command, wrap: Wrap): void {
     .option('--port <port>', 'port to listen on', '8888')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--origin <url...>', 'Web UI origins allowed by CORS', ['http://localhost:8233', 'http://127.0.0.1:8233'])
+    .option('--allowed-host <name...>', 'names clients reach this server by, besides localhost (behind a proxy: its public name)', [])
     .addHelpText('after', examples('sluice codec-server --port 8888 --origin https://temporal.example.com   # with SLUICE_CODEC_KEY and SLUICE_CODEC_SERVER_TOKEN set'))
     .action(
-      wrap(async (context, options: { port: string; host: string; origin: string[] }) => {
+      wrap(async (context, options: { port: string; host: string; origin: string[]; allowedHost: string[] }) => {
         const codec = codecFromEnv(context.env);
         if (!codec) throw invalidInput('no codec key: set SLUICE_CODEC_KEY (or SLUICE_CODEC_KEY_FILE) to the key the workers use');
         const port = Number(options.port);
         if (!Number.isInteger(port) || port < 1 || port > 65535) throw invalidInput('--port: expected a port from 1 to 65535');
         const token = context.env.SLUICE_CODEC_SERVER_TOKEN || undefined;
-        const server = createCodecServer(codec, { token, origins: options.origin });
+        const server = createCodecServer(codec, { token, origins: options.origin, hosts: options.allowedHost });
         await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, options.host, resolve));
         context.out.say(`codec server on http://${options.host}:${port} (${token ? 'bearer token required' : 'no token: clients on this host only'}), CORS for ${options.origin.join(', ')}`);
         await new Promise<void>((resolve) => {
