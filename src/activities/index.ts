@@ -6,7 +6,7 @@ import { createMigrationActivities } from './migrate';
 import { createObserveActivities } from './observe';
 import { createPlanActivities } from './plan';
 import type { ContainerRuntime, HealthProber, MigrationRunner, SecretDigester, SecretResolver, TrafficRouter } from './ports';
-import { createReplicaActivities } from './replicas';
+import { createReplicaActivities, type ReplicaActivityOptions } from './replicas';
 import { createRoutingActivities } from './routing';
 
 export interface ActivityDeps {
@@ -18,11 +18,11 @@ export interface ActivityDeps {
   secretDigester: SecretDigester;
 }
 
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(deps: ActivityDeps, replicaOptions: ReplicaActivityOptions = {}) {
   return {
     ...createObserveActivities(deps),
     ...createPlanActivities(deps),
-    ...createReplicaActivities(deps),
+    ...createReplicaActivities(deps, replicaOptions),
     ...createRoutingActivities(deps),
     ...createMigrationActivities(deps),
   };

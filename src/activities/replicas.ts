@@ -80,13 +80,22 @@ export interface HealthProgress {
 export interface ReplicaActivityOptions {
   /** How often waitHealthy heartbeats, whatever the probe interval (tests shorten it). */
   heartbeatEveryMs?: number;
+  /**
+   * Whether an unhealthy replica's last log lines go into its failure. A worker that encrypts
+   * payloads withholds them: the SDK logs failures in clear, and container output can hold
+   * anything the app was given, its secrets included.
+   */
+  containerLogs?: 'attach' | 'withhold';
 }
 
 export function createReplicaActivities(deps: { runtime: ContainerRuntime; prober: HealthProber; secrets: SecretResolver }, options: ReplicaActivityOptions = {}) {
   const { runtime, prober } = deps;
 
   async function unhealthy(replica: ReplicaInfo, why: string, recent: ProbeResult[]): Promise<never> {
-    const logs = await runtime.logs(replica.name, 20).catch((error: Error) => `(logs unavailable: ${error.message})`);
+    const logs =
+      options.containerLogs === 'withhold'
+        ? `(not attached: this worker encrypts payloads, and container output stays on the host: docker logs ${replica.name})`
+        : await runtime.logs(replica.name, 20).catch((error: Error) => `(logs unavailable: ${error.message})`);
     throw failure(FailureType.replicaUnhealthy, `replica ${replica.name} is unhealthy: ${why}`, { replica: replica.name, recentProbes: recent, lastLogLines: logs });
   }
 

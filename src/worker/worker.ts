@@ -50,7 +50,7 @@ export async function createWorker(config: WorkerConfig, deps: ActivityDeps, opt
     taskQueue: config.taskQueue,
     ...workflowSource(!!codec, options.bundlePath),
     ...(codec ? { dataConverter: { payloadCodecs: [codec], failureConverterPath: failureConverterPath() } } : {}),
-    activities: createActivities(deps),
+    activities: createActivities(deps, { containerLogs: codec ? 'withhold' : 'attach' }),
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',
     shutdownGraceTime: config.shutdownGraceMs,

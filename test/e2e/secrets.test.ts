@@ -20,6 +20,7 @@ const codecKey = crypto.randomBytes(32).toString('base64');
 const service = testServiceName('secret');
 const plainService = testServiceName('plain');
 const grantedService = testServiceName('grant');
+const loggingService = testServiceName('logs');
 const otherValue = `canary-other-${crypto.randomUUID()}`;
 const fileValue = `canary-file-${crypto.randomUUID()}`;
 const secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-secrets-'));
@@ -60,14 +61,14 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(secretsDir, grantedService, 'token'), `${fileValue}\n`);
   cli = await cliEnvironment({
     // E2E_OTHER_SECRET is set on the worker but granted to no service of this file.
-    SLUICE_ENV_GRANTS: `${service}:E2E_SECRET_SOURCE ${plainService}:E2E_SECRET_SOURCE someone-else:E2E_OTHER_SECRET`,
+    SLUICE_ENV_GRANTS: `${service}:E2E_SECRET_SOURCE ${plainService}:E2E_SECRET_SOURCE ${loggingService}:E2E_SECRET_SOURCE someone-else:E2E_OTHER_SECRET`,
     E2E_OTHER_SECRET: otherValue,
     SLUICE_SECRETS_DIR: secretsDir,
     SLUICE_CODEC_KEY: codecKey, SLUICE_CODEC_KEY_ID: 'e2e-1', E2E_SECRET_SOURCE: secretValue });
 });
 afterAll(async () => {
   await cli?.stop();
-  await removeServiceContainers(new Docker(), service, plainService, grantedService);
+  await removeServiceContainers(new Docker(), service, plainService, grantedService, loggingService);
   fs.rmSync(secretsDir, { recursive: true, force: true });
 });
 
@@ -106,6 +107,18 @@ describe('secrets and the payload codec', () => {
     const history = everythingIn(historyJson(`deploy/${plainService}`));
     expect(history).toContain(envValue);
     expect(history).not.toContain(secretValue);
+  });
+
+  it('with a codec key, what a failing container prints (here, its secret) reaches no worker log, no CLI output and no history', async () => {
+    // The fixture prints "release <RELEASE> listening": given the secret as RELEASE, it prints the secret; the bad image never turns ready.
+    const document = { ...specDocument(loggingService), image: 'sluice-fixture:bad', health: { path: '/ready', interval: '200ms', unhealthyThreshold: 2 }, secrets: [{ name: 'RELEASE', fromEnv: 'E2E_SECRET_SOURCE' }] };
+    const run = await cli.run(['deploy', cli.writeSpec('logging', document), '--wait'], { env: { SLUICE_CODEC_KEY: codecKey, SLUICE_CODEC_KEY_ID: 'e2e-1' } });
+    expect(run.code, run.stderr).toBe(1);
+    const history = everythingIn(historyJson(`deploy/${loggingService}`));
+    expect(history).toContain('binary/encrypted');
+    for (const text of [run.stdout, run.stderr, cli.workerOutput(), history]) expect(text).not.toContain(secretValue);
+    // The failure says where the output is instead.
+    expect(`${run.stdout}${run.stderr}`).toMatch(/is unhealthy/);
   });
 
   it("a spec asking for a variable of the worker not granted to its service is refused before anything is touched, naming the grant", async () => {

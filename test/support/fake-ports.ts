@@ -33,8 +33,10 @@ export class FakeRuntime implements ContainerRuntime {
   }
   async stopReplica(): Promise<void> {}
   async removeReplica(): Promise<void> {}
+  /** What every container printed last. */
+  containerOutput = '';
   async logs(): Promise<string> {
-    return '';
+    return this.containerOutput;
   }
 }
 

@@ -1,4 +1,5 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
+import type { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { createReplicaActivities, type HealthProgress } from '../../../src/activities/replicas';
 import type { HealthSpec } from '../../../src/shared/spec';
@@ -53,6 +54,21 @@ describe('waitHealthy', () => {
     const error = await runActivityIn(environment, waitHealthy, { service: 'web', release: 'v2', slots: [0, 1], health: health({ healthyThreshold: 3, unhealthyThreshold: 3, startPeriod: 60_000 }) }).catch((e: unknown) => e);
     expect(error).toMatchObject({ type: 'ReplicaUnhealthy', message: expect.stringMatching(/sluice-web-v2-1 is unhealthy: 3 failed checks in a row/) });
     expect(prober.urls.filter((url) => url.includes(':20001'))).toHaveLength(1);
+  });
+
+  it('an unhealthy replica\'s failure carries its last log lines, unless the worker encrypts payloads: then they stay on the host', async () => {
+    const canary = `API_TOKEN=canary-${Date.now()}`;
+    const failing = async (containerLogs: 'attach' | 'withhold') => {
+      const runtime = new FakeRuntime([replica('v2', 0)]);
+      runtime.containerOutput = `starting with ${canary}`;
+      const { waitHealthy } = createReplicaActivities({ runtime, prober: new FakeProber(() => false), secrets }, { containerLogs });
+      return (await runActivity(waitHealthy, { service: 'web', release: 'v2', slots: [0], health: health({ unhealthyThreshold: 1 }) }).catch((e: unknown) => e)) as ApplicationFailure;
+    };
+    expect(JSON.stringify((await failing('attach')).details)).toContain(canary);
+    const withheld = await failing('withhold');
+    expect(withheld).toMatchObject({ type: 'ReplicaUnhealthy' });
+    expect(JSON.stringify({ message: withheld.message, details: withheld.details })).not.toContain(canary);
+    expect(JSON.stringify(withheld.details)).toMatch(/not attached: this worker encrypts payloads.*docker logs sluice-web-v2-0/);
   });
 
   it('probes a replica with the health settings recorded on its container, not the deploying spec\'s', async () => {
