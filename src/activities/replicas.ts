@@ -224,18 +224,24 @@ export function createReplicaActivities(deps: { runtime: ContainerRuntime; probe
       return { healthy, ...(setAside.size > 0 ? { unhealthy: [...setAside.keys()].sort((a, b) => a - b) } : {}), probes };
     },
 
+    // Stopped and removed are the containers labelled with this service, release and slot, found
+    // by those labels: never a container that merely has the name (another service's, or none of sluice's).
     stopReplicas: async (input: ReplicasInput & { gracePeriodMs: number }): Promise<void> => {
       const ctx = Context.current();
+      const found = ofRelease(await runtime.listReplicas(input.service), input.release, input.slots);
       for (const slot of input.slots) {
-        await runtime.stopReplica(replicaName(input.service, input.release, slot), input.gracePeriodMs, ctx.cancellationSignal);
+        const replica = found.get(slot);
+        if (replica) await runtime.stopReplica(replica.name, input.gracePeriodMs, ctx.cancellationSignal);
         ctx.heartbeat({ stopped: slot });
       }
     },
 
     removeReplicas: async (input: ReplicasInput & { gracePeriodMs: number }): Promise<void> => {
       const ctx = Context.current();
+      const found = ofRelease(await runtime.listReplicas(input.service), input.release, input.slots);
       for (const slot of input.slots) {
-        await runtime.removeReplica(replicaName(input.service, input.release, slot), input.gracePeriodMs, ctx.cancellationSignal);
+        const replica = found.get(slot);
+        if (replica) await runtime.removeReplica(replica.name, input.gracePeriodMs, ctx.cancellationSignal);
         ctx.heartbeat({ removed: slot });
       }
     },

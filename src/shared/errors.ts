@@ -16,6 +16,8 @@ export const FailureType = {
   /** A replica exists but does not run right now (Docker is restarting it): retried, it may heal. */
   replicaNotRunning: 'ReplicaNotRunning',
   secretUnavailable: 'SecretUnavailable',
+  /** A container that is not this replica (another service's, or not sluice's) has the replica's name. */
+  containerNameTaken: 'ContainerNameTaken',
   /** Another service (or the router itself) listens on a port the spec asks for. */
   portTaken: 'PortTaken',
   /** nginx rejected a config (`nginx -t` failed); the previous config was restored. */
@@ -51,6 +53,7 @@ export const NON_RETRYABLE_FAILURES: FailureTypeName[] = [
   FailureType.secretUnavailable,
   FailureType.routerRejected,
   FailureType.portTaken,
+  FailureType.containerNameTaken,
   FailureType.migrationFailed,
 ];
 

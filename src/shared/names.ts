@@ -36,7 +36,13 @@ export const LABELS = {
 
 export const MANAGED_BY_VALUE = 'sluice';
 
-/** Deterministic container name, so a retried start finds the container the first attempt made. */
+/**
+ * Deterministic container name, so a retried start finds the container the first attempt made.
+ * `_` separates the parts because neither a service name nor a release id can hold one: with
+ * `-`, service `api-v1` release `2-3-…` and service `api` release `v1-2-3-…` had the same name.
+ * Names are only where a container is looked for: whose it is, its labels say, and sluice
+ * checks them before it adopts, stops or removes one.
+ */
 export function replicaName(service: string, release: string, slot: number): string {
-  return `sluice-${service}-${release}-${slot}`;
+  return `sluice_${service}_${release}_${slot}`;
 }

@@ -48,7 +48,7 @@ describe('sluice doctor', () => {
     const left = await docker.listContainers({ all: true, filters: { label: [`${LABELS.managedBy}=${MANAGED_BY_VALUE}`] } });
     const names = left.map((c) => c.Names[0]!.slice(1));
     expect(names.filter((n) => n.includes(abandoned) || n.includes('ghost'))).toEqual([]);
-    expect(names.filter((n) => n.startsWith(`sluice-${serving}-`))).toHaveLength(2);
+    expect(names.filter((n) => n.startsWith(`sluice_${serving}_`))).toHaveLength(2);
     const answer = await fetch(`http://127.0.0.1:${port}/`);
     expect(answer.status).toBe(200);
   });

@@ -4,9 +4,10 @@
  */
 import type { ContainerRuntime, HealthProber, ProbeResult, ReplicaInfo, RouterServiceSettings, RoutingTable, SecretResolver, TrafficRouter } from '../../src/activities/ports';
 import type { PortClaims, ResolvedImage } from '../../src/workflows/planner/types';
+import { replicaName } from '../../src/shared/names';
 
 export function replica(release: string, slot: number, extra: Partial<ReplicaInfo> = {}): ReplicaInfo {
-  return { name: `sluice-web-${release}-${slot}`, service: 'web', release, slot, image: `app:${release}`, deployment: 'd', state: 'running', address: `127.0.0.1:${20000 + slot}`, health: 'none', ...extra };
+  return { name: replicaName('web', release, slot), service: 'web', release, slot, image: `app:${release}`, deployment: 'd', state: 'running', address: `127.0.0.1:${20000 + slot}`, health: 'none', ...extra };
 }
 
 /** A container runtime whose listing the test sets (or scripts: one listing per call, the last one repeating). */

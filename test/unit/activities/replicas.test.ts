@@ -52,7 +52,7 @@ describe('waitHealthy', () => {
     const resumed: HealthProgress = { startedAt: Date.now() - 120_000, slots: { 0: { successes: 2, failures: 0 }, 1: { successes: 0, failures: 2 } } };
     const environment = new MockActivityEnvironment({ heartbeatDetails: resumed });
     const error = await runActivityIn(environment, waitHealthy, { service: 'web', release: 'v2', slots: [0, 1], health: health({ healthyThreshold: 3, unhealthyThreshold: 3, startPeriod: 60_000 }) }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ type: 'ReplicaUnhealthy', message: expect.stringMatching(/sluice-web-v2-1 is unhealthy: 3 failed checks in a row/) });
+    expect(error).toMatchObject({ type: 'ReplicaUnhealthy', message: expect.stringMatching(/sluice_web_v2_1 is unhealthy: 3 failed checks in a row/) });
     expect(prober.urls.filter((url) => url.includes(':20001'))).toHaveLength(1);
   });
 
@@ -68,7 +68,7 @@ describe('waitHealthy', () => {
     const withheld = await failing('withhold');
     expect(withheld).toMatchObject({ type: 'ReplicaUnhealthy' });
     expect(JSON.stringify({ message: withheld.message, details: withheld.details })).not.toContain(canary);
-    expect(JSON.stringify(withheld.details)).toMatch(/not attached: this worker encrypts payloads.*docker logs sluice-web-v2-0/);
+    expect(JSON.stringify(withheld.details)).toMatch(/not attached: this worker encrypts payloads.*docker logs sluice_web_v2_0/);
   });
 
   it('probes a replica with the health settings recorded on its container, not the deploying spec\'s', async () => {

@@ -16,7 +16,7 @@ describe('route', () => {
   it('forward, a replica Docker is restarting is a retryable failure; a missing one is not', async () => {
     const { route } = createRoutingActivities({ runtime: new FakeRuntime([replica('v1', 0), replica('v1', 1, { state: 'restarting', address: undefined })]), router: new FakeRouter(), secrets: fakeSecrets() });
     const restarting = await runActivity(route, { service: 'web', routing: { peers: [{ release: 'v1', slots: [0, 1] }], weights: { v1: 100 } }, drainTimeoutMs: 1000 }).catch((e: unknown) => e);
-    expect(restarting).toMatchObject({ type: 'ReplicaNotRunning', nonRetryable: false, message: expect.stringMatching(/sluice-web-v1-1 yet: it is restarting/) });
+    expect(restarting).toMatchObject({ type: 'ReplicaNotRunning', nonRetryable: false, message: expect.stringMatching(/sluice_web_v1_1 yet: it is restarting/) });
     const missing = await runActivity(route, { service: 'web', routing: { peers: [{ release: 'v1', slots: [0, 2] }], weights: { v1: 100 } }, drainTimeoutMs: 1000 }).catch((e: unknown) => e);
     expect(missing).toMatchObject({ type: 'ReplicaMissing', nonRetryable: true });
   });

@@ -13,12 +13,12 @@ function deps(state: DeploymentState | undefined) {
 describe('findOrphans', () => {
   it('keeps the stopped old replicas a failed deployment\'s report names (left for a person), and still finds the rest', async () => {
     const orphans = await findOrphans(deps({ running: false, held: ['v1', 'v2'] }));
-    expect(orphans.map((o) => o.name)).toEqual(['sluice-web-ghost-0']);
+    expect(orphans.map((o) => o.name)).toEqual(['sluice_web_ghost_0']);
   });
 
   it('after a deployment that ended any other way, every container the router does not send traffic to is an orphan', async () => {
     const orphans = await findOrphans(deps({ running: false, held: [] }));
-    expect(orphans.map((o) => o.name).sort()).toEqual(['sluice-web-ghost-0', 'sluice-web-v1-0']);
+    expect(orphans.map((o) => o.name).sort()).toEqual(['sluice_web_ghost_0', 'sluice_web_v1_0']);
   });
 
   it('judges nothing of a service whose deployment runs, or whose state it cannot read (encrypted with a key it lacks)', async () => {

@@ -164,10 +164,11 @@ export class DockerRuntime implements ContainerRuntime {
         try {
           await this.docker.createContainer({ ...this.containerConfig(name, spec, await freeLoopbackPort(this.publishHost)), abortSignal: signal });
         } catch (error) {
-          // 409: an earlier attempt (or a concurrent retry) created it; carry on with that one.
+          // 409: an earlier attempt (or a concurrent retry) created it; carry on with that one, if it is this replica.
           if (statusOf(error) !== 409) throw error;
         }
       }
+      this.refuseForeign(name, spec, await this.inspect(name));
       try {
         return await this.restartReplica(name, signal);
       } catch (error) {
@@ -175,6 +176,13 @@ export class DockerRuntime implements ContainerRuntime {
         await this.docker.getContainer(name).remove({ force: true }).catch(() => undefined);
       }
     }
+  }
+
+  /** A container of that name is adopted only if its labels say it is this replica: never another service's. */
+  private refuseForeign(name: string, spec: ReplicaSpec, found: (ReplicaInfo & { managed: boolean }) | undefined): void {
+    if (!found || (found.managed && found.service === spec.service && found.release === spec.release && found.slot === spec.slot)) return;
+    const whose = found.managed ? `replica ${found.slot} of release ${found.release} of service ${found.service}` : 'not a sluice replica';
+    throw failure(FailureType.containerNameTaken, `container ${name} exists and is ${whose}: sluice does not adopt it; rename or remove it if it is not needed`);
   }
 
   /**
@@ -231,8 +239,9 @@ export class DockerRuntime implements ContainerRuntime {
       if (status === 404) throw failure(FailureType.replicaMissing, `container ${name} does not exist (removed outside sluice?)`);
       if (status !== 304) throw error; // 304: already running
     }
-    const info = await this.inspect(name);
-    if (!info) throw failure(FailureType.replicaMissing, `container ${name} vanished right after it started`);
+    const found = await this.inspect(name);
+    if (!found) throw failure(FailureType.replicaMissing, `container ${name} vanished right after it started`);
+    const { managed: _, ...info } = found;
     return info;
   }
 
@@ -257,7 +266,7 @@ export class DockerRuntime implements ContainerRuntime {
     });
   }
 
-  private async inspect(name: string): Promise<ReplicaInfo | undefined> {
+  private async inspect(name: string): Promise<(ReplicaInfo & { managed: boolean }) | undefined> {
     let details: Docker.ContainerInspectInfo;
     try {
       details = await this.docker.getContainer(name).inspect();
@@ -280,6 +289,7 @@ export class DockerRuntime implements ContainerRuntime {
       health: (details.State.Health?.Status as DockerHealth | undefined) ?? 'none',
       ...recordedHealthCheck(labels),
       createdAt: Date.parse(details.Created),
+      managed: labels[LABELS.managedBy] === MANAGED_BY_VALUE,
     };
   }
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerRuntime } from '../../../../../src/activities/adapters/docker/runtime';
 import { fixtureImage } from '../../../../../src/stack/fixtures';
+import { replicaName } from '../../../../../src/shared/names';
 import { removeServiceContainers, stackValue, testServiceName } from '../../../../support/stack';
 import { makeCertificates, mutualTlsProxy, type Certificates } from '../../../../support/tls';
 
@@ -45,7 +46,7 @@ describe('Docker over TCP with mutual TLS', () => {
     const runtime = new DockerRuntime(dockerFromEnv({ DOCKER_HOST: `tcp://127.0.0.1:${proxy.port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs.dir }));
     const replica = await runtime.startReplica({ service, release: 'r1', slot: 0, deployment: 'tls', image: fixtureImage('v1'), port: 8080, env: {}, stopGracePeriodMs: 2000 }, new AbortController().signal);
     expect(replica).toMatchObject({ state: 'running', address: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
-    expect((await runtime.listReplicas(service)).map((r) => r.name)).toEqual([`sluice-${service}-r1-0`]);
+    expect((await runtime.listReplicas(service)).map((r) => r.name)).toEqual([replicaName(service, 'r1', 0)]);
     await runtime.removeReplica(replica.name, 2000, new AbortController().signal);
     expect(await runtime.listReplicas(service)).toEqual([]);
   });

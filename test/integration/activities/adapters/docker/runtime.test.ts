@@ -56,6 +56,23 @@ describe('DockerRuntime through the replica activities', () => {
     expect((await runtime.listReplicas(service)).filter((r) => r.slot === 1)).toHaveLength(1);
   });
 
+  it("a container with a replica's name that is another service's is neither adopted, stopped nor removed", async () => {
+    const name = replicaName(service, 'r1', 7);
+    const victim = `${service}-victim`;
+    // Another service's live replica that happens to carry this name (the old `-` names made such collisions constructible).
+    const foreign = await docker.createContainer({ name, Image: fixtureImage('v1'), Labels: { 'dev.sluice.managed-by': 'sluice', 'dev.sluice.service': victim, 'dev.sluice.release': 'v1', 'dev.sluice.slot': '0' } });
+    try {
+      await foreign.start();
+      const error = await start([7]).catch((e: unknown) => e);
+      expect(error).toMatchObject({ type: 'ContainerNameTaken', nonRetryable: true, message: expect.stringContaining(`is replica 0 of release v1 of service ${victim}: sluice does not adopt it`) });
+      await runActivity(activities.stopReplicas, { service, release: 'r1', slots: [7], gracePeriodMs: 1000 });
+      await runActivity(activities.removeReplicas, { service, release: 'r1', slots: [7], gracePeriodMs: 1000 });
+      expect((await foreign.inspect()).State.Running).toBe(true);
+    } finally {
+      await foreign.remove({ force: true });
+    }
+  });
+
   it('a graceful stop lets a request in flight finish', async () => {
     const [replica] = await start([0]);
     const inFlight = fetch(`http://${replica!.address}/slow?ms=1500`).then(async (r) => ({ status: r.status, body: await r.text() }));

@@ -6,6 +6,7 @@ import { startLoad } from '../../../../../bench/load/generator';
 import { DockerRuntime } from '../../../../../src/activities/adapters/docker/runtime';
 import type { RoutedPeer } from '../../../../../src/activities/ports';
 import { fixtureImage } from '../../../../../src/stack/fixtures';
+import { replicaName } from '../../../../../src/shared/names';
 import { privateRouter } from '../../../../support/router';
 import { freePort, getFresh, removeServiceContainers, stackValue, testServiceName } from '../../../../support/stack';
 
@@ -120,7 +121,7 @@ describe('NginxRouter on a real nginx', () => {
     await env.router.apply(service, { peers: [peers.a!, peers.b!], weights: { 'rel-a': 50, 'rel-b': 50 } }, signal);
     const drained = await env.router.drain(service, [peers.b1!.address], 10_000, signal);
     expect(drained).toEqual({ drained: true, inFlight: 0 });
-    await runtime.stopReplica(`sluice-${service}-rel-b-1`, 10_000, signal);
+    await runtime.stopReplica(replicaName(service, 'rel-b', 1), 10_000, signal);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const summary = await load.stop();
     expect(summary.sent).toBeGreaterThan(400);
@@ -167,13 +168,13 @@ describe('NginxRouter on a real nginx', () => {
 
   it('a replica that dies between deployments: connections to it fail over to another replica (passive health) and it is ejected', async () => {
     await env.router.apply(service, { peers: [peers.b!, peers.b1!], weights: { 'rel-b': 100 } }, signal);
-    await runtime.restartReplica(`sluice-${service}-rel-b-1`, signal); // stopped by the drain test above
+    await runtime.restartReplica(replicaName(service, 'rel-b', 1), signal); // stopped by the drain test above
     const b1 = (await runtime.listReplicas(service)).find((r) => r.release === 'rel-b' && r.slot === 1)!;
     await env.router.apply(service, { peers: [peers.b!, { release: 'rel-b', slot: 1, address: b1.address! }], weights: { 'rel-b': 100 } }, signal);
     // GETs: nginx retries an idempotent request on another peer; a POST is never sent twice.
     const load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: 100, newConnectionShare: 0.3, postShare: 0 });
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    await docker.getContainer(`sluice-${service}-rel-b-1`).kill();
+    await docker.getContainer(replicaName(service, 'rel-b', 1)).kill();
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const ejected = await env.router.ejected(service);
     const summary = await load.stop();
