@@ -226,22 +226,21 @@ export function createReplicaActivities(deps: { runtime: ContainerRuntime; probe
 
     // Stopped and removed are the containers labelled with this service, release and slot, found
     // by those labels: never a container that merely has the name (another service's, or none of sluice's).
+    // (Every container so labelled: one made under an earlier name scheme included.)
     stopReplicas: async (input: ReplicasInput & { gracePeriodMs: number }): Promise<void> => {
       const ctx = Context.current();
-      const found = ofRelease(await runtime.listReplicas(input.service), input.release, input.slots);
+      const found = await runtime.listReplicas(input.service);
       for (const slot of input.slots) {
-        const replica = found.get(slot);
-        if (replica) await runtime.stopReplica(replica.name, input.gracePeriodMs, ctx.cancellationSignal);
+        for (const replica of found.filter((r) => r.release === input.release && r.slot === slot)) await runtime.stopReplica(replica.name, input.gracePeriodMs, ctx.cancellationSignal);
         ctx.heartbeat({ stopped: slot });
       }
     },
 
     removeReplicas: async (input: ReplicasInput & { gracePeriodMs: number }): Promise<void> => {
       const ctx = Context.current();
-      const found = ofRelease(await runtime.listReplicas(input.service), input.release, input.slots);
+      const found = await runtime.listReplicas(input.service);
       for (const slot of input.slots) {
-        const replica = found.get(slot);
-        if (replica) await runtime.removeReplica(replica.name, input.gracePeriodMs, ctx.cancellationSignal);
+        for (const replica of found.filter((r) => r.release === input.release && r.slot === slot)) await runtime.removeReplica(replica.name, input.gracePeriodMs, ctx.cancellationSignal);
         ctx.heartbeat({ removed: slot });
       }
     },

@@ -16,6 +16,7 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import crypto from 'node:crypto';
 import http from 'node:http';
+import net from 'node:net';
 
 interface JsonPayload {
   metadata?: Record<string, string>;
@@ -44,9 +45,10 @@ export interface CodecServerOptions {
   hosts?: string[];
 }
 
-/** The Host header without its port, lower-cased; `[::1]` keeps its brackets. */
+/** The Host header without its port, lower-cased; an IPv6 address in brackets (`[::1]`), as Host carries it. */
 function hostName(header: string | undefined): string {
   const host = (header ?? '').toLowerCase();
+  if (net.isIP(host) === 6) return `[${host}]`;
   return host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
 }
 

@@ -32,8 +32,15 @@ export class FakeRuntime implements ContainerRuntime {
   async restartReplica(): Promise<ReplicaInfo> {
     throw new Error('not used');
   }
-  async stopReplica(): Promise<void> {}
-  async removeReplica(): Promise<void> {}
+  /** Names of the containers stopped and removed, in order. */
+  stopped: string[] = [];
+  removed: string[] = [];
+  async stopReplica(name: string): Promise<void> {
+    this.stopped.push(name);
+  }
+  async removeReplica(name: string): Promise<void> {
+    this.removed.push(name);
+  }
   /** What every container printed last. */
   containerOutput = '';
   async logs(): Promise<string> {

@@ -22,11 +22,14 @@ export function readRegularFile(file: string, maxBytes = 16 * 1024 * 1024): Regu
     return { refused: 'unreadable', ...(code ? { code } : {}) };
   }
   try {
-    if (!fs.fstatSync(fd).isFile()) return { refused: 'notRegular' };
-    const buffer = Buffer.alloc(maxBytes + 1);
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) return { refused: 'notRegular' };
+    if (stat.size > maxBytes) return { refused: 'tooLarge' };
+    // Sized by the file, one byte over to notice one that grew while it was read.
+    const buffer = Buffer.alloc(stat.size + 1);
     let length = 0;
     for (let read = -1; read !== 0 && length < buffer.length; length += read) read = fs.readSync(fd, buffer, length, buffer.length - length, length);
-    if (length > maxBytes) return { refused: 'tooLarge' };
+    if (length > stat.size) return { refused: 'unreadable', code: 'it changed while it was read' };
     return { text: buffer.subarray(0, length).toString('utf8') };
   } finally {
     fs.closeSync(fd);

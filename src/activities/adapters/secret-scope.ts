@@ -1,8 +1,9 @@
 /**
  * The secrets a service may read, as the worker's operator granted them: regular files under
  * `<secrets dir>/<service>/`, and the environment variables `SLUICE_ENV_GRANTS` names for it.
- * A spec only asks. What it asks outside its grant is refused before anything is looked at,
- * so an error never says whether a file outside the scope exists; sluice's own settings
+ * A spec only asks. What it asks outside its grant is refused before anything is looked at
+ * (a link in the scope is followed only to somewhere inside it), so an error never says whether
+ * a file outside the scope exists; sluice's own settings
  * (`SLUICE_*`, `TEMPORAL_*`, `DOCKER_*`) are never given, whatever the grants say.
  */
 import fs from 'node:fs/promises';
@@ -75,17 +76,18 @@ export class ScopedSecrets implements SecretResolver {
     const outside: SecretLookup = { problem: `file ${file} is outside ${service}'s secrets directory ${dir}: the worker's operator puts the files a service may read there` };
     if (!target.startsWith(dir + path.sep)) return outside;
     const missing: SecretLookup = { problem: `the worker has no file ${target}; put it in ${dir} on the worker host (its value never passes through Temporal)` };
-    // A directory on the way may be a link; wherever it leads must still be inside the scope.
-    const [realDir, realParent] = await Promise.all([fs.realpath(dir), fs.realpath(path.dirname(target))].map((p) => p.catch(() => undefined)));
-    if (realDir === undefined || realParent === undefined) return missing;
-    if (realParent !== realDir && !realParent.startsWith(realDir + path.sep)) return outside;
-    const read = readRegularFile(path.join(realParent, path.basename(target)), MAX_SECRET_BYTES);
+    // Links inside the scope are the operator's (a Kubernetes secret volume is made of them): followed,
+    // but wherever they lead must still be inside the scope.
+    const [realDir, realTarget] = await Promise.all([fs.realpath(dir), fs.realpath(target)].map((p) => p.catch(() => undefined)));
+    if (realDir === undefined || realTarget === undefined) return missing;
+    if (!realTarget.startsWith(realDir + path.sep)) return outside;
+    const read = readRegularFile(realTarget, MAX_SECRET_BYTES);
     if ('text' in read) return { value: read.text.replace(/\n$/, '') };
     switch (read.refused) {
       case 'missing':
         return missing;
       case 'link':
-        return { problem: `file ${target} is a symbolic link: sluice reads only regular files in the secrets directory` };
+        return { problem: `file ${target} was replaced by a link while it was read; try again` };
       case 'notRegular':
         return { problem: `file ${target} is not a regular file: sluice reads only regular files in the secrets directory` };
       case 'tooLarge':

@@ -26,6 +26,8 @@ export function registerDev(program: Command, wrap: Wrap): void {
           throw error;
         }
         Object.assign(process.env, stack);
+        // One machine, one developer: specs may use the local database (docs/security.md on grants).
+        process.env.SLUICE_ENV_GRANTS ??= '*:DATABASE_URL';
         installRuntime({ logLevel: 'WARN', logFormat: 'text', metricsPort: 0 });
         const config = workerConfig(process.env, path.resolve(__dirname, '..', '..', '..'));
         context.out.say(`sluice dev: Temporal ${stack.TEMPORAL_ADDRESS} (Web UI ${stack.SLUICE_TEMPORAL_UI}), worker on task queue ${config.taskQueue}`);

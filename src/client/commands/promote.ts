@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { promoteUpdate } from '../../shared/messages';
-import { deploymentHandle } from '../deployments';
 import { invalidInput } from '../errors';
 import { runningHandle } from './running';
 import { examples, type Wrap } from './index';
@@ -15,8 +14,8 @@ export function registerPromote(program: Command, wrap: Wrap): void {
     .addHelpText('after', examples('sluice promote web', 'sluice promote web --full --reason "hotfix, verified on staging"'))
     .action(
       wrap(async (context, service: string, options: { full?: boolean; reason?: string }) => {
-        await runningHandle(context, service);
-        const answer = await deploymentHandle(await context.client(), service).executeUpdate(promoteUpdate, {
+        const handle = await runningHandle(context, service);
+        const answer = await handle.executeUpdate(promoteUpdate, {
           args: [{ by: context.actor(), ...(options.reason ? { reason: options.reason } : {}), ...(options.full ? { full: true } : {}) }],
         });
         if (answer.ignored) throw invalidInput(answer.message);

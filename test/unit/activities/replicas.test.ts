@@ -71,6 +71,15 @@ describe('waitHealthy', () => {
     expect(JSON.stringify(withheld.details)).toMatch(/not attached: this worker encrypts payloads.*docker logs sluice_web_v2_0/);
   });
 
+  it('stops and removes every container labelled with the slot (one named the old way too), and only those', async () => {
+    const runtime = new FakeRuntime([replica('v1', 0), replica('v1', 0, { name: 'sluice-web-v1-0' }), replica('v1', 1), replica('v2', 0)]);
+    const { stopReplicas, removeReplicas } = createReplicaActivities({ runtime, prober: new FakeProber(() => true), secrets });
+    await runActivity(stopReplicas, { service: 'web', release: 'v1', slots: [0], gracePeriodMs: 1000 });
+    await runActivity(removeReplicas, { service: 'web', release: 'v1', slots: [0, 5], gracePeriodMs: 1000 });
+    expect(runtime.stopped).toEqual(['sluice_web_v1_0', 'sluice-web-v1-0']);
+    expect(runtime.removed).toEqual(['sluice_web_v1_0', 'sluice-web-v1-0']);
+  });
+
   it('probes a replica with the health settings recorded on its container, not the deploying spec\'s', async () => {
     const recorded = health({ path: '/old-ready', expectStatus: 204 });
     const runtime = new FakeRuntime([replica('v1', 0, { healthCheck: recorded }), replica('v1', 1)]);

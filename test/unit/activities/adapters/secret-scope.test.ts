@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +21,8 @@ beforeAll(() => {
   fs.symlinkSync(path.join(dir, 'api', 'token'), path.join(dir, 'web', 'link-to-api'));
   fs.symlinkSync('/etc', path.join(dir, 'web', 'etc'));
   fs.symlinkSync('/dev/zero', path.join(dir, 'web', 'zero'));
+  fs.symlinkSync('nested/key', path.join(dir, 'web', 'link-in-scope'));
+  execFileSync('mkfifo', [path.join(dir, 'web', 'fifo')]);
   fs.mkdirSync(path.join(dir, 'web', 'a-directory'));
   secrets = new ScopedSecrets({ dir, env: parseEnvGrants('web:DATABASE_URL *:SENTRY_DSN') }, environment);
 });
@@ -64,15 +67,17 @@ describe('files', () => {
     expect(await secrets.fromFile('web', '../api/token')).toEqual({ problem: expect.stringMatching(/outside web's secrets directory/) });
   });
 
-  it('links are not followed out of the scope, nor to a device', async () => {
-    expect(await secrets.fromFile('web', 'link-to-api')).toEqual({ problem: expect.stringMatching(/is a symbolic link/) });
+  it('links are followed only inside the scope (as a Kubernetes secret volume makes them): not to another service, /etc or a device', async () => {
+    expect(await secrets.fromFile('web', 'link-in-scope')).toEqual({ value: 'nested-key' });
+    expect(await secrets.fromFile('web', 'link-to-api')).toEqual({ problem: expect.stringMatching(/outside web's secrets directory/) });
     expect(await secrets.fromFile('web', 'etc/passwd')).toEqual({ problem: expect.stringMatching(/outside web's secrets directory/) });
-    expect(await secrets.fromFile('web', 'zero')).toEqual({ problem: expect.stringMatching(/is a symbolic link/) });
+    expect(await secrets.fromFile('web', 'zero')).toEqual({ problem: expect.stringMatching(/outside web's secrets directory/) });
   });
 
   it('only regular files of at most 64 KiB are read', async () => {
     expect(await secrets.fromFile('web', 'huge')).toEqual({ problem: expect.stringMatching(/larger than 64 KiB/) });
     expect(await secrets.fromFile('web', 'a-directory')).toEqual({ problem: expect.stringMatching(/not a regular file/) });
+    expect(await secrets.fromFile('web', 'fifo')).toEqual({ problem: expect.stringMatching(/not a regular file/) });
   });
 
   it('a missing file in the scope says where to put it', async () => {
