@@ -22,7 +22,8 @@ describe('docker-compose.yml', () => {
     const config = workerConfig(worker.environment, '/app');
     expect(config.nginx.control).toEqual({ kind: 'container', container: 'sluice-nginx' });
     expect(worker.volumes).toContain(`nginx-conf:${config.nginx.confDir}`);
-    expect(compose.services.nginx!.volumes).toContain(`nginx-conf:${config.nginx.confDir}`);
+    // nginx faces the public: it only reads what the worker writes.
+    expect(compose.services.nginx!.volumes).toContain(`nginx-conf:${config.nginx.confDir}:ro`);
     expect(worker.network_mode).toBe('host');
     expect(compose.services.nginx!.network_mode).toBe('host');
   });
