@@ -81,6 +81,11 @@ export interface ContainerRuntime {
   removeReplica(name: string, gracePeriodMs: number, signal: AbortSignal): Promise<void>;
   /** The last lines the replica printed, for failure reports. */
   logs(name: string, lines: number): Promise<string>;
+  /**
+   * Whether a worker of this host made the container: its proof label matches its name and
+   * labels under the host's key. Labels alone prove nothing (an image can carry them).
+   */
+  madeBySluice(name: string): Promise<boolean>;
 }
 
 export interface RoutedPeer {

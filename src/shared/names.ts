@@ -32,6 +32,8 @@ export const LABELS = {
   image: 'dev.sluice.image',
   /** The release's health settings as JSON: how to probe the replica, whichever spec is deploying. */
   health: 'dev.sluice.health',
+  /** A keyed hash of the container's identity: proves a sluice worker of this host made it (an image's labels cannot). */
+  proof: 'dev.sluice.proof',
 } as const;
 
 export const MANAGED_BY_VALUE = 'sluice';

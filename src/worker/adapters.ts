@@ -20,13 +20,15 @@ export async function servicesOnHost(docker: Docker): Promise<string[]> {
 export function realAdapters(config: WorkerConfig, docker = new Docker()): ActivityDeps {
   const { nginx } = config;
   const secrets = new ScopedSecrets(config.secretScope);
+  // One host key: the secrets' digest, and the proof that a container is sluice's (each hashes its own domain).
+  const key = 'value' in config.secretDigestKey ? Buffer.from(config.secretDigestKey.value) : keyFromFile(config.secretDigestKey.file);
   const control = nginx.control.kind === 'container' ? new ContainerNginx(docker, nginx.control.container) : new HostNginx(nginx.control);
   return {
-    runtime: new DockerRuntime(docker, { publishHost: config.publishHost }),
+    runtime: new DockerRuntime(docker, { publishHost: config.publishHost, provenanceKey: key }),
     router: new NginxRouter({ confDir: nginx.confDir, ...(nginx.nginxConfDir ? { nginxConfDir: nginx.nginxConfDir } : {}), adminPort: nginx.adminPort, listenAddress: nginx.listenAddress, control }),
     prober: new HttpProber(),
     migrations: new KnexMigrationRunner({ root: config.migrationsRoot, secrets }),
     secrets,
-    secretDigester: new HmacSecretDigester('value' in config.secretDigestKey ? Buffer.from(config.secretDigestKey.value) : keyFromFile(config.secretDigestKey.file)),
+    secretDigester: new HmacSecretDigester(key),
   };
 }

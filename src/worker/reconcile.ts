@@ -102,7 +102,22 @@ export async function findOrphans(deps: ReconcileDeps): Promise<Orphan[]> {
   return orphans;
 }
 
-export async function removeOrphans(runtime: ContainerRuntime, orphans: Orphan[], gracePeriodMs = 10_000): Promise<void> {
+/**
+ * Removes the orphans a worker of this host provably made; keeps (and returns) the others: a
+ * container from an image that carries sluice's labels, made by hand, or made before containers
+ * carried a proof, is a person's to remove, volumes and all.
+ */
+export async function removeOrphans(runtime: ContainerRuntime, orphans: Orphan[], gracePeriodMs = 10_000): Promise<{ removed: Orphan[]; kept: Orphan[] }> {
   const signal = new AbortController().signal;
-  for (const orphan of orphans) await runtime.removeReplica(orphan.name, gracePeriodMs, signal);
+  const removed: Orphan[] = [];
+  const kept: Orphan[] = [];
+  for (const orphan of orphans) {
+    if (!(await runtime.madeBySluice(orphan.name))) {
+      kept.push(orphan);
+      continue;
+    }
+    await runtime.removeReplica(orphan.name, gracePeriodMs, signal);
+    removed.push(orphan);
+  }
+  return { removed, kept };
 }

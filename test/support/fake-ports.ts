@@ -46,6 +46,11 @@ export class FakeRuntime implements ContainerRuntime {
   async logs(): Promise<string> {
     return this.containerOutput;
   }
+  /** Containers no worker made (an image's labels, a hand-made one): every other one is proven sluice's. */
+  notMadeBySluice = new Set<string>();
+  async madeBySluice(name: string): Promise<boolean> {
+    return !this.notMadeBySluice.has(name);
+  }
 }
 
 /** A prober that answers by URL, taking `delayMs`, and records what it was asked and how many probes ran at once. */

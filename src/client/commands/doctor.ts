@@ -23,9 +23,16 @@ export function registerDoctor(program: Command, wrap: Wrap): void {
         const docker = new Docker();
         const deps = realAdapters(config, docker);
         const orphans = await findOrphans({ runtime: deps.runtime, router: deps.router, deployments: deploymentStates(await context.client()), services: () => servicesOnHost(docker) });
-        if (options.fix) await removeOrphans(deps.runtime, orphans);
-        const lines = orphans.map((o) => `${options.fix ? 'removed' : 'orphan'} ${o.name}: it ${o.reason}`);
-        context.out.result({ orphans, removed: options.fix === true }, orphans.length === 0 ? 'no orphan containers' : [...lines, ...(options.fix ? [] : ['remove them with `sluice doctor --fix`'])].join('\n'));
+        if (!options.fix) {
+          const lines = orphans.map((o) => `orphan ${o.name}: it ${o.reason}`);
+          return context.out.result({ orphans, removed: [] }, orphans.length === 0 ? 'no orphan containers' : [...lines, 'remove them with `sluice doctor --fix`'].join('\n'));
+        }
+        const { removed, kept } = await removeOrphans(deps.runtime, orphans);
+        const lines = [
+          ...removed.map((o) => `removed ${o.name}: it ${o.reason}`),
+          ...kept.map((o) => `kept ${o.name}: it ${o.reason}, but nothing proves a sluice worker of this host made it (an image can carry sluice's labels); remove it by hand if it is not needed`),
+        ];
+        context.out.result({ orphans, removed: removed.map((o) => o.name), kept: kept.map((o) => o.name) }, orphans.length === 0 ? 'no orphan containers' : lines.join('\n'));
       }),
     );
 }

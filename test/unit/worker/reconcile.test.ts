@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DeployResult } from '../../../src/shared/messages';
-import { findOrphans, stateFrom, type DeploymentState } from '../../../src/worker/reconcile';
+import { findOrphans, removeOrphans, stateFrom, type DeploymentState } from '../../../src/worker/reconcile';
 import { FakeRouter, FakeRuntime, replica } from '../../support/fake-ports';
 
 const routedV2 = { peers: [{ release: 'v2', slot: 0, address: '127.0.0.1:20000' }], weights: { v2: 100 } };
@@ -24,6 +24,17 @@ describe('findOrphans', () => {
   it('judges nothing of a service whose deployment runs, or whose state it cannot read (encrypted with a key it lacks)', async () => {
     expect(await findOrphans(deps({ running: true, held: [] }))).toEqual([]);
     expect(await findOrphans(deps(undefined))).toEqual([]);
+  });
+});
+
+describe('removeOrphans', () => {
+  it('removes only the orphans a worker of this host provably made; a container that merely carries sluice\'s labels is kept', async () => {
+    const world = deps({ running: false, held: [] });
+    world.runtime.notMadeBySluice.add('sluice_web_ghost_0');
+    const { removed, kept } = await removeOrphans(world.runtime, await findOrphans(world));
+    expect(removed.map((o) => o.name)).toEqual(['sluice_web_v1_0']);
+    expect(kept.map((o) => o.name)).toEqual(['sluice_web_ghost_0']);
+    expect(world.runtime.removed).toEqual(['sluice_web_v1_0']);
   });
 });
 

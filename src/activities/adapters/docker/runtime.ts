@@ -10,6 +10,7 @@ import Docker from 'dockerode';
 import net from 'node:net';
 import { FailureType } from '../../../shared/errors';
 import { LABELS, MANAGED_BY_VALUE, replicaName } from '../../../shared/names';
+import { provenanceHolds, provenanceProof } from './provenance';
 import type { HealthSpec } from '../../../shared/spec';
 import { failure } from '../../failures';
 import type { ContainerRuntime, DockerHealth, PullOptions, ReplicaInfo, ReplicaSpec, ReplicaState } from '../../ports';
@@ -23,6 +24,8 @@ export interface DockerRuntimeOptions {
   publishHost?: string;
   /** Where to read registry credentials (a docker config.json); defaults to $DOCKER_CONFIG or ~/.docker. */
   dockerConfigDir?: string;
+  /** The host's key for the containers' proof label; without it, no container is proven sluice's. */
+  provenanceKey?: Buffer;
 }
 
 interface DockerError {
@@ -217,6 +220,7 @@ export class DockerRuntime implements ContainerRuntime {
         [LABELS.deployment]: spec.deployment,
         [LABELS.image]: spec.image,
         ...(spec.health ? { [LABELS.health]: JSON.stringify(spec.health) } : {}),
+        ...(this.options.provenanceKey ? { [LABELS.proof]: provenanceProof(this.options.provenanceKey, { name, service: spec.service, release: spec.release, slot: String(spec.slot) }) } : {}),
       },
       ExposedPorts: { [port]: {} },
       StopSignal: 'SIGTERM',
@@ -309,6 +313,20 @@ export class DockerRuntime implements ContainerRuntime {
       // 404: gone already; 409: removal already in progress
       if (statusOf(error) !== 404 && statusOf(error) !== 409) throw error;
     }
+  }
+
+  async madeBySluice(name: string): Promise<boolean> {
+    const key = this.options.provenanceKey;
+    if (!key) return false;
+    let labels: Record<string, string>;
+    try {
+      labels = (await this.docker.getContainer(name).inspect()).Config.Labels ?? {};
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw error;
+    }
+    const identity = { name, service: labels[LABELS.service] ?? '', release: labels[LABELS.release] ?? '', slot: labels[LABELS.slot] ?? '' };
+    return labels[LABELS.managedBy] === MANAGED_BY_VALUE && provenanceHolds(key, identity, labels[LABELS.proof]);
   }
 
   async logs(name: string, lines: number): Promise<string> {

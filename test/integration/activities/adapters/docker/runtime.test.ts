@@ -73,6 +73,20 @@ describe('DockerRuntime through the replica activities', () => {
     }
   });
 
+  it('a replica a keyed runtime starts is proven sluice\'s; the same labels on another container (its proof copied) are not', async () => {
+    const keyed = new DockerRuntime(docker, { provenanceKey: Buffer.from('runtime-test-host-key-0123456789abcdef') });
+    const made = await keyed.startReplica({ service, release: 'r1', slot: 8, deployment: 'test/run', image: fixtureImage('v1'), port: 8080, env: {}, stopGracePeriodMs: 1000 }, new AbortController().signal);
+    expect(await keyed.madeBySluice(made.name)).toBe(true);
+    expect(await runtime.madeBySluice(made.name)).toBe(false); // no key, no proof
+    const labels = (await docker.getContainer(made.name).inspect()).Config.Labels;
+    const copy = await docker.createContainer({ name: `${service}-copy`, Image: fixtureImage('v1'), Labels: labels });
+    try {
+      expect(await keyed.madeBySluice(`${service}-copy`)).toBe(false);
+    } finally {
+      await copy.remove({ force: true });
+    }
+  });
+
   it('a graceful stop lets a request in flight finish', async () => {
     const [replica] = await start([0]);
     const inFlight = fetch(`http://${replica!.address}/slow?ms=1500`).then(async (r) => ({ status: r.status, body: await r.text() }));
