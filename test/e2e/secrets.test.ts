@@ -26,18 +26,19 @@ const fileValue = `canary-file-${crypto.randomUUID()}`;
 const secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-secrets-'));
 let cli: CliEnvironment;
 
-const specDocument = (name: string) => ({
+/** A free port per spec: the router refuses a port another service holds (random ones collided). */
+const specDocument = async (name: string) => ({
   service: name,
   image: 'sluice-fixture:v1',
   replicas: 1,
   port: 8080,
   health: { path: '/ready', interval: '200ms' },
   strategy: { type: 'rolling' },
-  traffic: { listenPort: 18700 + Math.floor(Math.random() * 200) },
+  traffic: { listenPort: await freePort() },
 });
 
-const spec = (name: string) =>
-  cli.writeSpec(name, { ...specDocument(name), env: { PUBLIC_NOTE: envValue }, secrets: [{ name: 'API_TOKEN', fromEnv: 'E2E_SECRET_SOURCE' }] });
+const spec = async (name: string) =>
+  cli.writeSpec(name, { ...(await specDocument(name)), env: { PUBLIC_NOTE: envValue }, secrets: [{ name: 'API_TOKEN', fromEnv: 'E2E_SECRET_SOURCE' }] });
 
 /** Every string in a JSON document, and what it decodes to when it is base64 (payloads are base64 in the CLI's JSON). */
 function everythingIn(json: string): string {
@@ -74,7 +75,7 @@ afterAll(async () => {
 
 describe('secrets and the payload codec', () => {
   it('a deployment with a codec key leaves no canary in history, search attributes or logs; the container has its secret', async () => {
-    const run = await cli.run(['deploy', spec(service), '--wait'], { env: { SLUICE_CODEC_KEY: codecKey, SLUICE_CODEC_KEY_ID: 'e2e-1' } });
+    const run = await cli.run(['deploy', await spec(service), '--wait'], { env: { SLUICE_CODEC_KEY: codecKey, SLUICE_CODEC_KEY_ID: 'e2e-1' } });
     expect(run.code, run.stderr).toBe(0);
 
     const history = everythingIn(historyJson(`deploy/${service}`));
@@ -98,7 +99,7 @@ describe('secrets and the payload codec', () => {
   });
 
   it('from a CLI without the key, the plain env value would be in history (so the check above can see it); the secret still is not', async () => {
-    const run = await cli.run(['deploy', spec(plainService), '--detach'], { env: { SLUICE_CODEC_KEY: '' } });
+    const run = await cli.run(['deploy', await spec(plainService), '--detach'], { env: { SLUICE_CODEC_KEY: '' } });
     expect(run.code, run.stderr).toBe(0);
     // Its result is encrypted by the worker: a CLI without the key says so instead of failing obscurely.
     const status = await cli.run(['status', plainService, '--watch'], { env: { SLUICE_CODEC_KEY: '' } });
@@ -111,7 +112,7 @@ describe('secrets and the payload codec', () => {
 
   it('with a codec key, what a failing container prints (here, its secret) reaches no worker log, no CLI output and no history', async () => {
     // The fixture prints "release <RELEASE> listening": given the secret as RELEASE, it prints the secret; the bad image never turns ready.
-    const document = { ...specDocument(loggingService), image: 'sluice-fixture:bad', health: { path: '/ready', interval: '200ms', unhealthyThreshold: 2 }, secrets: [{ name: 'RELEASE', fromEnv: 'E2E_SECRET_SOURCE' }] };
+    const document = { ...(await specDocument(loggingService)), image: 'sluice-fixture:bad', health: { path: '/ready', interval: '200ms', unhealthyThreshold: 2 }, secrets: [{ name: 'RELEASE', fromEnv: 'E2E_SECRET_SOURCE' }] };
     const run = await cli.run(['deploy', cli.writeSpec('logging', document), '--wait'], { env: { SLUICE_CODEC_KEY: codecKey, SLUICE_CODEC_KEY_ID: 'e2e-1' } });
     expect(run.code, run.stderr).toBe(1);
     const history = everythingIn(historyJson(`deploy/${loggingService}`));
@@ -122,7 +123,7 @@ describe('secrets and the payload codec', () => {
   });
 
   it("a spec asking for a variable of the worker not granted to its service is refused before anything is touched, naming the grant", async () => {
-    const asking = cli.writeSpec('asking', { ...specDocument(grantedService), secrets: [{ name: 'STOLEN', fromEnv: 'E2E_OTHER_SECRET' }] });
+    const asking = cli.writeSpec('asking', { ...(await specDocument(grantedService)), secrets: [{ name: 'STOLEN', fromEnv: 'E2E_OTHER_SECRET' }] });
     const run = await cli.run(['deploy', asking, '--wait']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(new RegExp(`secret STOLEN: environment variable E2E_OTHER_SECRET is not granted to ${grantedService}: .*SLUICE_ENV_GRANTS="${grantedService}:E2E_OTHER_SECRET"`));
@@ -131,7 +132,7 @@ describe('secrets and the payload codec', () => {
   });
 
   it("a file in the service's own secrets directory reaches its container", async () => {
-    const reading = cli.writeSpec('reading', { ...specDocument(grantedService), secrets: [{ name: 'FILE_TOKEN', fromFile: 'token' }] });
+    const reading = cli.writeSpec('reading', { ...(await specDocument(grantedService)), secrets: [{ name: 'FILE_TOKEN', fromFile: 'token' }] });
     const run = await cli.run(['deploy', reading, '--wait']);
     expect(run.code, run.stderr).toBe(0);
     const [container] = await new Docker().listContainers({ filters: { label: [`dev.sluice.service=${grantedService}`] } });
