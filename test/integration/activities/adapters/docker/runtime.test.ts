@@ -84,6 +84,7 @@ describe('DockerRuntime through the replica activities', () => {
       expect(await keyed.madeBySluice(`${service}-copy`)).toBe(false);
     } finally {
       await copy.remove({ force: true });
+      await keyed.removeReplica(made.name, 1000, new AbortController().signal);
     }
   });
 
