@@ -91,6 +91,20 @@ export interface ReplicaActivityOptions {
 export function createReplicaActivities(deps: { runtime: ContainerRuntime; prober: HealthProber; secrets: SecretResolver }, options: ReplicaActivityOptions = {}) {
   const { runtime, prober } = deps;
 
+  /**
+   * Acts on the containers labelled with this service, release and slot, found by those labels:
+   * never one that merely has the name (another service's, or none of sluice's), and every one so
+   * labelled (one made under an earlier name scheme included). Heartbeats each slot done.
+   */
+  async function eachLabelled(input: ReplicasInput, done: 'stopped' | 'removed', act: (name: string, signal: AbortSignal) => Promise<void>): Promise<void> {
+    const ctx = Context.current();
+    const found = await runtime.listReplicas(input.service);
+    for (const slot of input.slots) {
+      for (const replica of found.filter((r) => r.release === input.release && r.slot === slot)) await act(replica.name, ctx.cancellationSignal);
+      ctx.heartbeat({ [done]: slot });
+    }
+  }
+
   async function unhealthy(replica: ReplicaInfo, why: string, recent: ProbeResult[]): Promise<never> {
     const logs =
       options.containerLogs === 'withhold'
@@ -224,26 +238,11 @@ export function createReplicaActivities(deps: { runtime: ContainerRuntime; probe
       return { healthy, ...(setAside.size > 0 ? { unhealthy: [...setAside.keys()].sort((a, b) => a - b) } : {}), probes };
     },
 
-    // Stopped and removed are the containers labelled with this service, release and slot, found
-    // by those labels: never a container that merely has the name (another service's, or none of sluice's).
-    // (Every container so labelled: one made under an earlier name scheme included.)
-    stopReplicas: async (input: ReplicasInput & { gracePeriodMs: number }): Promise<void> => {
-      const ctx = Context.current();
-      const found = await runtime.listReplicas(input.service);
-      for (const slot of input.slots) {
-        for (const replica of found.filter((r) => r.release === input.release && r.slot === slot)) await runtime.stopReplica(replica.name, input.gracePeriodMs, ctx.cancellationSignal);
-        ctx.heartbeat({ stopped: slot });
-      }
-    },
+    stopReplicas: (input: ReplicasInput & { gracePeriodMs: number }): Promise<void> =>
+      eachLabelled(input, 'stopped', (name, signal) => runtime.stopReplica(name, input.gracePeriodMs, signal)),
 
-    removeReplicas: async (input: ReplicasInput & { gracePeriodMs: number }): Promise<void> => {
-      const ctx = Context.current();
-      const found = await runtime.listReplicas(input.service);
-      for (const slot of input.slots) {
-        for (const replica of found.filter((r) => r.release === input.release && r.slot === slot)) await runtime.removeReplica(replica.name, input.gracePeriodMs, ctx.cancellationSignal);
-        ctx.heartbeat({ removed: slot });
-      }
-    },
+    removeReplicas: (input: ReplicasInput & { gracePeriodMs: number }): Promise<void> =>
+      eachLabelled(input, 'removed', (name, signal) => runtime.removeReplica(name, input.gracePeriodMs, signal)),
   };
 }
 

@@ -1,6 +1,6 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomically } from '../activities/adapters/safe-files';
 
 /**
  * `.sluice/stack.env` records where the running stack's parts answer, so
@@ -13,11 +13,9 @@ export function stackEnvPath(stateDir: string): string {
 export function writeStackEnv(stateDir: string, values: Record<string, string>): void {
   const lines = Object.entries(values).map(([key, value]) => `${key}=${value}`);
   fs.mkdirSync(stateDir, { recursive: true });
-  // Write then rename: test files read it while the demo may be rewriting it. It holds the
-  // registry's password: its owner's only, under a fresh name created exclusively.
-  const temporary = `${stackEnvPath(stateDir)}.${crypto.randomBytes(8).toString('hex')}`;
-  fs.writeFileSync(temporary, `# written by \`npm run stack:up\`\n${lines.join('\n')}\n`, { mode: 0o600, flag: 'wx' });
-  fs.renameSync(temporary, stackEnvPath(stateDir));
+  // Replaced in one step: test files read it while the demo may be rewriting it. It holds the
+  // registry's password: its owner's only.
+  writeFileAtomically(stackEnvPath(stateDir), `# written by \`npm run stack:up\`\n${lines.join('\n')}\n`, 0o600);
 }
 
 export function readStackEnv(stateDir: string): Record<string, string> {

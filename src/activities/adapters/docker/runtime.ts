@@ -163,15 +163,17 @@ export class DockerRuntime implements ContainerRuntime {
   async startReplica(spec: ReplicaSpec, signal: AbortSignal): Promise<ReplicaInfo> {
     const name = replicaName(spec.service, spec.release, spec.slot);
     for (let attempt = 1; ; attempt++) {
-      if (!(await this.inspect(name))) {
+      let found = await this.inspect(name);
+      if (!found) {
         try {
           await this.docker.createContainer({ ...this.containerConfig(name, spec, await freeLoopbackPort(this.publishHost)), abortSignal: signal });
         } catch (error) {
           // 409: an earlier attempt (or a concurrent retry) created it; carry on with that one, if it is this replica.
           if (statusOf(error) !== 409) throw error;
+          found = await this.inspect(name);
         }
       }
-      this.refuseForeign(name, spec, await this.inspect(name));
+      this.refuseForeign(name, spec, found);
       try {
         return await this.restartReplica(name, signal);
       } catch (error) {
