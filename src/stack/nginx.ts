@@ -1,5 +1,5 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { renderMainConfig } from '../activities/adapters/nginx/main-config';
 import type { StackSettings } from './settings';
@@ -34,10 +34,11 @@ export function findNginx(): { bin: string; modules: string[] } {
 export async function startNginx(prefix: string): Promise<NginxInstance> {
   const { bin, modules } = findNginx();
   const instance: NginxInstance = { bin, prefix, confDir: path.join(prefix, 'conf.d'), configFile: path.join(prefix, 'nginx.conf'), modules };
-  for (const dir of ['logs', 'conf.d', 'tmp']) fs.mkdirSync(path.join(prefix, dir), { recursive: true });
-  // Root masters drop workers to `nobody` by default, who cannot read a private state dir.
-  const user = isRoot() ? `${os.userInfo().username}` : undefined;
-  fs.writeFileSync(instance.configFile, renderMainConfig({ prefix, confDir: instance.confDir, modules, user }));
+  for (const dir of ['logs', 'conf.d']) fs.mkdirSync(path.join(prefix, dir), { recursive: true });
+  const tempDir = workersTempDir(prefix);
+  makeReachable(tempDir);
+  const user = isRoot() ? unprivilegedUser() : undefined;
+  fs.writeFileSync(instance.configFile, renderMainConfig({ prefix, confDir: instance.confDir, modules, user, tempDir }));
   const pidFile = path.join(prefix, 'nginx.pid');
   const check = run(bin, ['-t', '-p', prefix, '-c', instance.configFile]);
   if (check.status !== 0) throw new Error(`nginx -t failed for ${instance.configFile}: ${check.stderr.trim()}`);
@@ -50,8 +51,39 @@ export async function startNginx(prefix: string): Promise<NginxInstance> {
   return instance;
 }
 
+/**
+ * When the stack runs as root, nginx's workers (which parse every request) run as Debian's web
+ * server account, never root. They read no file of ours: the master loads the Lua module, the admin
+ * token and the routing state before it forks them.
+ */
+function unprivilegedUser(): string {
+  return run('id', ['-u', 'www-data']).status === 0 ? 'www-data www-data' : 'nobody nogroup';
+}
+
+/**
+ * The only files the workers write: request bodies and response buffers spilled to disk. Under a root
+ * master, a directory of this instance under /var/lib, which the workers can reach even when the prefix
+ * lies under a private directory (a 0700 checkout or home); nginx gives its subdirectories to them.
+ */
+function workersTempDir(prefix: string): string {
+  if (!isRoot()) return path.join(prefix, 'tmp');
+  const instance = crypto.createHash('sha256').update(path.resolve(prefix)).digest('hex').slice(0, 12);
+  return path.join('/var/lib/sluice/nginx', instance);
+}
+
+/** Creates `dir` and its missing parents, each one 0755 whatever the umask, so the workers can get in. */
+function makeReachable(dir: string): void {
+  const parent = path.dirname(dir);
+  if (parent !== dir && !fs.existsSync(parent)) makeReachable(parent);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.chmodSync(dir, 0o755);
+}
+
 export async function stopNginx(prefix: string): Promise<boolean> {
-  return stopDaemon(path.join(prefix, 'nginx.pid'), 'nginx');
+  const stopped = await stopDaemon(path.join(prefix, 'nginx.pid'), 'nginx');
+  // Only spilled bodies of requests that are over now; the directory outside the prefix would otherwise stay behind.
+  if (isRoot()) fs.rmSync(workersTempDir(prefix), { recursive: true, force: true });
+  return stopped;
 }
 
 export function nginxPrefix(settings: StackSettings): string {

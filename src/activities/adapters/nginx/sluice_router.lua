@@ -3,7 +3,7 @@
 -- Each service's routing table (replicas, release weights, preview release)
 -- lives in the `sluice_routes` shared dict, written by sluice through the
 -- loopback admin endpoint and mirrored to a state file so it survives an nginx
--- restart. Every request reads the current table, so a weight change or a
+-- restart (the master loads the files at start). Every request reads the current table, so a weight change or a
 -- replica leaving takes effect on the next request in every worker, without a
 -- reload (reloads close idle keep-alive client connections and drop requests).
 --
@@ -21,7 +21,6 @@ local stats = ngx.shared.sluice_stats
 local peers = ngx.shared.sluice_peers or stats
 
 local M = {}
-local state_dir = nil
 local admin_token = nil -- read by the master at (re)load: the admin endpoint answers only requests carrying it
 local cache = {}       -- per worker: service -> parsed table (by text identity)
 -- Upper bounds (ms) of the upstream response time histogram, about 1.5x apart: a p99 read
@@ -75,18 +74,42 @@ local function read_file(path)
   return text
 end
 
--- The table text for a service: the shared dict, else (after an nginx restart) the state file.
-local function table_text(service)
-  local text = routes:get(service)
-  if text == nil and state_dir then
-    text = read_file(state_dir .. "/" .. service .. ".routes")
+-- The names in a directory, through libc (plain Lua cannot list one). 64-bit Linux `struct dirent`,
+-- the same in glibc and musl.
+local function list_dir(dir)
+  local ffi = require "ffi"
+  pcall(ffi.cdef, [[
+    typedef struct sluice_dir sluice_dir;
+    struct sluice_dirent { uint64_t d_ino; int64_t d_off; unsigned short d_reclen; unsigned char d_type; char d_name[256]; };
+    sluice_dir *opendir(const char *name);
+    struct sluice_dirent *readdir(sluice_dir *dir);
+    int closedir(sluice_dir *dir);
+  ]])
+  local names = {}
+  local handle = ffi.C.opendir(dir)
+  if handle == nil then return names end
+  while true do
+    local entry = ffi.C.readdir(handle)
+    if entry == nil then break end
+    names[#names + 1] = ffi.string(entry.d_name)
+  end
+  ffi.C.closedir(handle)
+  return names
+end
+
+-- Fills the routes dict from the state files (after an nginx restart the dict is empty). Runs in the
+-- master, before it forks the workers: they may run as an unprivileged user who cannot read our files.
+-- `add` keeps a table the dict already holds: on a reload, the dict survives and is newer than a file.
+local function load_state(dir)
+  for _, name in ipairs(list_dir(dir)) do
+    local service = name:match("^([a-z0-9-]+)%.routes$")
+    local text = service and read_file(dir .. "/" .. name)
     if text then routes:add(service, text) end
   end
-  return text
 end
 
 local function current(service)
-  local text = table_text(service)
+  local text = routes:get(service)
   if not text then return nil end
   local cached = cache[service]
   if cached and cached.text == text then return cached.table end
@@ -134,7 +157,7 @@ local function next_peer(t, release, avoid)
 end
 
 function M.configure(dir, token_file)
-  state_dir = dir
+  load_state(dir)
   if token_file then
     local token = read_file(token_file)
     admin_token = token and token:match("^%s*(%S+)%s*$") or nil
@@ -259,7 +282,7 @@ local function serialize(t)
 end
 
 local function say_routes(service)
-  local text = table_text(service)
+  local text = routes:get(service)
   if not text then return ngx.exit(ngx.HTTP_NOT_FOUND) end
   ngx.header["Content-Type"] = "text/plain"
   ngx.print(text)
