@@ -11,7 +11,7 @@ import { startDeployment } from '../src/client/deployments';
 import { abortSignal, promoteUpdate, statusQuery, type DeployResult } from '../src/shared/messages';
 import { validateSpec } from '../src/shared/spec';
 import { fixtureImage } from '../src/stack/fixtures';
-import type { GateStatus } from '../src/workflows/planner/status';
+import type { GateStatus } from '../src/domain';
 import { startLoad, type LoadSummary, type RequestRecord } from './load/generator';
 import { abortToStableMs, historyFigures, type HistoryFigures } from './measures';
 

@@ -1,4 +1,4 @@
-import type { ObservedGroup, ObservedService, ReplicaGroup, Routing } from '../workflows/planner/types';
+import type { ObservedGroup, ObservedService, ReplicaGroup, Routing } from '../domain';
 import type { ContainerRuntime, ReplicaInfo, RoutingTable, TrafficRouter } from './ports';
 
 /** Groups anything that has a release and a slot into release -> sorted slots. */

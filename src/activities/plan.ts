@@ -6,11 +6,12 @@
  * release or the steps of a deployment in flight, on any worker.
  */
 import { Context } from '@temporalio/activity';
+import type { ObservedService, Plan } from '../domain';
 import { FailureType } from '../shared/errors';
 import type { DeploymentSpec } from '../shared/spec';
 import { requirePreviewSecret } from '../workflows/planner/blue-green';
+import { PlanError } from '../workflows/planner/errors';
 import { checkPorts, planDeployment } from '../workflows/planner/plan';
-import { PlanError, type ObservedService, type Plan } from '../workflows/planner/types';
 import { failure } from './failures';
 import { observe } from './observe';
 import type { ContainerRuntime, PullOptions, SecretDigester, SecretResolver, TrafficRouter } from './ports';

@@ -7,9 +7,8 @@
  * Every method that can take long accepts an AbortSignal: activity
  * cancellation (abort, progress deadline) reaches Docker, fetch and SQL.
  */
-import type { MigrationDirection } from '../workflows/planner/types';
+import type { MigrationDirection, PortClaims, ResolvedImage } from '../domain';
 import type { HealthSpec, MigrationsSpec, PullPolicy } from '../shared/spec';
-import type { PortClaims, ResolvedImage } from '../workflows/planner/types';
 
 export type ReplicaState = 'created' | 'running' | 'restarting' | 'paused' | 'exited' | 'dead' | 'removing';
 export type DockerHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';

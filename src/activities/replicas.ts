@@ -4,9 +4,9 @@
  * retry after a worker crash converges instead of duplicating.
  */
 import { Context } from '@temporalio/activity';
+import type { ContainerTemplate } from '../domain';
 import { FailureType } from '../shared/errors';
 import type { HealthSpec } from '../shared/spec';
-import type { ContainerTemplate } from '../workflows/planner/release';
 import { replicaName } from '../shared/names';
 import { failure } from './failures';
 import type { ContainerRuntime, HealthProber, ProbeResult, ReplicaInfo, SecretResolver } from './ports';

@@ -5,9 +5,9 @@
  * after it (stopping them) never cuts a request.
  */
 import { Context } from '@temporalio/activity';
+import type { Routing } from '../domain';
 import { FailureType } from '../shared/errors';
 import { replicaName } from '../shared/names';
-import type { Routing } from '../workflows/planner/types';
 import { failure } from './failures';
 import type { SecretSource } from '../shared/spec';
 import type { ContainerRuntime, ReleaseTraffic, ReplicaInfo, RouterServiceSettings, RoutedPeer, RoutingTable, SecretResolver, TrafficRouter } from './ports';

@@ -1,4 +1,5 @@
-import type { DeploymentSpec, SecretRef, SecretSource } from '../shared/spec';
+import type { SecretRef } from '../domain';
+import type { DeploymentSpec, SecretSource } from '../shared/spec';
 import { FailureType } from '../shared/errors';
 import { failure } from './failures';
 import type { SecretResolver } from './ports';

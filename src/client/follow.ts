@@ -3,8 +3,9 @@
  * each change reported once, the result returned. `--wait`, the demo and CI
  * logs all use it; Ctrl-C stops following, never the deployment.
  */
+import type { DeploymentStatus } from '../domain';
 import { statusQuery, type DeployResult } from '../shared/messages';
-import { describeStatus, type DeploymentStatus } from '../workflows/planner/status';
+import { describeStatus } from '../workflows/planner/status';
 import type { DeploymentHandle } from './deployments';
 
 const QUERY_DEADLINE_MS = 5000;

@@ -4,8 +4,8 @@
  * command that answers it, elapsed time), redrawn in place. Elsewhere (CI
  * logs): one line per change.
  */
+import type { DeploymentStatus } from '../domain';
 import type { DeployResult } from '../shared/messages';
-import type { DeploymentStatus } from '../workflows/planner/status';
 import { describeStatus } from '../workflows/planner/status';
 
 const BAR = 24;

@@ -1,8 +1,8 @@
 /** A spec from a file as a verb takes it: read, `--image` applied, validated, planning budgets checked. */
 import { validateSpec, type DeploymentSpec, type SpecProblem } from '../shared/spec';
 import { requirePreviewSecret } from '../workflows/planner/blue-green';
+import { PlanError } from '../workflows/planner/errors';
 import { rollingBudget } from '../workflows/planner/rolling';
-import { PlanError } from '../workflows/planner/types';
 import { invalidInput } from './errors';
 import { loadSpecFile } from './spec-file';
 

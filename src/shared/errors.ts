@@ -3,6 +3,8 @@
  * ApplicationFailure types), the workflow (which decides whether to retry or
  * roll back) and the CLI (which maps outcomes to exit codes).
  */
+import type { Outcome } from '../domain';
+
 export const FailureType = {
   /** The spec is invalid; nothing was touched. */
   invalidSpec: 'InvalidSpec',
@@ -67,7 +69,7 @@ export const ExitCode = {
   unreachable: 5,
 } as const;
 
-export function exitCodeForOutcome(outcome: 'released' | 'rolledBack' | 'aborted' | 'failed'): number {
+export function exitCodeForOutcome(outcome: Outcome): number {
   switch (outcome) {
     case 'released':
       return ExitCode.ok;

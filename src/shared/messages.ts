@@ -5,8 +5,7 @@
  * resume are Signals (durable even when no worker is up); status is a Query.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Decision, DeploymentStatus, Outcome, PhaseSpan } from '../workflows/planner/status';
-import type { GateKind } from '../workflows/planner/types';
+import type { Decision, DeploymentStatus, GateKind, Outcome, PhaseSpan } from '../domain';
 
 export const DEPLOY_WORKFLOW_TYPE = 'deploy';
 

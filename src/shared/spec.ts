@@ -7,6 +7,8 @@
  * Pure (zod only), so the workflow re-validates its input in the sandbox.
  */
 import { z } from 'zod';
+// The domain types some parts of a spec become; `satisfies` keeps each schema's output assignable to its type.
+import { DEADLINE_PHASES, type AnalysisSpec, type ContainerResources, type SecretRef } from '../domain';
 import { DURATION_PATTERN, formatDuration, parseDuration } from './duration';
 
 // ---------------------------------------------------------------- grammars
@@ -83,7 +85,7 @@ const oneSource = (s: { fromEnv?: string; fromFile?: string }) => (s.fromEnv ===
 const secretRef = z
   .object({ name: envName.describe('The environment variable the container sees.'), ...secretSourceFields })
   .strict()
-  .refine(oneSource, EXACTLY_ONE_SOURCE);
+  .refine(oneSource, EXACTLY_ONE_SOURCE) satisfies z.ZodType<SecretRef>;
 
 const secretSource = z.object(secretSourceFields).strict().refine(oneSource, EXACTLY_ONE_SOURCE);
 
@@ -106,7 +108,7 @@ const resources = z
     memory: z.string().regex(MEMORY_PATTERN, { error: 'expected a size like "256m" or "1g"' }).optional(),
     cpus: z.number().gt(0, { error: 'expected a positive number of CPUs like 0.5' }).max(256).optional(),
   })
-  .strict();
+  .strict() satisfies z.ZodType<ContainerResources>;
 
 // ---------------------------------------------------------------- strategies
 
@@ -146,7 +148,7 @@ const analysis = z
     minRequests: z.number().int().min(0).default(20),
     failureLimit: z.number().int().min(0).default(0),
   })
-  .strict();
+  .strict() satisfies z.ZodType<AnalysisSpec>;
 
 const canaryStep = z
   .object({
@@ -183,10 +185,6 @@ const strategy = z.discriminatedUnion('type', [rolling, blueGreen, canary, recre
 });
 
 // ---------------------------------------------------------------- the rest
-
-/** Phases whose steps a progress deadline bounds (gates wait for people and are not bounded). */
-export const DEADLINE_PHASES = ['preparing', 'migrating', 'starting', 'shifting', 'analyzing', 'draining', 'contracting', 'cleaningUp'] as const;
-export type DeadlinePhase = (typeof DEADLINE_PHASES)[number];
 
 const progressDeadline = z.union(
   [
@@ -272,10 +270,8 @@ export type RollingStrategy = Extract<Strategy, { type: 'rolling' }>;
 export type BlueGreenStrategy = Extract<Strategy, { type: 'blueGreen' }>;
 export type CanaryStrategy = Extract<Strategy, { type: 'canary' }>;
 export type CanaryStep = CanaryStrategy['steps'][number];
-export type AnalysisSpec = z.output<typeof analysis>;
 export type HealthSpec = DeploymentSpec['health'];
 export type MigrationsSpec = NonNullable<DeploymentSpec['migrations']>;
-export type SecretRef = DeploymentSpec['secrets'][number];
 export type SecretSource = z.output<typeof secretSource>;
 
 /** The JSON Schema of the document people write (input side: durations as strings), for editor completion. */

@@ -27,6 +27,7 @@ import {
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { SluiceActivities } from '../activities';
 import type { PlannedDeployment } from '../activities/plan';
+import type { Decision, DecisionKind, GateKind, Outcome, Plan, ReplicaGroup, Step, StepPhase } from '../domain';
 import { FailureType, notReleasedFailureType } from '../shared/errors';
 import { abortSignal, pauseSignal, promoteUpdate, resumeSignal, statusQuery } from '../shared/messages';
 import type { Actor, CompensationFailure, DeployInput, DeployResult, PromoteRequest, PromoteResponse } from '../shared/messages';
@@ -35,11 +36,11 @@ import { describeProblems, validateSpec } from '../shared/spec';
 import type { DeploymentSpec } from '../shared/spec';
 import { judgeRun, judgeSample, type SampleVerdict } from './planner/analysis';
 import { describeGate, describeStep, gateName } from './planner/describe';
+import { PlanError } from './planner/errors';
 import { planDeployment } from './planner/plan';
 import { containerTemplate } from './planner/release';
 import { rollbackSteps, withoutReplicas } from './planner/rollback';
-import { describeStatus, initialStatus, reduceStatus, type Decision, type DecisionKind, type Outcome, type StatusEvent } from './planner/status';
-import { PlanError, type GateKind, type Plan, type ReplicaGroup, type Step, type StepPhase } from './planner/types';
+import { describeStatus, initialStatus, reduceStatus, type StatusEvent } from './planner/status';
 import { searchAttributeUpdates } from './search-attributes';
 
 const activities = proxyActivities<SluiceActivities>({

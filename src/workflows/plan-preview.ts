@@ -5,9 +5,9 @@
  */
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { SluiceActivities } from '../activities';
+import type { Plan } from '../domain';
 import { FailureType } from '../shared/errors';
 import { describeProblems, validateSpec } from '../shared/spec';
-import type { Plan } from './planner/types';
 
 const { observeAndPlan } = proxyActivities<SluiceActivities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '15 seconds', retry: { maximumAttempts: 3 } });
 

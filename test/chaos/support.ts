@@ -14,7 +14,7 @@ import { validateSpec } from '../../src/shared/spec';
 import { realAdapters, servicesOnHost } from '../../src/worker/adapters';
 import { workerConfig } from '../../src/worker/config';
 import { deploymentStates, findOrphans } from '../../src/worker/reconcile';
-import type { DeploymentStatus } from '../../src/workflows/planner/status';
+import type { DeploymentStatus } from '../../src/domain';
 import { freePort, getFresh, stackValue, testServiceName } from '../support/stack';
 
 export interface ChaosWorld {

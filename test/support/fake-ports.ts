@@ -3,7 +3,7 @@
  * activities themselves (the workflow tests fake whole activities instead).
  */
 import type { ContainerRuntime, HealthProber, ProbeResult, ReplicaInfo, RouterServiceSettings, RoutingTable, SecretResolver, TrafficRouter } from '../../src/activities/ports';
-import type { PortClaims, ResolvedImage } from '../../src/workflows/planner/types';
+import type { PortClaims, ResolvedImage } from '../../src/domain';
 import { replicaName } from '../../src/shared/names';
 
 export function replica(release: string, slot: number, extra: Partial<ReplicaInfo> = {}): ReplicaInfo {

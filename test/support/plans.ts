@@ -1,4 +1,4 @@
-import type { Routing, Step } from '../../src/workflows/planner/types';
+import type { Routing, Step } from '../../src/domain';
 
 /** Compact, readable one-line rendering of a step, for pinning plans in tables. */
 export function renderRouting(routing: Routing): string {

@@ -1,8 +1,8 @@
 /** Following a deployment from a verb: a live view on a terminal, lines in CI; Ctrl-C detaches, never aborts. */
+import type { DeploymentStatus } from '../../domain';
 import { ExitCode } from '../../shared/errors';
 import { formatDuration } from '../../shared/duration';
 import { statusQuery, type DeployResult } from '../../shared/messages';
-import type { DeploymentStatus } from '../../workflows/planner/status';
 import type { CliContext } from '../context';
 import type { DeploymentHandle } from '../deployments';
 import { CliError } from '../errors';

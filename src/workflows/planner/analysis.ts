@@ -5,7 +5,7 @@
  * a run where no sample said anything is inconclusive and waits for a person.
  */
 import { formatDuration } from '../../shared/duration';
-import type { AnalysisSpec } from '../../shared/spec';
+import type { AnalysisSpec } from '../../domain';
 
 export interface AnalysisSample {
   requests: number;

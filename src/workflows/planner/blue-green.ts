@@ -7,7 +7,7 @@
 import type { BlueGreenStrategy } from '../../shared/spec';
 import { group, type StrategyContext } from './context';
 import { slotRange } from './builder';
-import { PlanError } from './types';
+import { PlanError } from './errors';
 
 export function planBlueGreen({ spec, strategy, target, stable, builder }: StrategyContext<BlueGreenStrategy>): void {
   const green = group(target, slotRange(0, spec.replicas));

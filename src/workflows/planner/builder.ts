@@ -3,10 +3,9 @@
  * state and which replicas run as steps are added, so every route step is
  * absolute and every step's undo is exact. Strategies only say what they want.
  */
-import type { AnalysisSpec } from '../../shared/spec';
+import type { AnalysisSpec, GateKind, MigrationDirection, PlannedStep, ReplicaGroup, Routing, Step } from '../../domain';
 import { describeStep } from './describe';
-import { PlanError } from './types';
-import type { GateKind, MigrationDirection, PlannedStep, ReplicaGroup, Routing, Step } from './types';
+import { PlanError } from './errors';
 
 export const EMPTY_ROUTING: Routing = { peers: [], weights: {} };
 

@@ -1,6 +1,6 @@
+import type { ReplicaGroup } from '../../domain';
 import type { DeploymentSpec } from '../../shared/spec';
 import type { PlanBuilder } from './builder';
-import type { ReplicaGroup } from './types';
 
 /** What a strategy needs to plan the middle of a deployment (migrations and clean-up are planned around it). */
 export interface StrategyContext<S extends DeploymentSpec['strategy'] = DeploymentSpec['strategy']> {

@@ -6,6 +6,7 @@
  * the old release takes no traffic, and finally removal of old containers,
  * which is the only step that cannot be undone and so comes last.
  */
+import type { ObservedGroup, ObservedService, Plan, PortClaims, ReplicaGroup, Resolution, Routing } from '../../domain';
 import type { DeploymentSpec } from '../../shared/spec';
 import { EMPTY_ROUTING, PlanBuilder, slotRange } from './builder';
 import { planBlueGreen } from './blue-green';
@@ -14,7 +15,7 @@ import { group, type StrategyContext } from './context';
 import { planRecreate } from './recreate';
 import { containerTemplate, releaseId } from './release';
 import { planRolling, rollingBudget } from './rolling';
-import { PlanError, type ObservedGroup, type ObservedService, type Plan, type PortClaims, type ReplicaGroup, type Resolution, type Routing } from './types';
+import { PlanError } from './errors';
 
 /** The release serving now: the one with the most traffic, else (router never saw the service) the one with the most replicas. */
 export function findStable(observed: ObservedService): ReplicaGroup | undefined {

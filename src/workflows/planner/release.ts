@@ -4,24 +4,8 @@
  * same spec twice targets the same release (and plans nothing), and a retried
  * deployment finds the containers an earlier attempt started.
  */
-import type { DeploymentSpec, SecretRef } from '../../shared/spec';
-import type { Resolution } from './types';
-
-export interface ContainerTemplate {
-  /** The image as the spec names it (labels, people). */
-  image: string;
-  /** The resolved image's id and the secrets' keyed digest: what makes a moved tag or a rotated secret a new release. */
-  imageId?: string;
-  secretsDigest?: string;
-  /** What containers are created from, when resolved (a digest or an image id, so a tag moving mid-deployment changes nothing). */
-  pinnedImage?: string;
-  port: number;
-  env: Record<string, string>;
-  secrets: SecretRef[];
-  command: string[] | null;
-  resources: DeploymentSpec['resources'] | null;
-  stopGracePeriod: number;
-}
+import type { ContainerTemplate, Resolution } from '../../domain';
+import type { DeploymentSpec } from '../../shared/spec';
 
 /** The parts of a spec that shape the containers (not health, strategy or traffic), with what the worker resolved. */
 export function containerTemplate(spec: DeploymentSpec, resolution: Resolution = {}): ContainerTemplate {

@@ -11,7 +11,7 @@
 import type { RollingStrategy } from '../../shared/spec';
 import { group, proportionalWeights, type StrategyContext } from './context';
 import { slotRange } from './builder';
-import { PlanError } from './types';
+import { PlanError } from './errors';
 
 export function resolveCountOrPercent(value: number | string, replicas: number, round: 'up' | 'down'): number {
   if (typeof value === 'number') return value;

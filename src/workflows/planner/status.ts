@@ -3,65 +3,8 @@
  * UI's current details) is a fold over events the workflow records. Keeping
  * the fold pure keeps the workflow thin and lets unit tests pin every field.
  */
+import type { Decision, DeploymentStatus, GateKind, Outcome, Phase, Plan, ReplicaStatus, Routing, Step, StepPhase } from '../../domain';
 import { describeGate, describeRouting, percentWeights } from './describe';
-import type { GateKind, Phase, Plan, Routing, Step, StepPhase } from './types';
-
-export type Outcome = 'released' | 'rolledBack' | 'aborted' | 'failed';
-export type DecisionKind = 'promote' | 'abort' | 'pause' | 'resume';
-
-export interface Decision {
-  kind: DecisionKind;
-  by: string;
-  reason?: string;
-  at: string;
-  /** What the workflow did with it: acted on it, or ignored it (and why, in `note`). */
-  result: 'accepted' | 'ignored';
-  note?: string;
-}
-
-export interface GateStatus {
-  kind: GateKind;
-  description: string;
-  since: string;
-  until?: string;
-  promotable: boolean;
-}
-
-export interface ReplicaStatus {
-  running: number[];
-  healthy: number[];
-}
-
-export interface PhaseSpan {
-  phase: Phase;
-  startedAt: string;
-  durationMs?: number;
-}
-
-export interface DeploymentStatus {
-  service: string;
-  strategy: string;
-  image: string;
-  targetRelease: string;
-  stableRelease?: string;
-  phase: Phase;
-  step?: { number: number; total: number; summary: string; rollback: boolean };
-  routing: Routing;
-  /** Percent of traffic per release, rounded. */
-  weights: Record<string, number>;
-  replicas: Record<string, ReplicaStatus>;
-  gate?: GateStatus;
-  paused: boolean;
-  decisions: Decision[];
-  notes: string[];
-  timeline: PhaseSpan[];
-  startedAt: string;
-  updatedAt: string;
-  outcome?: Outcome;
-  reason?: string;
-  /** The release taking traffic at the end. */
-  serving?: string;
-}
 
 export type StatusEvent =
   | { type: 'planned'; plan: Plan; image: string; observedReplicas: Record<string, number[]>; routing: Routing; at: string }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lineView, renderStatusBlock, weightBar } from '../../../src/client/progress';
-import { initialStatus, reduceStatus, type DeploymentStatus } from '../../../src/workflows/planner/status';
+import type { DeploymentStatus } from '../../../src/domain';
+import { initialStatus, reduceStatus } from '../../../src/workflows/planner/status';
 
 const at = (second: number) => new Date(Date.UTC(2026, 10, 26, 12, 0, second)).toISOString();
 

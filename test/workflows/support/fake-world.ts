@@ -9,7 +9,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { SluiceActivities } from '../../../src/activities';
 import type { ReleaseTraffic } from '../../../src/activities/ports';
 import { planDeployment } from '../../../src/workflows/planner/plan';
-import { PlanError, type ObservedService, type Routing, type Step } from '../../../src/workflows/planner/types';
+import type { ObservedService, Routing, Step } from '../../../src/domain';
+import { PlanError } from '../../../src/workflows/planner/errors';
 import { renderStep } from '../../support/plans';
 
 type Matcher = string | RegExp;

@@ -8,8 +8,7 @@ import { startDeployment, type DeploymentHandle } from '../../../src/client/depl
 import { statusQuery } from '../../../src/shared/messages';
 import { validateSpec, type DeploymentSpec } from '../../../src/shared/spec';
 import { planDeployment } from '../../../src/workflows/planner/plan';
-import type { DeploymentStatus } from '../../../src/workflows/planner/status';
-import type { Plan } from '../../../src/workflows/planner/types';
+import type { DeploymentStatus, Plan } from '../../../src/domain';
 import { renderStep } from '../../support/plans';
 import { specDocument } from '../../support/specs';
 import { bundledWorker } from '../../support/temporal';

@@ -8,13 +8,13 @@
  */
 import Docker from 'dockerode';
 import net from 'node:net';
+import type { ResolvedImage } from '../../../domain';
 import { FailureType } from '../../../shared/errors';
 import { LABELS, MANAGED_BY_VALUE, replicaName } from '../../../shared/names';
 import { provenanceHolds, provenanceProof } from './provenance';
 import type { HealthSpec } from '../../../shared/spec';
 import { failure } from '../../failures';
 import type { ContainerRuntime, DockerHealth, PullOptions, ReplicaInfo, ReplicaSpec, ReplicaState } from '../../ports';
-import type { ResolvedImage } from '../../../workflows/planner/types';
 import { sleep } from '../../timing';
 import { demuxLogs } from './logs';
 import { registryAuthFor } from './registry-auth';

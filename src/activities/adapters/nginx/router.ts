@@ -11,13 +11,13 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { PortClaims } from '../../../domain';
 import { FailureType } from '../../../shared/errors';
 import { failure } from '../../failures';
 import { sleep } from '../../timing';
 import { secretFile } from '../secret-file';
 import { readRegularFileIfAny, writeFileAtomically } from '../safe-files';
 import type { ReleaseTraffic, RouterServiceSettings, RoutingTable, TrafficRouter } from '../../ports';
-import type { PortClaims } from '../../../workflows/planner/types';
 import type { NginxControl } from './control';
 import { ADMIN_TOKEN_FILE, coreConfigName, portsOf, renderAdminLocation, renderCoreConfig, renderServiceConfig, serviceConfigName, serviceOfConfigName, sluiceDir, type RouterLayout } from './render';
 import { decodeRoutes, encodeRoutes, sameTable } from './routes-text';

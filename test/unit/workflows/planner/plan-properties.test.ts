@@ -14,7 +14,8 @@ import { sameRouting } from '../../../../src/workflows/planner/builder';
 import { planDeployment } from '../../../../src/workflows/planner/plan';
 import { rollbackSteps } from '../../../../src/workflows/planner/rollback';
 import { rollingBudget } from '../../../../src/workflows/planner/rolling';
-import { PlanError, type ObservedService, type Routing, type Step } from '../../../../src/workflows/planner/types';
+import type { ObservedService, Routing, Step } from '../../../../src/domain';
+import { PlanError } from '../../../../src/workflows/planner/errors';
 import { specDocument } from '../../../support/specs';
 
 class Model {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { requirePreviewSecret } from '../../../../src/workflows/planner/blue-green';
 import { planDeployment } from '../../../../src/workflows/planner/plan';
 import { releaseId } from '../../../../src/workflows/planner/release';
-import { PlanError, type ObservedService } from '../../../../src/workflows/planner/types';
+import type { ObservedService } from '../../../../src/domain';
+import { PlanError } from '../../../../src/workflows/planner/errors';
 import { makeSpec } from '../../../support/specs';
 import { renderStep } from '../../../support/plans';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { planDeployment } from '../../../../src/workflows/planner/plan';
 import { releaseId } from '../../../../src/workflows/planner/release';
 import { rollbackSteps } from '../../../../src/workflows/planner/rollback';
-import type { ObservedService } from '../../../../src/workflows/planner/types';
+import type { ObservedService } from '../../../../src/domain';
 import { renderStep } from '../../../support/plans';
 import { makeSpec } from '../../../support/specs';
 
