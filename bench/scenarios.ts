@@ -7,7 +7,7 @@
  */
 import type { Client } from '@temporalio/client';
 import Docker from 'dockerode';
-import { startDeployment } from '../src/client/deployments';
+import { startDeployment } from '../src/temporal/deployments';
 import { abortSignal, promoteUpdate, statusQuery, type DeployResult } from '../src/shared/messages';
 import { validateSpec } from '../src/shared/spec';
 import { fixtureImage } from '../src/stack/fixtures';

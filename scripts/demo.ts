@@ -7,8 +7,8 @@
  */
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import path from 'node:path';
-import { connectClient } from '../src/client/connection';
-import { deploymentHandle, startDeployment } from '../src/client/deployments';
+import { connectClient } from '../src/temporal/connection';
+import { deploymentHandle, startDeployment } from '../src/temporal/deployments';
 import { follow } from '../src/client/follow';
 import { loadSpecFile } from '../src/client/spec-file';
 import { promoteUpdate } from '../src/shared/messages';

@@ -2,7 +2,7 @@
 import type { Client } from '@temporalio/client';
 import os from 'node:os';
 import { DEFAULT_TASK_QUEUE } from '../shared/names';
-import { connectClient, temporalSettings, type TemporalSettings } from './connection';
+import { connectClient, temporalSettings, type TemporalSettings } from '../temporal/connection';
 import { toCliError } from './errors';
 import type { Output } from './output';
 

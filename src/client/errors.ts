@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ExitCode, FailureType } from '../shared/errors';
-import { DeploymentInProgress } from './deployments';
+import { DeploymentInProgress } from '../temporal/deployments';
 
 export class CliError extends Error {
   constructor(

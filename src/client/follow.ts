@@ -6,7 +6,7 @@
 import type { DeploymentStatus } from '../domain';
 import { statusQuery, type DeployResult } from '../shared/messages';
 import { describeStatus } from '../workflows/planner/status';
-import type { DeploymentHandle } from './deployments';
+import type { DeploymentHandle } from '../temporal/deployments';
 
 const QUERY_DEADLINE_MS = 5000;
 

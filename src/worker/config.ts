@@ -7,7 +7,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_TASK_QUEUE } from '../shared/names';
-import { temporalSettings, type TemporalSettings } from '../client/connection';
+import { temporalSettings, type TemporalSettings } from '../temporal/connection';
 import { parseEnvGrants, type SecretScopeSettings } from '../activities/adapters/secret-scope';
 
 export interface NginxSettings {

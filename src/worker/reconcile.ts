@@ -10,7 +10,7 @@
  */
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { ContainerRuntime, ReplicaInfo, TrafficRouter } from '../activities/ports';
-import { deploymentHandle, listDeployments } from '../client/deployments';
+import { deploymentHandle, listDeployments } from '../temporal/deployments';
 import type { DeployResult } from '../shared/messages';
 
 export interface Orphan {

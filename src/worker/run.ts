@@ -7,7 +7,7 @@ import { DefaultLogger, Runtime, type LogEntry, type LogLevel } from '@temporali
 import Docker from 'dockerode';
 import v8 from 'node:v8';
 import type { ActivityDeps } from '../activities';
-import { connectClient } from '../client/connection';
+import { connectClient } from '../temporal/connection';
 import { realAdapters, servicesOnHost } from './adapters';
 import { deploymentStates, findOrphans } from './reconcile';
 import type { WorkerConfig } from './config';

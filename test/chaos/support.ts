@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import Docker from 'dockerode';
 import { startLoad, type LoadRun } from '../../bench/load/generator';
 import { startWorkerProcess, type WorkerProcess } from '../../bench/worker-process';
-import { startDeployment, type DeploymentHandle } from '../../src/client/deployments';
+import { startDeployment, type DeploymentHandle } from '../../src/temporal/deployments';
 import { promoteUpdate, statusQuery, type DeployResult } from '../../src/shared/messages';
 import { LABELS } from '../../src/shared/names';
 import { validateSpec } from '../../src/shared/spec';

@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLoad } from '../../bench/load/generator';
-import { deploymentHandle } from '../../src/client/deployments';
+import { deploymentHandle } from '../../src/temporal/deployments';
 import { freePort, getFresh, removeServiceContainers, stackValue, testServiceName } from '../support/stack';
 import { cliEnvironment, type CliEnvironment } from './support/cli';
 

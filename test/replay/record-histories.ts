@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { abortSignal, pauseSignal, promoteUpdate, resumeSignal } from '../../src/shared/messages';
-import type { DeploymentHandle } from '../../src/client/deployments';
+import type { DeploymentHandle } from '../../src/temporal/deployments';
 import { loadStackEnv } from '../../src/stack/env-file';
 import { stackSettings } from '../../src/stack/settings';
 import { timeSkippingEnvironment } from '../support/temporal';

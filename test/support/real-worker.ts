@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { parseEnvGrants } from '../../src/activities/adapters/secret-scope';
-import { startDeployment, type DeploymentHandle } from '../../src/client/deployments';
+import { startDeployment, type DeploymentHandle } from '../../src/temporal/deployments';
 import { validateSpec } from '../../src/shared/spec';
 import type { WorkerConfig } from '../../src/worker/config';
 import { realAdapters } from '../../src/worker/adapters';

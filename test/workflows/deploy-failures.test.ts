@@ -1,6 +1,6 @@
 import { WorkflowFailedError, type ApplicationFailure } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import { DeploymentInProgress } from '../../src/client/deployments';
+import { DeploymentInProgress } from '../../src/temporal/deployments';
 import { promoteUpdate } from '../../src/shared/messages';
 import { rollbackSteps } from '../../src/workflows/planner/rollback';
 import { renderStep } from '../support/plans';

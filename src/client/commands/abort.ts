@@ -3,7 +3,7 @@ import { exitCodeForOutcome } from '../../shared/errors';
 import { abortSignal } from '../../shared/messages';
 import { runningHandle } from './running';
 import { waitForOutcome } from './wait';
-import { examples, type Wrap } from './index';
+import { examples, type Wrap } from './verb';
 
 export function registerAbort(program: Command, wrap: Wrap): void {
   program

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { codecFromEnv } from '../../codec/aes-gcm';
 import { createCodecServer } from '../../codec/server';
 import { invalidInput } from '../errors';
-import { examples, type Wrap } from './index';
+import { examples, type Wrap } from './verb';
 
 export function registerCodecServer(program: Command, wrap: Wrap): void {
   program

@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { exitCodeForOutcome } from '../../shared/errors';
 import { deploymentWorkflowId } from '../../shared/names';
-import { workflowUrl } from '../connection';
-import { startDeployment } from '../deployments';
+import { workflowUrl } from '../../temporal/connection';
+import { startDeployment } from '../../temporal/deployments';
 import { readSpec } from '../spec-input';
 import { parseDuration } from '../../shared/duration';
 import { invalidInput } from '../errors';
 import { awaitPlanned, waitForOutcome, type WorkerWait } from './wait';
-import { examples, type Wrap } from './index';
+import { examples, type Wrap } from './verb';
 
 /** The --worker-timeout and --wait-for-worker flags of verbs that start a deployment. */
 export function workerWaitOptions(command: Command): Command {

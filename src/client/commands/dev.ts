@@ -8,7 +8,7 @@ import { workerConfig } from '../../worker/config';
 import { installRuntime, runWorker } from '../../worker/run';
 import { CliError } from '../errors';
 import { ExitCode } from '../../shared/errors';
-import { examples, type Wrap } from './index';
+import { examples, type Wrap } from './verb';
 
 export function registerDev(program: Command, wrap: Wrap): void {
   program

@@ -4,7 +4,7 @@ import { realAdapters, servicesOnHost } from '../../worker/adapters';
 import { workerConfig } from '../../worker/config';
 import { deploymentStates, findOrphans, removeOrphans } from '../../worker/reconcile';
 import { invalidInput } from '../errors';
-import { examples, type Wrap } from './index';
+import { examples, type Wrap } from './verb';
 
 export function registerDoctor(program: Command, wrap: Wrap): void {
   program

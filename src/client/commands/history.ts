@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { DeployResult } from '../../shared/messages';
 import { SERVICE_NAME_PATTERN } from '../../shared/spec';
-import { deploymentHandle, listDeployments } from '../deployments';
+import { deploymentHandle, listDeployments } from '../../temporal/deployments';
 import { invalidInput } from '../errors';
-import { examples, type Wrap } from './index';
+import { examples, type Wrap } from './verb';
 
 export function registerHistory(program: Command, wrap: Wrap): void {
   program

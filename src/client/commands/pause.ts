@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { pauseSignal, resumeSignal } from '../../shared/messages';
 import { runningHandle } from './running';
-import { examples, type Wrap } from './index';
+import { examples, type Wrap } from './verb';
 
 export function registerPause(program: Command, wrap: Wrap): void {
   program

@@ -5,7 +5,7 @@ import type { planPreview } from '../../workflows/plan-preview';
 import { CliError } from '../errors';
 import { readSpec } from '../spec-input';
 import { noWorkerMessage, workerPolling } from '../workers';
-import { examples, type Wrap } from './index';
+import { examples, type Wrap } from './verb';
 
 export function registerPlan(program: Command, wrap: Wrap): void {
   program

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { promoteUpdate } from '../../shared/messages';
 import { invalidInput } from '../errors';
 import { runningHandle } from './running';
-import { examples, type Wrap } from './index';
+import { examples, type Wrap } from './verb';
 
 export function registerPromote(program: Command, wrap: Wrap): void {
   program

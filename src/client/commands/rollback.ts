@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { exitCodeForOutcome } from '../../shared/errors';
 import { promoteUpdate } from '../../shared/messages';
 import { SERVICE_NAME_PATTERN, validateSpec } from '../../shared/spec';
-import { listDeployments, startDeployment } from '../deployments';
+import { listDeployments, startDeployment } from '../../temporal/deployments';
 import { invalidInput } from '../errors';
 import { workerWait, workerWaitOptions } from './deploy';
 import { awaitPlanned, waitForOutcome } from './wait';
-import { examples, type Wrap } from './index';
+import { examples, type Wrap } from './verb';
 
 export function registerRollback(program: Command, wrap: Wrap): void {
   workerWaitOptions(program.command('rollback'))

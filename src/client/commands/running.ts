@@ -1,4 +1,4 @@
-import { deploymentHandle, type DeploymentHandle } from '../deployments';
+import { deploymentHandle, type DeploymentHandle } from '../../temporal/deployments';
 import type { CliContext } from '../context';
 import { invalidInput } from '../errors';
 

@@ -5,9 +5,9 @@ import { ExitCode } from '../../shared/errors';
 import { renderResultBlock, renderStatusBlock } from '../progress';
 import { CliError } from '../errors';
 import { noWorkerMessage } from '../workers';
-import { deploymentHandle, endedDeployment } from '../deployments';
+import { deploymentHandle, endedDeployment } from '../../temporal/deployments';
 import { waitForOutcome } from './wait';
-import { examples, type Wrap } from './index';
+import { examples, type Wrap } from './verb';
 
 export function registerStatus(program: Command, wrap: Wrap): void {
   program

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { releaseId } from '../../workflows/planner/release';
 import { readSpec } from '../spec-input';
-import { examples, type Wrap } from './index';
+import { examples, type Wrap } from './verb';
 
 export function registerValidate(program: Command, wrap: Wrap): void {
   program

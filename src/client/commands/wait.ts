@@ -4,7 +4,7 @@ import { ExitCode } from '../../shared/errors';
 import { formatDuration } from '../../shared/duration';
 import { statusQuery, type DeployResult } from '../../shared/messages';
 import type { CliContext } from '../context';
-import type { DeploymentHandle } from '../deployments';
+import type { DeploymentHandle } from '../../temporal/deployments';
 import { CliError } from '../errors';
 import { noWorkerMessage, workerPolling } from '../workers';
 import { follow } from '../follow';

@@ -4,7 +4,7 @@ import type { LogLevel } from '@temporalio/worker';
 import { workerConfig } from '../../worker/config';
 import { installRuntime, runWorker } from '../../worker/run';
 import { invalidInput } from '../errors';
-import { examples, type Wrap } from './index';
+import { examples, type Wrap } from './verb';
 
 const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 

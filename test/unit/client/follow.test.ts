@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { follow } from '../../../src/client/follow';
-import type { DeploymentHandle } from '../../../src/client/deployments';
+import type { DeploymentHandle } from '../../../src/temporal/deployments';
 import type { DeployResult } from '../../../src/shared/messages';
 
 /** A handle whose status query never answers (the server holds it while the workflow closes), and whose result arrives. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { awaitPlanned } from '../../../src/client/commands/wait';
 import type { CliContext } from '../../../src/client/context';
-import type { DeploymentHandle } from '../../../src/client/deployments';
+import type { DeploymentHandle } from '../../../src/temporal/deployments';
 import type { DeploymentStatus } from '../../../src/domain';
 
 /** A deployment a worker has picked up and plans slowly (a long pull): status answers, the release is still unknown. */

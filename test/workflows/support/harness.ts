@@ -4,7 +4,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
-import { startDeployment, type DeploymentHandle } from '../../../src/client/deployments';
+import { startDeployment, type DeploymentHandle } from '../../../src/temporal/deployments';
 import { statusQuery } from '../../../src/shared/messages';
 import { validateSpec, type DeploymentSpec } from '../../../src/shared/spec';
 import { planDeployment } from '../../../src/workflows/planner/plan';

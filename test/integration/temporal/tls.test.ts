@@ -1,7 +1,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient, temporalSettings } from '../../../src/client/connection';
+import { connectClient, temporalSettings } from '../../../src/temporal/connection';
 import { stackValue } from '../../support/stack';
 import { makeCertificates, mutualTlsProxy, type Certificates } from '../../support/tls';
 

@@ -1,8 +1,9 @@
 /**
  * Starting and addressing deployments from a Temporal client: the same
- * options for the CLI, CI and tests. One deployment per service: the workflow
- * id is the lock, and a second start while one runs fails (conflict policy
- * FAIL) instead of attaching to or replacing the running one.
+ * options for the CLI, the worker's reconciler, CI and tests. One deployment
+ * per service: the workflow id is the lock, and a second start while one runs
+ * fails (conflict policy FAIL) instead of attaching to or replacing the
+ * running one.
  */
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { isNotReleasedFailureType } from '../shared/errors';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
-import { connectClient, temporalSettings } from '../../../src/client/connection';
-import { endedDeployment } from '../../../src/client/deployments';
+import { connectClient, temporalSettings } from '../../../src/temporal/connection';
+import { endedDeployment } from '../../../src/temporal/deployments';
 import { DEPLOY_WORKFLOW_TYPE } from '../../../src/shared/messages';
 import { deploymentWorkflowId } from '../../../src/shared/names';
 import { stackValue, testServiceName } from '../../support/stack';
