@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomically } from '../activities/adapters/safe-files';
+import { writeFileAtomically } from '../files/safe-files';
 
 /**
  * `.sluice/stack.env` records where the running stack's parts answer, so

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { renderMainConfig } from '../activities/adapters/nginx/main-config';
+import { renderMainConfig } from './nginx-main-config';
 import type { StackSettings } from './settings';
 import { aptInstall, isRoot, readPid, run, runChecked, stopDaemon, waitUntil, which } from './system';
 

@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { readRegularFile } from './safe-files';
+import { readRegularFile } from '../../files/safe-files';
 
 /** The secret kept in `file`: only ever a regular file (a link planted in its place is refused, not followed). */
 function readSecret(file: string): string | undefined {

@@ -10,7 +10,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { OWN_SETTING_PATTERN } from '../../shared/spec';
 import type { SecretLookup, SecretResolver } from '../ports';
-import { readRegularFile } from './safe-files';
+import { readRegularFile } from '../../files/safe-files';
 
 /** A secret is an environment value: 64 KiB is far above any real one and bounds what a spec makes the worker read. */
 export const MAX_SECRET_BYTES = 64 * 1024;

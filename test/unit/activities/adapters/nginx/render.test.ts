@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { renderMainConfig } from '../../../../../src/activities/adapters/nginx/main-config';
 import { portsOf, previewDigest, renderAdminLocation, renderCoreConfig, renderServiceConfig, serviceConfigName, serviceOfConfigName } from '../../../../../src/activities/adapters/nginx/render';
 
 const layout = { confDir: '/etc/nginx/conf.d', adminPort: 9180, listenAddress: '0.0.0.0' };
@@ -35,16 +34,6 @@ describe('nginx config renderers', () => {
     expect(portsOf(older)).toEqual({ traffic: [8000], preview: 8001 });
     expect(serviceOfConfigName(serviceConfigName('my-web'))).toBe('my-web');
     expect(serviceOfConfigName('00-sluice-core.conf')).toBeUndefined();
-  });
-
-  it('render the main config of an nginx sluice runs itself, with a bounded worker shutdown', () => {
-    expect(renderMainConfig({ prefix: '/srv/sluice/nginx', confDir: '/srv/sluice/nginx/conf.d', modules: ['/usr/lib/nginx/modules/ndk_http_module.so', '/usr/lib/nginx/modules/ngx_http_lua_module.so'] })).toMatchSnapshot();
-  });
-
-  it('render the main config for a root master: workers as the given user, temp files where they can reach', () => {
-    const text = renderMainConfig({ prefix: '/srv/sluice/nginx', confDir: '/srv/sluice/nginx/conf.d', modules: [], user: 'www-data www-data', tempDir: '/var/lib/sluice/nginx/abc' });
-    expect(text).toMatch(/^user www-data www-data;$/m);
-    expect(text.match(/_temp_path \S+;/g)).toEqual(['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `_temp_path /var/lib/sluice/nginx/abc/${kind};`));
   });
 
   it.each([

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readRegularFile, readRegularFileIfAny, writeFileAtomically } from '../../../../src/activities/adapters/safe-files';
-import { secretFile } from '../../../../src/activities/adapters/secret-file';
+import { readRegularFile, readRegularFileIfAny, writeFileAtomically } from '../../../src/files/safe-files';
+import { secretFile } from '../../../src/activities/adapters/secret-file';
 
 /** A directory another process can write to (nginx's config volume): what it plants is never followed. */
 let dir: string;
