@@ -1,6 +1,22 @@
-// Lint that guards Temporal's determinism rules (see ../shared/DESIGN.md, "Temporal rules").
+/**
+ * Lint that guards two things `npm run check` promises:
+ *
+ * 1. Temporal's determinism rules. Code under src/workflows and src/shared runs in Temporal's
+ *    deterministic sandbox and is replayed from history: no Node built-ins (no I/O), only the
+ *    @temporalio/workflow and @temporalio/common SDK packages, and activities imported only with
+ *    `import type` (workflows call them through proxyActivities). The planner
+ *    (src/workflows/planner) is pure: no @temporalio import at all, so it is unit-tested without
+ *    Temporal. (Lint cannot see the rest: only ApplicationFailure is thrown from workflow code,
+ *    time comes from the workflow API, and a change to the command sequence is guarded by
+ *    patched(); test/replay keeps recorded histories replaying.)
+ * 2. The layers of src/ (LAYERS below): a layer imports only layers under it, so the folders
+ *    form no cycle and the domain, at the bottom, depends on nothing. A local rule checks it
+ *    (`sluice/layers`): no-restricted-imports matches the text of an import, not the file it
+ *    resolves to, so the same import reads differently from each depth of a folder.
+ */
 import js from '@eslint/js';
 import { builtinModules } from 'node:module';
+import path from 'node:path';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
@@ -22,6 +38,84 @@ const sandboxRestrictions = {
   ],
 };
 
+/**
+ * The layers of src/, bottom-up. Each key is a folder or module under src/ (no extension); a file
+ * belongs to the most specific key that contains it. A file may import its own layer and what lies
+ * under the paths listed for its layer, nothing else of src/: lower layers never import higher ones.
+ * A new folder under src/ gets a key here (the rule reports files that belong to none).
+ */
+const LAYERS = {
+  // The words every layer speaks: release, slot, step, routing, gate, status, outcome, port claims. Pure data.
+  domain: [],
+  // Reading and writing files someone else can write to (Node): for the adapters and the local stack.
+  files: [],
+  // Spec schema, message definitions, names, failure types (sandbox code).
+  shared: ['domain'],
+  // The AES-256-GCM payload codec and the codec server.
+  codec: ['domain', 'shared'],
+  // Pure planning: spec + what runs -> steps, rollback, status reducer.
+  'workflows/planner': ['domain', 'shared'],
+  // What the activities need from the world, as interfaces.
+  'activities/ports': ['domain', 'shared'],
+  // The activities: side effects through the ports only (planning calls the planner).
+  activities: ['domain', 'shared', 'workflows/planner', 'activities/ports'],
+  // The ports on real components (docker, nginx, http, knex), with the activities' failure and timing helpers.
+  'activities/adapters': ['domain', 'shared', 'files', 'activities/ports', 'activities/failures', 'activities/timing'],
+  // The workflows: deterministic; activities with `import type` only (sandboxRestrictions).
+  workflows: ['domain', 'shared', 'workflows/planner', 'activities'],
+  // Connection settings (address, namespace, TLS, API key, codec) and deployment handles, for client and worker.
+  temporal: ['domain', 'shared', 'codec', 'workflows'],
+  // The local stack for the demo, `sluice dev` and tests.
+  stack: ['domain', 'shared', 'files'],
+  // Settings from the environment, real adapters, the worker, the reconciler.
+  worker: ['domain', 'shared', 'files', 'codec', 'temporal', 'workflows', 'activities'],
+  // The CLI, on top.
+  client: ['domain', 'shared', 'files', 'codec', 'temporal', 'workflows', 'activities', 'worker', 'stack'],
+};
+
+const SRC = path.join(import.meta.dirname, 'src');
+
+/** A path under src/, with / separators and no extension; starts with `..` outside src/. */
+function underSrc(file) {
+  return path.relative(SRC, file).split(path.sep).join('/').replace(/\.[cm]?[jt]sx?$/, '');
+}
+
+const within = (file, key) => file === key || file.startsWith(`${key}/`);
+const layerOf = (file) => Object.keys(LAYERS).filter((key) => within(file, key)).sort((a, b) => b.length - a.length)[0];
+
+/** `sluice/layers`: resolves every relative import of a file under src/ and checks it against LAYERS. */
+const layersRule = {
+  meta: {
+    type: 'problem',
+    schema: [],
+    messages: {
+      upward: 'src/{{layer}} may not import src/{{target}}: it imports {{allowed}} (LAYERS in eslint.config.mjs: lower layers never import higher ones).',
+      noLayer: 'src/{{file}} belongs to no layer: add its folder to LAYERS in eslint.config.mjs.',
+    },
+  },
+  create(context) {
+    const file = underSrc(context.filename);
+    if (file.startsWith('..')) return {};
+    const layer = layerOf(file);
+    if (!layer) return { Program: (node) => context.report({ node, messageId: 'noLayer', data: { file } }) };
+    const allowed = LAYERS[layer];
+    const check = (node) => {
+      if (node?.type !== 'Literal' || typeof node.value !== 'string' || !node.value.startsWith('.')) return;
+      const target = underSrc(path.resolve(path.dirname(context.filename), node.value));
+      if (target.startsWith('..') || layerOf(target) === layer || allowed.some((key) => within(target, key))) return;
+      const data = { layer, target, allowed: allowed.length ? `only ${allowed.map((key) => `src/${key}`).join(', ')}` : 'nothing else of src/' };
+      context.report({ node, messageId: 'upward', data });
+    };
+    return {
+      ImportDeclaration: (node) => check(node.source),
+      ExportAllDeclaration: (node) => check(node.source),
+      ExportNamedDeclaration: (node) => check(node.source),
+      ImportExpression: (node) => check(node.source),
+      TSExternalModuleReference: (node) => check(node.expression),
+    };
+  },
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.sluice/**', 'fixtures/**', 'bench/results/**', 'coverage/**'] },
   js.configs.recommended,
@@ -30,7 +124,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         // lint-probe.ts files never exist on disk: test/unit/lint lints them as text to prove these rules fire.
-        projectService: { allowDefaultProject: ['*.mjs', 'bin/*.js', 'src/*/lint-probe.ts', 'src/workflows/planner/lint-probe.ts'] },
+        projectService: { allowDefaultProject: ['*.mjs', 'bin/*.js', 'src/*/lint-probe.ts', 'src/workflows/planner/lint-probe.ts', 'src/activities/adapters/lint-probe.ts'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -40,6 +134,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/require-await': 'off',
     },
+  },
+  {
+    files: ['src/**/*.ts'],
+    plugins: { sluice: { rules: { layers: layersRule } } },
+    rules: { 'sluice/layers': 'error' },
   },
   {
     files: ['src/workflows/**/*.ts', 'src/shared/**/*.ts'],
