@@ -1,0 +1,55 @@
+/** Where a deployment waits in the workflow itself: at gates (pauses, the contract gate) and through an analysis's samples. */
+import { ApplicationFailure, condition, log, sleep } from '@temporalio/workflow';
+import { formatDuration } from '../../shared/duration';
+import { FailureType } from '../../shared/errors';
+import { judgeRun, judgeSample, type SampleVerdict } from '../planner/analysis';
+import { describeGate } from '../planner/describe';
+import type { GateKind, Step, StepPhase } from '../../domain';
+import { activities, stepActivityOptions } from './activity-calls';
+import { now } from './control';
+import { withDeadline } from './deadlines';
+import type { DeploymentRun } from './run';
+
+/** Waits for a promote, or for the gate's duration if it has one; a full promotion passes every gate but the contract gate. */
+export async function waitAtGate(run: DeploymentRun, kind: GateKind, durationMs: number | undefined, promotable: boolean): Promise<void> {
+  const { control } = run;
+  if (control.promoteFull && kind !== 'contract') return;
+  const gate = { kind, promotable, answered: false };
+  control.gate = gate;
+  const openedAt = Date.now();
+  control.record({ type: 'gateOpened', gate: kind, ...(durationMs !== undefined ? { durationMs } : {}), promotable, at: now() });
+  try {
+    // A full promotion also releases a gate that is waiting right now (except the contract gate).
+    const released = () => gate.answered || (control.promoteFull && kind !== 'contract');
+    if (durationMs === undefined) await condition(released);
+    else await condition(released, durationMs, { summary: describeGate(kind, durationMs) });
+  } finally {
+    control.gate = undefined;
+    run.metrics.gateWait.record(Date.now() - openedAt, { service: run.spec.service, gate: kind });
+    control.record({ type: 'gateClosed', at: now() });
+  }
+}
+
+/** Samples the release's error rate and latency until the analysis passes or fails; an inconclusive one waits for a promote. */
+export async function runAnalysis(run: DeploymentRun, step: Extract<Step, { kind: 'analysis' }>, phase: StepPhase, summary: string): Promise<void> {
+  const { analysis, release } = step;
+  const verdicts: SampleVerdict[] = [];
+  let since = Date.now();
+  for (;;) {
+    if (run.control.promoteFull) return;
+    await sleep(analysis.interval, { summary: `analysis of ${release}: sample ${verdicts.length + 1}/${analysis.count} after ${formatDuration(analysis.interval)}` });
+    const sample = await withDeadline(run, phase, summary, () =>
+      activities.measureRelease.executeWithOptions(stepActivityOptions(run, step, phase, `measure ${release}`), [{ service: run.spec.service, release, sinceMs: since }]),
+    );
+    since = Date.now();
+    verdicts.push(judgeSample(analysis, sample));
+    log.info(`analysis sample ${verdicts.length}/${analysis.count}: ${verdicts[verdicts.length - 1]!.verdict}`, { sample });
+    const verdict = judgeRun(analysis, verdicts);
+    if (verdict === 'failed') {
+      const reasons = verdicts.filter((v) => v.verdict === 'fail').map((v) => v.reason);
+      throw ApplicationFailure.create({ type: FailureType.analysisFailed, nonRetryable: true, message: `analysis of ${release} failed: ${reasons.join('; ')}` });
+    }
+    if (verdict === 'passed') return;
+    if (verdict === 'inconclusive') return waitAtGate(run, 'inconclusiveAnalysis', undefined, true);
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The step runner: a step of the plan becomes an activity call with its options,
+ * bounded by its phase's progress deadline; a pause or an analysis waits in the
+ * workflow instead.
+ */
+import type { DeploymentSpec } from '../../shared/spec';
+import { containerTemplate } from '../planner/release';
+import { withoutReplicas } from '../planner/rollback';
+import type { Plan, ReplicaGroup, Step, StepPhase } from '../../domain';
+import { activities, stepActivityOptions } from './activity-calls';
+import { withDeadline } from './deadlines';
+import { runAnalysis, waitAtGate } from './gates';
+import type { DeploymentRun } from './run';
+
+/**
+ * Runs one step. `leftOutOfRollback` is given for the steps of a rollback: its way back goes on without old replicas
+ * that stay unhealthy (one crash-looping container), as long as one is healthy, and routes around them (they are
+ * added to the list): better the old release with less capacity than traffic left split.
+ */
+export async function runStep(run: DeploymentRun, plan: Plan, step: Step, phase: StepPhase, summary: string, leftOutOfRollback?: ReplicaGroup[]): Promise<void> {
+  const options = stepActivityOptions(run, step, phase, summary);
+  const within = <T>(fn: () => Promise<T>) => withDeadline(run, phase, summary, fn);
+  const { spec, deploymentId: deployment } = run;
+  const { service } = spec;
+  const rollback = leftOutOfRollback !== undefined;
+  switch (step.kind) {
+    case 'prepareRouter':
+      await within(() => activities.prepareRouter.executeWithOptions(options, [{ service, settings: routerSettings(spec) }]));
+      return;
+    case 'migrate':
+      await within(() => activities.migrate.executeWithOptions(options, [{ service, deployment, direction: step.direction, settings: spec.migrations! }]));
+      return;
+    case 'startReplicas': {
+      const template = step.release === plan.targetRelease ? { template: plan.template ?? containerTemplate(spec), health: spec.health } : {};
+      await within(() => activities.startReplicas.executeWithOptions(options, [{ service, release: step.release, slots: step.slots, deployment, ...template }]));
+      return;
+    }
+    case 'waitHealthy': {
+      const report = await within(() => activities.waitHealthy.executeWithOptions(options, [{ service, release: step.release, slots: step.slots, health: spec.health, ...(rollback ? { tolerate: true } : {}) }]));
+      if (rollback && report.unhealthy?.length) leftOutOfRollback.push({ release: step.release, slots: report.unhealthy });
+      return;
+    }
+    case 'route': {
+      // A rollback's way back routes to the replicas that run, instead of halting on one Docker is restarting.
+      const routing = rollback ? withoutReplicas(step.routing, leftOutOfRollback) : step.routing;
+      await within(() => activities.route.executeWithOptions(options, [{ service, routing, drainTimeoutMs: spec.traffic.drainTimeout, ...(rollback ? { onlyRunning: true } : {}) }]));
+      return;
+    }
+    case 'stopReplicas':
+      await within(() => activities.stopReplicas.executeWithOptions(options, [{ service, release: step.release, slots: step.slots, gracePeriodMs: spec.stopGracePeriod }]));
+      return;
+    case 'removeReplicas':
+      await within(() => activities.removeReplicas.executeWithOptions(options, [{ service, release: step.release, slots: step.slots, gracePeriodMs: spec.stopGracePeriod }]));
+      return;
+    case 'pause':
+      return waitAtGate(run, step.gate, step.durationMs, step.promotable);
+    case 'analysis':
+      return runAnalysis(run, step, phase, summary);
+  }
+}
+
+function routerSettings(spec: DeploymentSpec) {
+  const preview = spec.strategy.type === 'blueGreen' ? spec.strategy.preview : undefined;
+  const extra = spec.traffic.extraListenPorts;
+  return { listenPort: spec.traffic.listenPort, ...(extra.length > 0 ? { extraListenPorts: extra } : {}), ...(preview ? { preview } : {}) };
+}
