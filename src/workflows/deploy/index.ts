@@ -6,19 +6,19 @@
  * state: the new release serving, or the old one serving with the changes
  * undone (or, if an undo step fails, exactly what is left to do by hand).
  *
- * The parts live in ./deploy/: the control state and its message handlers, the
+ * The parts live beside it: the control state and its message handlers, the
  * step runner, the forward plan, the rollback and the result.
  */
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { DeployInput, DeployResult } from '../shared/messages';
-import type { DeploymentSpec } from '../shared/spec';
-import { DeploymentControl } from './deploy/control';
-import { runForward } from './deploy/forward';
-import { finish } from './deploy/result';
-import { nothingRolledBack, rollBack } from './deploy/rollback';
-import { deploymentMetrics, deploymentPatches, type DeploymentRun } from './deploy/run';
-import { validSpecOrFail } from './failures';
-import { searchAttributeUpdates } from './search-attributes';
+import type { DeployInput, DeployResult } from '../../shared/messages';
+import type { DeploymentSpec } from '../../shared/spec';
+import { DeploymentControl } from './control';
+import { runForward } from './forward';
+import { finish } from './result';
+import { nothingRolledBack, rollBack } from './rollback';
+import { deploymentMetrics, deploymentPatches, type DeploymentRun } from './run';
+import { validSpecOrFail } from '../failures';
+import { searchAttributeUpdates } from '../search-attributes';
 
 export async function deploy(input: DeployInput): Promise<DeployResult> {
   const metrics = deploymentMetrics();
