@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { validateSpec, type DeploymentSpec, type DeploymentSpecInput } from '../../src/shared/spec';
 
 /** A valid spec document; overrides replace top-level fields. */
@@ -19,4 +22,11 @@ export function makeSpec(overrides: Partial<Record<keyof DeploymentSpecInput, un
   const result = validateSpec(specDocument(overrides));
   if (!result.ok) throw new Error(`test spec is invalid: ${JSON.stringify(result.problems)}`);
   return result.spec;
+}
+
+/** Writes a spec document (JSON, which is YAML) to a fresh temporary file; returns its path. */
+export function specFile(document: unknown = specDocument(), name = 'web.yaml'): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-spec-')), name);
+  fs.writeFileSync(file, typeof document === 'string' ? document : JSON.stringify(document, null, 2));
+  return file;
 }

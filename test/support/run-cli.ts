@@ -1,0 +1,48 @@
+/**
+ * Runs the real `sluice` program (src/client/cli.ts: commander, the context, the error mapping)
+ * in this process against a FakeTemporal, and returns what it printed and its exit code.
+ *
+ * The test file mocks the connection so the context's client is the fake:
+ *   vi.mock('<path to>/src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('<path to>/test/support/fake-temporal')).connectStub }));
+ */
+import { vi } from 'vitest';
+import { main } from '../../src/client/cli';
+import { temporalStub, type FakeTemporal } from './fake-temporal';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Who the verbs say acted, unless a test sets SLUICE_ACTOR itself. */
+export const TEST_ACTOR = 'tester@ci';
+
+export async function runCli(args: string[], options: { temporal?: FakeTemporal; connectFailure?: Error; env?: Record<string, string | undefined> } = {}): Promise<CliRun> {
+  temporalStub.current = options.temporal;
+  temporalStub.failure = options.connectFailure;
+  temporalStub.connected = [];
+  vi.stubEnv('SLUICE_ACTOR', TEST_ACTOR);
+  for (const [name, value] of Object.entries(options.env ?? {})) vi.stubEnv(name, value);
+  let stdout = '';
+  let stderr = '';
+  const capture = (append: (text: string) => void) => (chunk: unknown, ...rest: unknown[]) => {
+    append(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString());
+    const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+    callback?.();
+    return true;
+  };
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture((t) => (stdout += t)));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture((t) => (stderr += t)));
+  process.exitCode = undefined;
+  try {
+    await main(['node', 'sluice', ...args]);
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    vi.unstubAllEnvs();
+  }
+  const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
+  process.exitCode = undefined;
+  return { code, stdout, stderr };
+}
