@@ -2,7 +2,7 @@
  * In-memory implementations of the activity ports, for unit tests of the
  * activities themselves (the workflow tests fake whole activities instead).
  */
-import type { ContainerRuntime, HealthProber, ProbeResult, ReplicaInfo, RouterServiceSettings, RoutingTable, SecretResolver, TrafficRouter } from '../../src/activities/ports';
+import type { ContainerRuntime, HealthProber, ProbeResult, ReleaseTraffic, ReplicaInfo, ReplicaSpec, RouterServiceSettings, RoutingTable, SecretResolver, TrafficRouter } from '../../src/activities/ports';
 import type { PortClaims, ResolvedImage } from '../../src/domain';
 import { replicaName } from '../../src/shared/names';
 
@@ -16,30 +16,47 @@ export class FakeRuntime implements ContainerRuntime {
   constructor(...listings: ReplicaInfo[][]) {
     this.listings = listings.length > 0 ? listings : [[]];
   }
+  /** How many times the replicas were listed. */
+  listCalls = 0;
   async listReplicas(): Promise<ReplicaInfo[]> {
+    this.listCalls++;
     return this.listings.length > 1 ? this.listings.shift()! : this.listings[0]!;
   }
   /** The images resolved (pulled or looked up), in order. */
   resolved: string[] = [];
-  async ensureImage(): Promise<void> {}
+  /** The images made present before replicas were created, in order. */
+  ensured: string[] = [];
+  async ensureImage(image: string): Promise<void> {
+    this.ensured.push(image);
+  }
   async resolveImage(image: string): Promise<ResolvedImage> {
     this.resolved.push(image);
     return { reference: image, pinned: image, id: `id-of-${image}`, source: 'local' };
   }
-  async startReplica(): Promise<ReplicaInfo> {
-    throw new Error('not used');
+  /** The specs of the replicas created, and the names of those restarted, in order. */
+  created: ReplicaSpec[] = [];
+  restarted: string[] = [];
+  async startReplica(spec: ReplicaSpec): Promise<ReplicaInfo> {
+    this.created.push(spec);
+    return replica(spec.release, spec.slot, { name: replicaName(spec.service, spec.release, spec.slot), service: spec.service, image: spec.image, deployment: spec.deployment });
   }
-  async restartReplica(): Promise<ReplicaInfo> {
-    throw new Error('not used');
+  async restartReplica(name: string): Promise<ReplicaInfo> {
+    this.restarted.push(name);
+    const found = this.listings.flat().find((r) => r.name === name);
+    if (!found) throw new Error(`no container ${name}`);
+    return { ...found, state: 'running' };
   }
-  /** Names of the containers stopped and removed, in order. */
+  /** Names of the containers stopped and removed, in order, and the grace period each was given. */
   stopped: string[] = [];
   removed: string[] = [];
-  async stopReplica(name: string): Promise<void> {
+  graces: number[] = [];
+  async stopReplica(name: string, gracePeriodMs: number): Promise<void> {
     this.stopped.push(name);
+    this.graces.push(gracePeriodMs);
   }
-  async removeReplica(name: string): Promise<void> {
+  async removeReplica(name: string, gracePeriodMs: number): Promise<void> {
     this.removed.push(name);
+    this.graces.push(gracePeriodMs);
   }
   /** What every container printed last. */
   containerOutput = '';
@@ -53,24 +70,45 @@ export class FakeRuntime implements ContainerRuntime {
   }
 }
 
-/** A prober that answers by URL, taking `delayMs`, and records what it was asked and how many probes ran at once. */
+/** What a fake probe answers: up or down (503), or the result's fields (an error, a status). */
+export type ProbeAnswer = boolean | Partial<Omit<ProbeResult, 'at' | 'latencyMs'>>;
+
+/**
+ * A prober that answers by URL, taking `delayMs`, and records what it was asked (with the timeout
+ * and the signal it was given) and how many probes ran at once. An answer may be a promise: a probe
+ * that hangs until the signal aborts, say.
+ */
 export class FakeProber implements HealthProber {
   readonly urls: string[] = [];
+  readonly calls: Array<{ url: string; expectStatus: number; timeoutMs: number; signal: AbortSignal }> = [];
   maxConcurrent = 0;
   private running = 0;
   constructor(
-    private readonly answer: (url: string) => boolean = () => true,
+    private readonly answer: (url: string, signal: AbortSignal) => ProbeAnswer | Promise<ProbeAnswer> = () => true,
     private readonly delayMs = 0,
   ) {}
-  async probe(url: string, expectStatus: number): Promise<ProbeResult> {
+  async probe(url: string, expectStatus: number, timeoutMs: number, signal: AbortSignal): Promise<ProbeResult> {
     this.urls.push(url);
+    this.calls.push({ url, expectStatus, timeoutMs, signal });
     this.running++;
     this.maxConcurrent = Math.max(this.maxConcurrent, this.running);
-    await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-    this.running--;
-    const ok = this.answer(url);
-    return { ok, status: ok ? expectStatus : 503, latencyMs: this.delayMs, at: new Date().toISOString() };
+    try {
+      await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+      const answer = await this.answer(url, signal);
+      const fields = typeof answer === 'boolean' ? { ok: answer, status: answer ? expectStatus : 503 } : { ok: false, ...answer };
+      return { ...fields, latencyMs: this.delayMs, at: new Date().toISOString() };
+    } finally {
+      this.running--;
+    }
   }
+}
+
+/** A probe answer that never comes: it rejects with the signal's reason when the caller aborts (as fetch does). */
+export function hangUntilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) return reject(signal.reason as Error);
+    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+  });
 }
 
 /** Secrets from a map of the worker's environment, every name granted to every service (none by default); no files. */
@@ -81,11 +119,21 @@ export function fakeSecrets(env: Record<string, string | undefined> = {}): Secre
   };
 }
 
-/** A router that keeps the table (and settings) it is given and reports no requests in flight. */
+/**
+ * A router that keeps the table (and settings) it is given; a drain reports `inFlightWhileDraining`
+ * through its callback, then `drainResult` (by default: drained, nothing in flight).
+ */
 export class FakeRouter implements TrafficRouter {
   table: RoutingTable | undefined;
   prepared: RouterServiceSettings | undefined;
   drained: string[][] = [];
+  drainTimeouts: number[] = [];
+  inFlightWhileDraining: number[] = [];
+  drainResult = { drained: true, inFlight: 0 };
+  /** Every table applied, in order. */
+  applied: RoutingTable[] = [];
+  trafficAnswer: ReleaseTraffic = { requests: 0, errors: 0 };
+  trafficAsked: Array<{ service: string; release: string; sinceMs: number }> = [];
   constructor(table?: RoutingTable) {
     this.table = table;
   }
@@ -94,18 +142,22 @@ export class FakeRouter implements TrafficRouter {
   }
   async apply(_service: string, table: RoutingTable): Promise<void> {
     this.table = table;
+    this.applied.push(table);
   }
   async read(): Promise<RoutingTable | undefined> {
     return this.table;
   }
-  async drain(_service: string, addresses: string[]): Promise<{ drained: boolean; inFlight: number }> {
+  async drain(_service: string, addresses: string[], timeoutMs: number, _signal: AbortSignal, onWait?: (inFlight: number) => void): Promise<{ drained: boolean; inFlight: number }> {
     this.drained.push(addresses);
-    return { drained: true, inFlight: 0 };
+    this.drainTimeouts.push(timeoutMs);
+    for (const inFlight of this.inFlightWhileDraining) onWait?.(inFlight);
+    return this.drainResult;
   }
   async claims(): Promise<PortClaims> {
     return { services: {}, router: [] };
   }
-  async traffic(): Promise<{ requests: number; errors: number }> {
-    return { requests: 0, errors: 0 };
+  async traffic(service: string, release: string, sinceMs: number): Promise<ReleaseTraffic> {
+    this.trafficAsked.push({ service, release, sinceMs });
+    return this.trafficAnswer;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPlanActivities } from '../../../src/activities/plan';
+import { createPlanActivities, pullOptions } from '../../../src/activities/plan';
 import { runActivity } from '../../support/activity';
 import { fakeSecrets, FakeRouter, FakeRuntime } from '../../support/fake-ports';
 import { makeSpec } from '../../support/specs';
@@ -35,5 +35,23 @@ describe('observeAndPlan', () => {
     const planned = await runActivity(observeAndPlan, { spec });
     expect(JSON.stringify(planned.plan)).toContain('digest-of-API_TOKEN');
     expect(runtime.resolved).toEqual([spec.image]);
+  });
+});
+
+describe('pullOptions', () => {
+  it.each([
+    ['app', 'always'],
+    ['app:latest', 'always'],
+    ['localhost:5000/team/app', 'always'],
+    ['localhost:5000/team/app:2.4.1', 'missing'],
+    ['app:v2', 'missing'],
+    [`app@sha256:${'a'.repeat(64)}`, 'missing'],
+  ])('%s without a pull policy: %s, falling back to the host\'s copy when the pull fails', (image, policy) => {
+    expect(pullOptions(makeSpec({ image }))).toEqual({ policy, localFallback: true });
+  });
+
+  it('the spec\'s own policy is used as it is, without a fallback', () => {
+    expect(pullOptions(makeSpec({ image: 'app:latest', pull: 'never' }))).toEqual({ policy: 'never', localFallback: false });
+    expect(pullOptions(makeSpec({ image: 'app:v2', pull: 'always' }))).toEqual({ policy: 'always', localFallback: false });
   });
 });

@@ -1,0 +1,62 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Context } from '@temporalio/activity';
+import { HEARTBEAT_EVERY_MS, keepHeartbeating, sleep } from '../../../src/activities/timing';
+
+afterEach(() => vi.useRealTimers());
+
+describe('sleep', () => {
+  it('resolves after the time given', async () => {
+    vi.useFakeTimers();
+    let done = false;
+    const sleeping = sleep(1000).then(() => (done = true));
+    await vi.advanceTimersByTimeAsync(999);
+    expect(done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await sleeping;
+    expect(done).toBe(true);
+  });
+
+  it('rejects with the signal\'s reason as soon as it aborts, and at once when it already has', async () => {
+    vi.useFakeTimers();
+    const controller = new AbortController();
+    const sleeping = sleep(60_000, controller.signal);
+    const reason = new Error('cancelled');
+    controller.abort(reason);
+    await expect(sleeping).rejects.toBe(reason);
+    expect(vi.getTimerCount()).toBe(0);
+    await expect(sleep(10, controller.signal)).rejects.toBe(reason);
+  });
+
+  it('removes its abort listener when it ends normally', async () => {
+    const controller = new AbortController();
+    const remove = vi.spyOn(controller.signal, 'removeEventListener');
+    await sleep(1, controller.signal);
+    expect(remove).toHaveBeenCalledWith('abort', expect.any(Function));
+  });
+});
+
+describe('keepHeartbeating', () => {
+  it('heartbeats the current details now and every interval, until stopped', async () => {
+    vi.useFakeTimers();
+    const beats: unknown[] = [];
+    const ctx = { heartbeat: (details: unknown) => beats.push(details) } as unknown as Context;
+    let count = 0;
+    const stop = keepHeartbeating(ctx, () => ({ count: ++count }), 100);
+    expect(beats).toEqual([{ count: 1 }]);
+    await vi.advanceTimersByTimeAsync(250);
+    expect(beats).toEqual([{ count: 1 }, { count: 2 }, { count: 3 }]);
+    stop();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(beats).toHaveLength(3);
+  });
+
+  it('by default every few seconds, well inside a 15 s heartbeat timeout', async () => {
+    vi.useFakeTimers();
+    const beats: unknown[] = [];
+    const stop = keepHeartbeating({ heartbeat: (d: unknown) => beats.push(d) } as unknown as Context, () => 'x');
+    await vi.advanceTimersByTimeAsync(15_000);
+    stop();
+    expect(beats.length).toBe(1 + Math.floor(15_000 / HEARTBEAT_EVERY_MS));
+    expect(HEARTBEAT_EVERY_MS).toBeLessThan(15_000 / 2);
+  });
+});
