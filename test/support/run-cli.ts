@@ -5,8 +5,10 @@
  * The test file mocks the connection so the context's client is the fake:
  *   vi.mock('<path to>/src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('<path to>/test/support/fake-temporal')).connectStub }));
  */
+import { Command } from 'commander';
 import { vi } from 'vitest';
 import { main } from '../../src/client/cli';
+import type { Wrap } from '../../src/client/commands/index';
 import { temporalStub, type FakeTemporal } from './fake-temporal';
 
 export interface CliRun {
@@ -45,4 +47,21 @@ export async function runCli(args: string[], options: { temporal?: FakeTemporal;
   const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
   process.exitCode = undefined;
   return { code, stdout, stderr };
+}
+
+/**
+ * What commander hands a verb's action for `argv` (the verb and its arguments), without running
+ * it: its positional arguments and its options, defaults included. A usage error throws
+ * commander's error (its `code` and `message`).
+ */
+export async function parseVerb(register: (program: Command, wrap: Wrap) => void, argv: string[]): Promise<{ args: unknown[]; options: Record<string, unknown> }> {
+  const program = new Command('sluice').exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+  let parsed: { args: unknown[]; options: Record<string, unknown> } | undefined;
+  register(program, () => async (...received: unknown[]) => {
+    parsed = { args: received.slice(0, -2), options: received.at(-2) as Record<string, unknown> };
+  });
+  for (const command of program.commands) command.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+  await program.parseAsync(argv, { from: 'user' });
+  if (!parsed) throw new Error(`test bug: ${argv.join(' ')} ran no action`);
+  return parsed;
 }

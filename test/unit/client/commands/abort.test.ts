@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { deployResult, deploymentStatus, FakeTemporal, notReleased } from '../../../support/fake-temporal';
-import { runCli, TEST_ACTOR } from '../../../support/run-cli';
+import { runCli, TEST_ACTOR, parseVerb } from '../../../support/run-cli';
+import { registerAbort } from '../../../../src/client/commands/abort';
 
 vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 
@@ -36,5 +37,14 @@ describe('sluice abort', () => {
     const run = temporal.addRun('web', { status: 'COMPLETED' });
     expect((await runCli(['abort', 'web'], { temporal })).code).toBe(2);
     expect(run.signals).toEqual([]);
+  });
+});
+
+describe('sluice abort: arguments', () => {
+  it('a service, an optional --reason and --wait', async () => {
+    expect(await parseVerb(registerAbort, ['abort', 'web', '--reason', 'p99 up', '--wait'])).toEqual({ args: ['web'], options: { reason: 'p99 up', wait: true } });
+    expect(await parseVerb(registerAbort, ['abort', 'web'])).toEqual({ args: ['web'], options: {} });
+    await expect(parseVerb(registerAbort, ['abort'])).rejects.toMatchObject({ code: 'commander.missingArgument' });
+    await expect(parseVerb(registerAbort, ['abort', 'web', '--reason'])).rejects.toMatchObject({ code: 'commander.optionMissingArgument' });
   });
 });

@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { portOpen } from '../../../../src/stack/system';
-import { runCli } from '../../../support/run-cli';
+import { runCli, parseVerb } from '../../../support/run-cli';
+import { registerCodecServer } from '../../../../src/client/commands/codec-server';
 
 vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 
@@ -52,5 +53,16 @@ describe('sluice codec-server', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await portOpen(port)).toBe(false);
     for (const listener of process.listeners('SIGTERM')) if (!beforeTerm.includes(listener)) process.off('SIGTERM', listener);
+  });
+});
+
+describe('sluice codec-server: arguments', () => {
+  it('defaults: port 8888 on loopback, CORS for the local Web UI, no extra host names, a token required', async () => {
+    expect(await parseVerb(registerCodecServer, ['codec-server'])).toEqual({ args: [], options: { port: '8888', host: '127.0.0.1', origin: ['http://localhost:8233', 'http://127.0.0.1:8233'], allowedHost: [] } });
+  });
+
+  it('--origin and --allowed-host take several values', async () => {
+    const { options } = await parseVerb(registerCodecServer, ['codec-server', '--origin', 'https://a.example', 'https://b.example', '--allowed-host', 'codec.example', '--without-token']);
+    expect(options).toMatchObject({ origin: ['https://a.example', 'https://b.example'], allowedHost: ['codec.example'], withoutToken: true });
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { FailureType } from '../../../../src/shared/errors';
 import { deployResult, deploymentStatus, FakeTemporal, notReleased, workflowFailed } from '../../../support/fake-temporal';
-import { runCli, TEST_ACTOR } from '../../../support/run-cli';
+import { runCli, TEST_ACTOR, parseVerb } from '../../../support/run-cli';
 import { specDocument, specFile } from '../../../support/specs';
+import { registerDeploy, workerWait } from '../../../../src/client/commands/deploy';
 
 vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 
@@ -109,5 +110,23 @@ describe('sluice deploy', () => {
     const timeout = await runCli([...LOCAL, 'deploy', specFile(), '--worker-timeout', 'soon'], { temporal, env });
     expect(timeout).toMatchObject({ code: 2, stderr: expect.stringMatching(/^sluice: --worker-timeout: "soon" is not a duration/) });
     expect(temporal.runs).toEqual([]);
+  });
+});
+
+describe('sluice deploy: arguments', () => {
+  it('a spec file; --image, --wait, --detach; a worker timeout of 30s unless told', async () => {
+    expect(await parseVerb(registerDeploy, ['deploy', 'web.yaml'])).toEqual({ args: ['web.yaml'], options: { workerTimeout: '30s' } });
+    expect(await parseVerb(registerDeploy, ['deploy', 'web.yaml', '--image', 'app:v2', '--wait', '--detach', '--worker-timeout', '2m', '--wait-for-worker'])).toEqual({
+      args: ['web.yaml'],
+      options: { image: 'app:v2', wait: true, detach: true, workerTimeout: '2m', waitForWorker: true },
+    });
+    await expect(parseVerb(registerDeploy, ['deploy'])).rejects.toMatchObject({ code: 'commander.missingArgument' });
+  });
+
+  it('workerWait: the timeout as a limit, none with --wait-for-worker, a bad duration is exit 2', () => {
+    expect(workerWait({ workerTimeout: '1m30s' })).toEqual({ limitMs: 90_000 });
+    expect(workerWait({})).toEqual({ limitMs: 30_000 });
+    expect(workerWait({ workerTimeout: 'nonsense', waitForWorker: true })).toEqual({});
+    expect(() => workerWait({ workerTimeout: '30' })).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/^--worker-timeout: "30" is not a duration/) }));
   });
 });

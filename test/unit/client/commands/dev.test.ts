@@ -3,7 +3,8 @@ import { stackUp } from '../../../../src/stack';
 import { MissingPrerequisite } from '../../../../src/stack/errors';
 import { stopTemporal } from '../../../../src/stack/temporal';
 import { installRuntime, runWorker } from '../../../../src/worker/run';
-import { runCli } from '../../../support/run-cli';
+import { runCli, parseVerb } from '../../../support/run-cli';
+import { registerDev } from '../../../../src/client/commands/dev';
 
 vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 vi.mock('../../../../src/worker/run', () => ({ installRuntime: vi.fn(), runWorker: vi.fn(async () => undefined) }));
@@ -57,5 +58,12 @@ describe('sluice dev', () => {
   it('any other failure of the stack is exit 1, never a stack trace', async () => {
     vi.mocked(stackUp).mockRejectedValue(new Error('nginx -t failed'));
     expect(await runCli(['dev'])).toMatchObject({ code: 1, stderr: 'sluice: unexpected error: nginx -t failed\n' });
+  });
+});
+
+describe('sluice dev: arguments', () => {
+  it('takes none', async () => {
+    expect(await parseVerb(registerDev, ['dev'])).toEqual({ args: [], options: {} });
+    await expect(parseVerb(registerDev, ['dev', 'now'])).rejects.toMatchObject({ code: 'commander.excessArguments' });
   });
 });

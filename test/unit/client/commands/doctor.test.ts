@@ -2,7 +2,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { realAdapters } from '../../../../src/worker/adapters';
 import { deployResult, FakeTemporal } from '../../../support/fake-temporal';
 import { FakeRouter, FakeRuntime, replica } from '../../../support/fake-ports';
-import { runCli } from '../../../support/run-cli';
+import { runCli, parseVerb } from '../../../support/run-cli';
+import { registerDoctor } from '../../../../src/client/commands/doctor';
 
 vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 // The host's Docker and router, as fakes; the reconciler that judges them is the real one.
@@ -61,5 +62,13 @@ describe('sluice doctor', () => {
     const { code, stderr } = await runCli(['doctor'], { temporal, env: { SLUICE_NGINX_CONF_DIR: undefined } });
     expect(code).toBe(2);
     expect(stderr).toMatch(/^sluice: SLUICE_NGINX_CONF_DIR is not set: .* \(doctor reads the worker's settings\)\n$/);
+  });
+});
+
+describe('sluice doctor: arguments', () => {
+  it('only --fix', async () => {
+    expect(await parseVerb(registerDoctor, ['doctor'])).toEqual({ args: [], options: {} });
+    expect(await parseVerb(registerDoctor, ['doctor', '--fix'])).toEqual({ args: [], options: { fix: true } });
+    await expect(parseVerb(registerDoctor, ['doctor', '--force'])).rejects.toMatchObject({ code: 'commander.unknownOption' });
   });
 });

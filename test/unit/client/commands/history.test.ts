@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { deployResult, FakeTemporal, notReleased } from '../../../support/fake-temporal';
 import { temporalStub } from '../../../support/fake-temporal';
-import { runCli } from '../../../support/run-cli';
+import { runCli, parseVerb } from '../../../support/run-cli';
 import { specDocument } from '../../../support/specs';
+import { registerHistory } from '../../../../src/client/commands/history';
 
 vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 
@@ -61,5 +62,12 @@ describe('sluice history', () => {
 
   it('no deployments of the service: exit 2', async () => {
     expect(await runCli(['history', 'api'], { temporal: history() })).toMatchObject({ code: 2, stderr: 'sluice: no deployments of api found\n' });
+  });
+});
+
+describe('sluice history: arguments', () => {
+  it('a service and --limit (10 unless told)', async () => {
+    expect(await parseVerb(registerHistory, ['history', 'web'])).toEqual({ args: ['web'], options: { limit: '10' } });
+    expect(await parseVerb(registerHistory, ['history', 'web', '--limit', '50'])).toEqual({ args: ['web'], options: { limit: '50' } });
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { FakeTemporal } from '../../../support/fake-temporal';
-import { runCli, TEST_ACTOR } from '../../../support/run-cli';
+import { runCli, TEST_ACTOR, parseVerb } from '../../../support/run-cli';
+import { registerPause, registerResume } from '../../../../src/client/commands/pause';
 
 vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 
@@ -49,5 +50,14 @@ describe('sluice resume', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/unknown option '--reason'/);
     expect(run.signals).toEqual([]);
+  });
+});
+
+describe('sluice pause / resume: arguments', () => {
+  it('pause: a service and an optional --reason; resume: a service only', async () => {
+    expect(await parseVerb(registerPause, ['pause', 'web', '--reason', 'x'])).toEqual({ args: ['web'], options: { reason: 'x' } });
+    expect(await parseVerb(registerResume, ['resume', 'web'])).toEqual({ args: ['web'], options: {} });
+    await expect(parseVerb(registerPause, ['pause'])).rejects.toMatchObject({ code: 'commander.missingArgument' });
+    await expect(parseVerb(registerResume, ['resume', 'web', 'api'])).rejects.toMatchObject({ code: 'commander.excessArguments' });
   });
 });

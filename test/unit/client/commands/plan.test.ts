@@ -4,8 +4,9 @@ import { validateSpec } from '../../../../src/shared/spec';
 import { planDeployment } from '../../../../src/workflows/planner/plan';
 import { FakeTemporal, workflowFailed } from '../../../support/fake-temporal';
 import { temporalStub } from '../../../support/fake-temporal';
-import { runCli } from '../../../support/run-cli';
+import { runCli, parseVerb } from '../../../support/run-cli';
 import { specDocument, specFile } from '../../../support/specs';
+import { registerPlan } from '../../../../src/client/commands/plan';
 
 vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 
@@ -61,5 +62,13 @@ describe('sluice plan', () => {
   it('an invalid spec is exit 2 before connecting', async () => {
     expect((await runCli(['plan', specFile(specDocument({ port: 0 }))], { temporal: plannedByWorker() })).code).toBe(2);
     expect(temporalStub.connected).toEqual([]);
+  });
+});
+
+describe('sluice plan: arguments', () => {
+  it('a spec file and an optional --image', async () => {
+    expect(await parseVerb(registerPlan, ['plan', 'web.yaml'])).toEqual({ args: ['web.yaml'], options: {} });
+    expect(await parseVerb(registerPlan, ['plan', 'web.yaml', '--image', 'app:v2'])).toEqual({ args: ['web.yaml'], options: { image: 'app:v2' } });
+    await expect(parseVerb(registerPlan, ['plan', 'web.yaml', '--wait'])).rejects.toMatchObject({ code: 'commander.unknownOption' });
   });
 });

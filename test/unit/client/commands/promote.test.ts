@@ -1,7 +1,8 @@
 import { ApplicationFailure, WorkflowUpdateFailedError } from '@temporalio/client';
 import { describe, expect, it, vi } from 'vitest';
 import { FakeTemporal } from '../../../support/fake-temporal';
-import { runCli, TEST_ACTOR } from '../../../support/run-cli';
+import { runCli, TEST_ACTOR, parseVerb } from '../../../support/run-cli';
+import { registerPromote } from '../../../../src/client/commands/promote';
 
 vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 
@@ -45,5 +46,12 @@ describe('sluice promote', () => {
     const run = temporal.addRun('web', { status: 'FAILED' });
     expect((await runCli(['promote', 'web'], { temporal })).code).toBe(2);
     expect(run.updates).toEqual([]);
+  });
+});
+
+describe('sluice promote: arguments', () => {
+  it('a service, --full and --reason', async () => {
+    expect(await parseVerb(registerPromote, ['promote', 'web'])).toEqual({ args: ['web'], options: {} });
+    expect(await parseVerb(registerPromote, ['promote', 'web', '--full', '--reason', 'hotfix'])).toEqual({ args: ['web'], options: { full: true, reason: 'hotfix' } });
   });
 });

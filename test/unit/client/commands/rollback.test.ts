@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { deployResult, deploymentStatus, FakeTemporal } from '../../../support/fake-temporal';
-import { runCli, TEST_ACTOR } from '../../../support/run-cli';
+import { runCli, TEST_ACTOR, parseVerb } from '../../../support/run-cli';
 import { specDocument } from '../../../support/specs';
+import { registerRollback } from '../../../../src/client/commands/rollback';
 
 vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 
@@ -65,5 +66,12 @@ describe('sluice rollback', () => {
     expect(code).toBe(2);
     expect(stderr).toBe('sluice: "Web_1" is not a service name (lowercase letters, digits and -)\n');
     expect(temporal.runs).toHaveLength(2);
+  });
+});
+
+describe('sluice rollback: arguments', () => {
+  it('a service, --wait, and the worker wait flags of deploy', async () => {
+    expect(await parseVerb(registerRollback, ['rollback', 'web'])).toEqual({ args: ['web'], options: { workerTimeout: '30s' } });
+    expect(await parseVerb(registerRollback, ['rollback', 'web', '--wait', '--wait-for-worker'])).toEqual({ args: ['web'], options: { workerTimeout: '30s', wait: true, waitForWorker: true } });
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { deployResult, deploymentStatus, FakeTemporal, notReleased } from '../../../support/fake-temporal';
-import { runCli } from '../../../support/run-cli';
+import { runCli, parseVerb } from '../../../support/run-cli';
+import { registerStatus } from '../../../../src/client/commands/status';
 
 vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 
@@ -79,5 +80,13 @@ describe('sluice status', () => {
     const { code, stderr } = await runCli(['--address', 'temporal.example:7233', 'status', 'web'], { connectFailure: new Error('14 UNAVAILABLE: connect ECONNREFUSED') });
     expect(code).toBe(5);
     expect(stderr).toMatch(/^sluice: cannot reach Temporal at temporal\.example:7233 \(14 UNAVAILABLE: connect ECONNREFUSED\): run `sluice dev` or set TEMPORAL_ADDRESS/);
+  });
+});
+
+describe('sluice status: arguments', () => {
+  it('a service and --watch', async () => {
+    expect(await parseVerb(registerStatus, ['status', 'web'])).toEqual({ args: ['web'], options: {} });
+    expect(await parseVerb(registerStatus, ['status', 'web', '--watch'])).toEqual({ args: ['web'], options: { watch: true } });
+    await expect(parseVerb(registerStatus, ['status'])).rejects.toMatchObject({ code: 'commander.missingArgument' });
   });
 });

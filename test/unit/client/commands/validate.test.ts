@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { releaseId } from '../../../../src/workflows/planner/release';
 import { temporalStub } from '../../../support/fake-temporal';
-import { runCli } from '../../../support/run-cli';
+import { runCli, parseVerb } from '../../../support/run-cli';
 import { makeSpec, specDocument, specFile } from '../../../support/specs';
+import { registerValidate } from '../../../../src/client/commands/validate';
 
 vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 
@@ -39,5 +40,12 @@ describe('sluice validate', () => {
   it('a missing file is exit 2 with the reason; a missing argument is a usage error (exit 2)', async () => {
     expect(await runCli(['validate', '/nonexistent/web.yaml'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/cannot read \/nonexistent\/web\.yaml \(ENOENT\)/) });
     expect(await runCli(['validate'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/missing required argument 'spec'/) });
+  });
+});
+
+describe('sluice validate: arguments', () => {
+  it('a spec file and an optional --image', async () => {
+    expect(await parseVerb(registerValidate, ['validate', 'web.yaml', '--image', 'app:v2'])).toEqual({ args: ['web.yaml'], options: { image: 'app:v2' } });
+    await expect(parseVerb(registerValidate, ['validate', 'a.yaml', 'b.yaml'])).rejects.toMatchObject({ code: 'commander.excessArguments' });
   });
 });

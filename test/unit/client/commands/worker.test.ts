@@ -1,6 +1,7 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { installRuntime, runWorker } from '../../../../src/worker/run';
-import { runCli } from '../../../support/run-cli';
+import { runCli, parseVerb } from '../../../support/run-cli';
+import { registerWorker } from '../../../../src/client/commands/worker';
 
 vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 vi.mock('../../../../src/worker/run', () => ({ installRuntime: vi.fn(), runWorker: vi.fn(async () => undefined) }));
@@ -8,6 +9,7 @@ vi.mock('../../../../src/worker/run', () => ({ installRuntime: vi.fn(), runWorke
 const env = { SLUICE_NGINX_CONF_DIR: '/etc/nginx/conf.d', SLUICE_METRICS_PORT: undefined, SLUICE_METRICS_ADDRESS: undefined, SLUICE_LOG_FORMAT: undefined, SLUICE_LOG_LEVEL: undefined };
 
 beforeEach(() => vi.clearAllMocks());
+afterEach(() => vi.unstubAllEnvs());
 
 describe('sluice worker', () => {
   it('installs the runtime with the flags, then runs a worker with the settings from env and the global flags', async () => {
@@ -41,5 +43,15 @@ describe('sluice worker', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/^sluice: SLUICE_NGINX_CONF_DIR is not set: /);
     expect(runWorker).not.toHaveBeenCalled();
+  });
+});
+
+describe('sluice worker: arguments', () => {
+  it('defaults: metrics on 127.0.0.1:9464, JSON logs at INFO; each from its variable when set', async () => {
+    for (const name of ['SLUICE_METRICS_PORT', 'SLUICE_METRICS_ADDRESS', 'SLUICE_LOG_FORMAT', 'SLUICE_LOG_LEVEL']) vi.stubEnv(name, undefined);
+    expect(await parseVerb(registerWorker, ['worker'])).toEqual({ args: [], options: { metricsPort: '9464', metricsAddress: '127.0.0.1', logFormat: 'json', logLevel: 'INFO' } });
+    vi.stubEnv('SLUICE_METRICS_PORT', '0');
+    vi.stubEnv('SLUICE_LOG_LEVEL', 'ERROR');
+    expect((await parseVerb(registerWorker, ['worker'])).options).toMatchObject({ metricsPort: '0', logLevel: 'ERROR' });
   });
 });
