@@ -6,11 +6,12 @@
  */
 import { RetryState, TypedSearchAttributes } from '@temporalio/common';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import type { TemporalSettings } from '../../src/client/connection';
+import type { TemporalSettings } from '../../src/temporal/connection';
 import { notReleasedFailureType } from '../../src/shared/errors';
 import type { DeployResult } from '../../src/shared/messages';
 import { deploymentWorkflowId } from '../../src/shared/names';
-import { initialStatus, type DeploymentStatus } from '../../src/workflows/planner/status';
+import type { DeploymentStatus } from '../../src/domain';
+import { initialStatus } from '../../src/workflows/planner/status';
 import { searchAttributeUpdates } from '../../src/workflows/search-attributes';
 
 export type RunStatus = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'TERMINATED' | 'CANCELED' | 'TIMED_OUT';
@@ -182,7 +183,7 @@ export class FakeTemporal {
 }
 
 /**
- * What the CLI's `connectClient` returns in unit tests (mock src/client/connection with
+ * What the CLI's `connectClient` returns in unit tests (mock src/temporal/connection with
  * `connectStub`): the current fake, or the failure to connect the test set.
  */
 export const temporalStub: { current?: FakeTemporal; failure?: Error; connected: TemporalSettings[] } = { connected: [] };

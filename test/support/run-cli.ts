@@ -3,12 +3,12 @@
  * in this process against a FakeTemporal, and returns what it printed and its exit code.
  *
  * The test file mocks the connection so the context's client is the fake:
- *   vi.mock('<path to>/src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('<path to>/test/support/fake-temporal')).connectStub }));
+ *   vi.mock('<path to>/src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('<path to>/test/support/fake-temporal')).connectStub }));
  */
 import { Command } from 'commander';
 import { vi } from 'vitest';
 import { main } from '../../src/client/cli';
-import type { Wrap } from '../../src/client/commands/index';
+import type { Wrap } from '../../src/client/commands/verb';
 import { temporalStub, type FakeTemporal } from './fake-temporal';
 
 export interface CliRun {

@@ -2,7 +2,7 @@ import { CancelledFailure, type ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { createReplicaActivities, memoryBytes, type HealthProgress } from '../../../src/activities/replicas';
 import type { HealthSpec } from '../../../src/shared/spec';
-import type { ContainerTemplate } from '../../../src/workflows/planner/release';
+import type { ContainerTemplate } from '../../../src/domain';
 import { activityEnvironment, runActivity, runActivityIn } from '../../support/activity';
 import { FakeProber, FakeRuntime, fakeSecrets, hangUntilAborted, replica } from '../../support/fake-ports';
 

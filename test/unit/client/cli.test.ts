@@ -3,7 +3,7 @@ import { buildProgram } from '../../../src/client/cli';
 import { FakeTemporal } from '../../support/fake-temporal';
 import { runCli } from '../../support/run-cli';
 
-vi.mock('../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../support/fake-temporal.js')).connectStub }));
 
 const VERBS = ['validate', 'plan', 'deploy', 'status', 'promote', 'abort', 'pause', 'resume', 'rollback', 'history', 'worker', 'dev', 'codec-server', 'doctor'];
 

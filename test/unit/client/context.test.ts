@@ -4,7 +4,7 @@ import { actorFrom, createContext } from '../../../src/client/context';
 import { createOutput } from '../../../src/client/output';
 import { FakeTemporal, temporalStub } from '../../support/fake-temporal';
 
-vi.mock('../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../support/fake-temporal.js')).connectStub }));
 
 const out = createOutput(true);
 

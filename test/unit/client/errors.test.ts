@@ -1,6 +1,6 @@
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DeploymentInProgress } from '../../../src/client/deployments';
+import { DeploymentInProgress } from '../../../src/temporal/deployments';
 import { CliError, toCliError, unreachable } from '../../../src/client/errors';
 import { FailureType } from '../../../src/shared/errors';
 import { workflowFailed } from '../../support/fake-temporal';

@@ -3,7 +3,7 @@ import { deployResult, deploymentStatus, FakeTemporal, notReleased } from '../..
 import { runCli, TEST_ACTOR, parseVerb } from '../../../support/run-cli';
 import { registerAbort } from '../../../../src/client/commands/abort';
 
-vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 
 describe('sluice abort', () => {
   it('signals abort with who and why, and returns at once (exit 0)', async () => {

@@ -5,7 +5,7 @@ import { portOpen } from '../../../../src/stack/system';
 import { runCli, parseVerb } from '../../../support/run-cli';
 import { registerCodecServer } from '../../../../src/client/commands/codec-server';
 
-vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 
 const key = crypto.randomBytes(32).toString('base64');
 

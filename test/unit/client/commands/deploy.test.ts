@@ -5,7 +5,7 @@ import { runCli, TEST_ACTOR, parseVerb } from '../../../support/run-cli';
 import { specDocument, specFile } from '../../../support/specs';
 import { registerDeploy, workerWait } from '../../../../src/client/commands/deploy';
 
-vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 
 /** A dev server's address: the Web UI link is derived from it. */
 const LOCAL = ['--address', '127.0.0.1:7233'];

@@ -6,7 +6,7 @@ import { installRuntime, runWorker } from '../../../../src/worker/run';
 import { runCli, parseVerb } from '../../../support/run-cli';
 import { registerDev } from '../../../../src/client/commands/dev';
 
-vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 vi.mock('../../../../src/worker/run', () => ({ installRuntime: vi.fn(), runWorker: vi.fn(async () => undefined) }));
 vi.mock('../../../../src/stack', () => ({ stackUp: vi.fn() }));
 vi.mock('../../../../src/stack/temporal', () => ({ stopTemporal: vi.fn(async () => true) }));

@@ -5,7 +5,7 @@ import { FakeRouter, FakeRuntime, replica } from '../../../support/fake-ports';
 import { runCli, parseVerb } from '../../../support/run-cli';
 import { registerDoctor } from '../../../../src/client/commands/doctor';
 
-vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 // The host's Docker and router, as fakes; the reconciler that judges them is the real one.
 vi.mock('../../../../src/worker/adapters', () => ({ realAdapters: vi.fn(), servicesOnHost: vi.fn(async () => ['web']) }));
 

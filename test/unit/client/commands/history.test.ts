@@ -5,7 +5,7 @@ import { runCli, parseVerb } from '../../../support/run-cli';
 import { specDocument } from '../../../support/specs';
 import { registerHistory } from '../../../../src/client/commands/history';
 
-vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 
 const at = '2030-01-01T00:00:00.000Z';
 

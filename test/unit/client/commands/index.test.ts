@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
-import { examples, registerCommands } from '../../../../src/client/commands/index';
+import { registerCommands } from '../../../../src/client/commands/index';
+import { examples } from '../../../../src/client/commands/verb';
 
 describe('registerCommands', () => {
   it('registers every verb, each action made by the wrap (one context and error mapping for all)', () => {

@@ -3,7 +3,7 @@ import { FakeTemporal } from '../../../support/fake-temporal';
 import { runCli, TEST_ACTOR, parseVerb } from '../../../support/run-cli';
 import { registerPause, registerResume } from '../../../../src/client/commands/pause';
 
-vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 
 describe('sluice pause', () => {
   it('signals pause to the running deployment, with who and why', async () => {

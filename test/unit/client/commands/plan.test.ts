@@ -8,7 +8,7 @@ import { runCli, parseVerb } from '../../../support/run-cli';
 import { specDocument, specFile } from '../../../support/specs';
 import { registerPlan } from '../../../../src/client/commands/plan';
 
-vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 
 /** A worker that plans with the real planner, against a host where v1 runs 3 replicas. */
 function plannedByWorker(): FakeTemporal {

@@ -4,7 +4,7 @@ import { FakeTemporal } from '../../../support/fake-temporal';
 import { runCli, TEST_ACTOR, parseVerb } from '../../../support/run-cli';
 import { registerPromote } from '../../../../src/client/commands/promote';
 
-vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 
 describe('sluice promote', () => {
   it('sends the promote update with who, why and --full, and prints the gate\'s answer', async () => {

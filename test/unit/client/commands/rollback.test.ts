@@ -4,7 +4,7 @@ import { runCli, TEST_ACTOR, parseVerb } from '../../../support/run-cli';
 import { specDocument } from '../../../support/specs';
 import { registerRollback } from '../../../../src/client/commands/rollback';
 
-vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 
 /** web released v1 (pinned by digest), then v2; the last deployment recorded its spec. */
 const PINNED = `registry.example/app@sha256:${'1'.repeat(64)}`;

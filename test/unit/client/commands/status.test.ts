@@ -3,7 +3,7 @@ import { deployResult, deploymentStatus, FakeTemporal, notReleased } from '../..
 import { runCli, parseVerb } from '../../../support/run-cli';
 import { registerStatus } from '../../../../src/client/commands/status';
 
-vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 
 describe('sluice status', () => {
   it('a running deployment: its live block from the status query, exit 0', async () => {

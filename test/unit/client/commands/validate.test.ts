@@ -5,7 +5,7 @@ import { runCli, parseVerb } from '../../../support/run-cli';
 import { makeSpec, specDocument, specFile } from '../../../support/specs';
 import { registerValidate } from '../../../../src/client/commands/validate';
 
-vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 
 describe('sluice validate', () => {
   it('a valid spec: exit 0, the summary line, and its release id; no connection to Temporal', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { awaitPlanned, waitForOutcome } from '../../../../src/client/commands/wait';
 import type { CliContext } from '../../../../src/client/context';
-import type { DeploymentHandle } from '../../../../src/client/deployments';
-import type { DeploymentStatus } from '../../../../src/workflows/planner/status';
+import type { DeploymentHandle } from '../../../../src/temporal/deployments';
+import type { DeploymentStatus } from '../../../../src/domain';
 import { deployResult, FakeTemporal } from '../../../support/fake-temporal';
 
 /** A deployment a worker has picked up and plans slowly (a long pull): status answers, the release is still unknown. */

@@ -3,7 +3,7 @@ import { installRuntime, runWorker } from '../../../../src/worker/run';
 import { runCli, parseVerb } from '../../../support/run-cli';
 import { registerWorker } from '../../../../src/client/commands/worker';
 
-vi.mock('../../../../src/client/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
 vi.mock('../../../../src/worker/run', () => ({ installRuntime: vi.fn(), runWorker: vi.fn(async () => undefined) }));
 
 const env = { SLUICE_NGINX_CONF_DIR: '/etc/nginx/conf.d', SLUICE_METRICS_PORT: undefined, SLUICE_METRICS_ADDRESS: undefined, SLUICE_LOG_FORMAT: undefined, SLUICE_LOG_LEVEL: undefined };

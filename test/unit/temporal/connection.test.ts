@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { temporalSettings, workflowUrl } from '../../../src/client/connection';
+import { temporalSettings, workflowUrl } from '../../../src/temporal/connection';
 
 describe('temporalSettings', () => {
   it('a local dev server by default: no TLS, no API key', () => {
