@@ -4,7 +4,7 @@
  * in a bare stack trace.
  */
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ExitCode, FailureType } from '../shared/errors';
+import { ExitCode, FailureType, SettingError } from '../shared/errors';
 import { DeploymentInProgress } from '../temporal/deployments';
 
 export class CliError extends Error {
@@ -24,6 +24,7 @@ export const invalidInput = (message: string, details?: unknown) => new CliError
 
 export function toCliError(error: unknown, context: { service?: string; address?: string } = {}): CliError {
   if (error instanceof CliError) return error;
+  if (error instanceof SettingError) return invalidInput(error.message);
   if (error instanceof DeploymentInProgress || error instanceof WorkflowExecutionAlreadyStartedError) {
     return new CliError(ExitCode.conflict, error.message);
   }

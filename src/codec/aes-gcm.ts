@@ -17,6 +17,7 @@ import { temporal } from '@temporalio/proto';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { SettingError } from '../shared/errors';
 
 const ENCODING = 'binary/encrypted';
 const CIPHER = 'AES256-GCM';
@@ -64,7 +65,7 @@ export class AesGcmCodec implements PayloadCodec {
 
 function parseKey(text: string, source: string): Buffer {
   const key = Buffer.from(text.trim(), 'base64');
-  if (key.length !== 32) throw new Error(`${source} must be base64 of 32 bytes (e.g. \`openssl rand -base64 32\`), got ${key.length} bytes`);
+  if (key.length !== 32) throw new SettingError(`${source} must be base64 of 32 bytes (e.g. \`openssl rand -base64 32\`), got ${key.length} bytes`);
   return key;
 }
 
@@ -78,7 +79,7 @@ export function codecFromEnv(env: NodeJS.ProcessEnv = process.env): AesGcmCodec 
     try {
       text = fs.readFileSync(file!, 'utf8');
     } catch (error) {
-      throw new Error(`SLUICE_CODEC_KEY_FILE=${file} cannot be read (${(error as NodeJS.ErrnoException).code})`, { cause: error });
+      throw new SettingError(`SLUICE_CODEC_KEY_FILE=${file} cannot be read (${(error as NodeJS.ErrnoException).code})`, { cause: error });
     }
   }
   const currentId = env.SLUICE_CODEC_KEY_ID || 'default';
@@ -86,7 +87,7 @@ export function codecFromEnv(env: NodeJS.ProcessEnv = process.env): AesGcmCodec 
   for (const entry of (env.SLUICE_CODEC_OLD_KEYS ?? '').split(',').filter(Boolean)) {
     const colon = entry.indexOf(':');
     const [id, value] = [entry.slice(0, colon), entry.slice(colon + 1)];
-    if (colon < 1 || !value) throw new Error('SLUICE_CODEC_OLD_KEYS must be "id:base64,id:base64"');
+    if (colon < 1 || !value) throw new SettingError('SLUICE_CODEC_OLD_KEYS must be "id:base64,id:base64"');
     keys.set(id, parseKey(value, `SLUICE_CODEC_OLD_KEYS (${id})`));
   }
   return new AesGcmCodec({ currentId, keys });

@@ -29,6 +29,14 @@ export const FailureType = {
   analysisFailed: 'AnalysisFailed',
 } as const;
 
+/**
+ * A setting of the environment (a variable such as SLUICE_CODEC_KEY or TEMPORAL_TLS_CA) is wrong.
+ * The message names the variable and the fix; the CLI exits 2 with it, as for any bad input.
+ */
+export class SettingError extends Error {
+  override name = 'SettingError';
+}
+
 export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];
 
 /**

@@ -2,7 +2,7 @@ import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFo
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DeploymentInProgress } from '../../../src/temporal/deployments';
 import { CliError, toCliError, unreachable } from '../../../src/client/errors';
-import { FailureType } from '../../../src/shared/errors';
+import { FailureType, SettingError } from '../../../src/shared/errors';
 import { workflowFailed } from '../../support/fake-temporal';
 
 afterEach(() => vi.unstubAllEnvs());
@@ -54,6 +54,10 @@ describe('toCliError', () => {
     vi.stubEnv('TEMPORAL_ADDRESS', undefined);
     expect(toCliError(new Error('ECONNREFUSED')).message).toMatch(/at localhost:7233 /);
     expect(unreachable('a:1', 'first\nsecond')).toMatchObject({ exitCode: 5, message: 'cannot reach Temporal at a:1 (first): run `sluice dev` or set TEMPORAL_ADDRESS' });
+  });
+
+  it('a wrong setting (a variable of the environment) is exit 2, its message as it is', () => {
+    expect(toCliError(new SettingError('SLUICE_CODEC_OLD_KEYS must be "id:base64,id:base64"'))).toMatchObject({ exitCode: 2, message: 'SLUICE_CODEC_OLD_KEYS must be "id:base64,id:base64"' });
   });
 
   it('anything else is exit 1, "unexpected error", even a thrown non-Error', () => {

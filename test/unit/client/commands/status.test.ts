@@ -15,6 +15,13 @@ describe('sluice status', () => {
     expect(stdout).toContain('phase shifting  step 3/9: start v2-abc replica 0');
   });
 
+  it('an unreadable TLS file is a bad setting: exit 2 naming the variable, Temporal never dialled', async () => {
+    const temporal = new FakeTemporal();
+    const { code, stderr } = await runCli(['status', 'web'], { temporal, env: { TEMPORAL_TLS_CA: '/nonexistent/ca.pem' } });
+    expect(code).toBe(2);
+    expect(stderr).toBe('sluice: TEMPORAL_TLS_CA=/nonexistent/ca.pem cannot be read (ENOENT): point it at the PEM file\n');
+  });
+
   it('reads the run it described (pinned by run id), not one a deploy started since', async () => {
     const temporal = new FakeTemporal();
     const described = temporal.addRun('web', { answer: deploymentStatus({ targetRelease: 'v2-abc' }) });
