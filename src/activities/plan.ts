@@ -9,9 +9,9 @@ import { Context } from '@temporalio/activity';
 import type { ObservedService, Plan } from '../domain';
 import { FailureType } from '../shared/errors';
 import type { DeploymentSpec } from '../shared/spec';
-import { requirePreviewSecret } from '../workflows/planner/blue-green';
 import { PlanError } from '../workflows/planner/errors';
 import { checkPorts, planDeployment } from '../workflows/planner/plan';
+import { strategyRefusal } from '../workflows/planner/strategies';
 import { failure } from './failures';
 import { observe } from './observe';
 import type { ContainerRuntime, PullOptions, SecretDigester, SecretResolver, TrafficRouter } from './ports';
@@ -41,9 +41,10 @@ export function createPlanActivities(deps: { runtime: ContainerRuntime; router: 
       const { spec } = input;
       const observed: ObservedService = { ...(await observe(deps, spec.service)), ports: await deps.router.claims() };
       try {
-        // A port conflict or an open preview is refused before anything else, a pull included.
+        // A port conflict or a strategy that can never be planned is refused before anything else, a pull included.
         checkPorts(spec, observed.ports);
-        requirePreviewSecret(spec.strategy);
+        const refusal = strategyRefusal(spec);
+        if (refusal) throw refusal;
         const secrets = await resolveSpecSecrets(spec, deps.secrets);
         const image = await deps.runtime.resolveImage(spec.image, pullOptions(spec), ctx.cancellationSignal, () => ctx.heartbeat({ pulling: spec.image }));
         const secretsDigest = spec.secrets.length > 0 ? deps.secretDigester.digest(secrets) : undefined;

@@ -3,6 +3,7 @@ import type { DeploymentSpec, SecretSource } from '../shared/spec';
 import { FailureType } from '../shared/errors';
 import { failure } from './failures';
 import type { SecretResolver } from './ports';
+import { previewOf } from '../workflows/planner/strategies';
 
 /** One of a service's secret values, on the worker; `what` names it in the error ("secret API_TOKEN"). */
 export async function resolveSecret(service: string, source: SecretSource, resolver: SecretResolver, what: string): Promise<string> {
@@ -23,7 +24,7 @@ export async function resolveSecrets(service: string, refs: SecretRef[], resolve
  * Returns the container secrets (for their digest); the others are checked and dropped.
  */
 export async function resolveSpecSecrets(spec: DeploymentSpec, resolver: SecretResolver): Promise<Record<string, string>> {
-  const preview = spec.strategy.type === 'blueGreen' ? spec.strategy.preview?.headerValueFrom : undefined;
+  const preview = previewOf(spec)?.headerValueFrom;
   const [secrets] = await Promise.all([
     resolveSecrets(spec.service, spec.secrets, resolver),
     preview ? resolveSecret(spec.service, preview, resolver, 'strategy.preview.headerValueFrom') : undefined,

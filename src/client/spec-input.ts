@@ -1,8 +1,6 @@
 /** A spec from a file as a verb takes it: read, `--image` applied, validated, planning budgets checked. */
 import { validateSpec, type DeploymentSpec, type SpecProblem } from '../shared/spec';
-import { requirePreviewSecret } from '../workflows/planner/blue-green';
-import { PlanError } from '../workflows/planner/errors';
-import { rollingBudget } from '../workflows/planner/rolling';
+import { strategyRefusal } from '../workflows/planner/strategies';
 import { invalidInput } from './errors';
 import { loadSpecFile } from './spec-file';
 
@@ -13,14 +11,8 @@ export interface SpecInput {
 
 /** Problems the planner would find whatever runs (e.g. a rolling budget of 0), so `validate` catches them too. */
 function planningProblems(spec: DeploymentSpec): SpecProblem[] {
-  try {
-    if (spec.strategy.type === 'rolling') rollingBudget(spec.strategy, spec.replicas);
-    requirePreviewSecret(spec.strategy);
-    return [];
-  } catch (error) {
-    if (error instanceof PlanError) return [{ path: error.field, message: error.message.slice(error.field.length + 2) }];
-    throw error;
-  }
+  const refusal = strategyRefusal(spec);
+  return refusal ? [{ path: refusal.field, message: refusal.problem }] : [];
 }
 
 export function readSpec(file: string, image?: string): SpecInput {

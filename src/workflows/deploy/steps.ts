@@ -6,6 +6,7 @@
 import type { DeploymentSpec } from '../../shared/spec';
 import { containerTemplate } from '../planner/release';
 import { withoutReplicas } from '../planner/rollback';
+import { previewOf } from '../planner/strategies';
 import type { Plan, ReplicaGroup, Step, StepPhase } from '../../domain';
 import { activities, stepActivityOptions } from './activity-calls';
 import { withDeadline } from './deadlines';
@@ -60,7 +61,7 @@ export async function runStep(run: DeploymentRun, plan: Plan, step: Step, phase:
 }
 
 function routerSettings(spec: DeploymentSpec) {
-  const preview = spec.strategy.type === 'blueGreen' ? spec.strategy.preview : undefined;
+  const preview = previewOf(spec);
   const extra = spec.traffic.extraListenPorts;
   return { listenPort: spec.traffic.listenPort, ...(extra.length > 0 ? { extraListenPorts: extra } : {}), ...(preview ? { preview } : {}) };
 }

@@ -8,8 +8,9 @@ import type { BlueGreenStrategy } from '../../shared/spec';
 import { group, type StrategyContext } from './context';
 import { slotRange } from './builder';
 import { PlanError } from './errors';
+import type { StrategyPlanner } from './strategy';
 
-export function planBlueGreen({ spec, strategy, target, stable, builder }: StrategyContext<BlueGreenStrategy>): void {
+function planBlueGreen({ spec, strategy, target, stable, builder }: StrategyContext<BlueGreenStrategy>): void {
   const green = group(target, slotRange(0, spec.replicas));
   const preview = strategy.preview ? { preview: target } : {};
   builder.start(target, green.slots);
@@ -23,13 +24,13 @@ export function planBlueGreen({ spec, strategy, target, stable, builder }: Strat
 
 /**
  * A preview header must carry a secret value: with any value, any client could reach the release
- * under test. Checked where new deployments are planned (and by the CLI), not in the workflow's own
- * validation, so that deployments begun before the rule replay.
+ * under test. An admission rule (added after deployments had begun): neither the spec schema the
+ * workflow re-validates its input with nor planDeployment checks it, so those deployments replay.
  */
-export function requirePreviewSecret(strategy: BlueGreenStrategy | { type: string }): void {
-  if (strategy.type !== 'blueGreen') return;
-  const preview = (strategy as BlueGreenStrategy).preview;
-  if (preview?.header !== undefined && preview.headerValueFrom === undefined) {
-    throw new PlanError('strategy.preview.headerValueFrom', `the preview header ${preview.header} needs a secret value: set headerValueFrom: { fromEnv: NAME } (or fromFile) naming where the worker finds it; with any value, any client could reach the release under test`);
-  }
+function openPreview(strategy: BlueGreenStrategy): PlanError | undefined {
+  const { preview } = strategy;
+  if (preview?.header === undefined || preview.headerValueFrom !== undefined) return undefined;
+  return new PlanError('strategy.preview.headerValueFrom', `the preview header ${preview.header} needs a secret value: set headerValueFrom: { fromEnv: NAME } (or fromFile) naming where the worker finds it; with any value, any client could reach the release under test`);
 }
+
+export const blueGreen: StrategyPlanner<'blueGreen'> = { plan: planBlueGreen, admission: openPreview, preview: (strategy) => strategy.preview };

@@ -7,13 +7,14 @@
 import type { CanaryStrategy } from '../../shared/spec';
 import { group, type StrategyContext } from './context';
 import { slotRange } from './builder';
+import type { StrategyPlanner } from './strategy';
 
 export function canaryReplicasFor(weight: number, replicas: number): number {
   if (weight === 0) return 0;
   return weight === 100 ? replicas : Math.max(1, Math.ceil((replicas * weight) / 100));
 }
 
-export function planCanary({ spec, strategy, target, stable, builder }: StrategyContext<CanaryStrategy>): void {
+function planCanary({ spec, strategy, target, stable, builder }: StrategyContext<CanaryStrategy>): void {
   let canaryCount = 0;
   const setWeight = (weight: number) => {
     const needed = canaryReplicasFor(weight, spec.replicas);
@@ -34,3 +35,5 @@ export function planCanary({ spec, strategy, target, stable, builder }: Strategy
   builder.route({ peers: [group(target, slotRange(0, spec.replicas))], weights: { [target]: 100 } });
   builder.stop(stable.release, stable.slots);
 }
+
+export const canary: StrategyPlanner<'canary'> = { plan: planCanary };

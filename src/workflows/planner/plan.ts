@@ -9,13 +9,10 @@
 import type { ObservedGroup, ObservedService, Plan, PortClaims, ReplicaGroup, Resolution, Routing } from '../../domain';
 import type { DeploymentSpec } from '../../shared/spec';
 import { EMPTY_ROUTING, PlanBuilder, slotRange } from './builder';
-import { planBlueGreen } from './blue-green';
-import { planCanary } from './canary';
-import { group, type StrategyContext } from './context';
-import { planRecreate } from './recreate';
-import { containerTemplate, releaseId } from './release';
-import { planRolling, rollingBudget } from './rolling';
+import { group } from './context';
 import { PlanError } from './errors';
+import { containerTemplate, releaseId } from './release';
+import { planStrategy, previewOf, unplannable } from './strategies';
 
 /** The release serving now: the one with the most traffic, else (router never saw the service) the one with the most replicas. */
 export function findStable(observed: ObservedService): ReplicaGroup | undefined {
@@ -23,20 +20,6 @@ export function findStable(observed: ObservedService): ReplicaGroup | undefined 
   const running = observed.releases.filter((r) => r.slots.length > 0);
   const best = [...running].sort((a, b) => weight(b.release) - weight(a.release) || b.slots.length - a.slots.length || (a.release < b.release ? -1 : 1))[0];
   return best && group(best.release, best.slots);
-}
-
-function planStrategy(context: StrategyContext): void {
-  const { strategy } = context;
-  switch (strategy.type) {
-    case 'rolling':
-      return planRolling({ ...context, strategy });
-    case 'blueGreen':
-      return planBlueGreen({ ...context, strategy });
-    case 'canary':
-      return planCanary({ ...context, strategy });
-    case 'recreate':
-      return planRecreate(context);
-  }
 }
 
 /**
@@ -79,7 +62,7 @@ function routableNow(observed: ObservedService): Routing {
 
 /** The ports the spec asks the router for, each with its field. */
 function requestedPorts(spec: DeploymentSpec): Array<{ field: string; port: number }> {
-  const preview = spec.strategy.type === 'blueGreen' ? spec.strategy.preview?.listenPort : undefined;
+  const preview = previewOf(spec)?.listenPort;
   return [
     { field: 'traffic.listenPort', port: spec.traffic.listenPort },
     ...spec.traffic.extraListenPorts.map((port, index) => ({ field: `traffic.extraListenPorts[${index}]`, port })),
@@ -122,7 +105,8 @@ export function planDeployment(spec: DeploymentSpec, observed: ObservedService, 
   const leftovers = [...observed.releases.filter((r) => r.release !== stable?.release), ...observed.stopped.filter((r) => r.release !== stable?.release)];
 
   // Checked even when nothing runs yet, so a budget mistake shows on the first deployment, not the second.
-  if (spec.strategy.type === 'rolling') rollingBudget(spec.strategy, spec.replicas);
+  const refusal = unplannable(spec);
+  if (refusal) throw refusal;
   builder.prepareRouter();
   if (stable?.release === target) {
     const createdAt = observed.releases.find((r) => r.release === stable.release)?.createdAt;

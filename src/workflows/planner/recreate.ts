@@ -5,8 +5,9 @@
  */
 import { group, type StrategyContext } from './context';
 import { slotRange } from './builder';
+import type { StrategyPlanner } from './strategy';
 
-export function planRecreate({ spec, target, stable, builder, notes }: StrategyContext): void {
+function planRecreate({ spec, target, stable, builder, notes }: StrategyContext): void {
   notes.push('recreate stops every old replica before the new ones start: requests fail until the new release is healthy');
   builder.route({ peers: [], weights: {} });
   builder.stop(stable.release, stable.slots);
@@ -14,3 +15,5 @@ export function planRecreate({ spec, target, stable, builder, notes }: StrategyC
   builder.start(target, fresh.slots);
   builder.route({ peers: [fresh], weights: { [target]: 100 } });
 }
+
+export const recreate: StrategyPlanner<'recreate'> = { plan: planRecreate };

@@ -12,6 +12,7 @@ import type { RollingStrategy } from '../../shared/spec';
 import { group, proportionalWeights, type StrategyContext } from './context';
 import { slotRange } from './builder';
 import { PlanError } from './errors';
+import type { StrategyPlanner } from './strategy';
 
 export function resolveCountOrPercent(value: number | string, replicas: number, round: 'up' | 'down'): number {
   if (typeof value === 'number') return value;
@@ -19,20 +20,31 @@ export function resolveCountOrPercent(value: number | string, replicas: number, 
   return round === 'up' ? Math.ceil(exact) : Math.floor(exact);
 }
 
-/** The budgets a rolling deployment of `replicas` works within. */
-export function rollingBudget(strategy: RollingStrategy, replicas: number): { maxTotal: number; minAvailable: number } {
-  const surge = resolveCountOrPercent(strategy.maxSurge, replicas, 'up');
-  const unavailable = resolveCountOrPercent(strategy.maxUnavailable, replicas, 'down');
+function resolvedBudgets(strategy: RollingStrategy, replicas: number): { surge: number; unavailable: number } {
+  return { surge: resolveCountOrPercent(strategy.maxSurge, replicas, 'up'), unavailable: resolveCountOrPercent(strategy.maxUnavailable, replicas, 'down') };
+}
+
+/** Budgets under which no replica could ever be replaced. */
+function budgetRefusal(strategy: RollingStrategy, replicas: number): PlanError | undefined {
+  const { surge, unavailable } = resolvedBudgets(strategy, replicas);
   if (surge === 0 && unavailable === 0) {
-    throw new PlanError('strategy.maxSurge', `maxSurge and maxUnavailable both resolve to 0 for ${replicas} replicas, so no replica could ever be replaced: raise one of them`);
+    return new PlanError('strategy.maxSurge', `maxSurge and maxUnavailable both resolve to 0 for ${replicas} replicas, so no replica could ever be replaced: raise one of them`);
   }
   if (strategy.order === 'stop-first' && unavailable === 0) {
-    throw new PlanError('strategy.order', `stop-first needs maxUnavailable of at least 1, but it resolves to 0 for ${replicas} replicas: raise maxUnavailable or use start-first`);
+    return new PlanError('strategy.order', `stop-first needs maxUnavailable of at least 1, but it resolves to 0 for ${replicas} replicas: raise maxUnavailable or use start-first`);
   }
+  return undefined;
+}
+
+/** The budgets a rolling deployment of `replicas` works within. */
+export function rollingBudget(strategy: RollingStrategy, replicas: number): { maxTotal: number; minAvailable: number } {
+  const refusal = budgetRefusal(strategy, replicas);
+  if (refusal) throw refusal;
+  const { surge, unavailable } = resolvedBudgets(strategy, replicas);
   return { maxTotal: replicas + surge, minAvailable: Math.max(0, replicas - unavailable) };
 }
 
-export function planRolling({ spec, strategy, target, stable, builder, notes }: StrategyContext<RollingStrategy>): void {
+function planRolling({ spec, strategy, target, stable, builder, notes }: StrategyContext<RollingStrategy>): void {
   const n = spec.replicas;
   const { maxTotal, minAvailable } = rollingBudget(strategy, n);
   if (minAvailable === 0) notes.push(`maxUnavailable allows all ${n} replicas to be down at once: requests may fail during this deployment`);
@@ -69,3 +81,5 @@ export function planRolling({ spec, strategy, target, stable, builder, notes }: 
     if (fresh.length < n || old.length > 0) builder.pause('batchDelay', strategy.batchDelay, false);
   }
 }
+
+export const rolling: StrategyPlanner<'rolling'> = { plan: planRolling, refusal: (strategy, spec) => budgetRefusal(strategy, spec.replicas) };

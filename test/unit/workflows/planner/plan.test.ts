@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { requirePreviewSecret } from '../../../../src/workflows/planner/blue-green';
 import { planDeployment } from '../../../../src/workflows/planner/plan';
 import { releaseId } from '../../../../src/workflows/planner/release';
 import type { ObservedService } from '../../../../src/domain';
@@ -437,16 +436,6 @@ describe('ports on the router', () => {
     expect(() => planDeployment(makeSpec({ traffic: { listenPort: 18080, extraListenPorts: [18081] } }), claims({ web: { traffic: [18080] } }))).not.toThrow();
     expect(() => planDeployment(makeSpec({ traffic: { listenPort: 18081, extraListenPorts: [18080] } }), claims({ web: { traffic: [18080, 18081] } }))).not.toThrow();
     expect(() => planDeployment(makeSpec({ traffic: { listenPort: 18081 } }), claims({ web: { traffic: [18080, 18081] } }))).not.toThrow();
-  });
-});
-
-describe('the blue-green preview header', () => {
-  it('needs a secret value: without one any client could reach the release under test', () => {
-    const open = makeSpec({ strategy: { type: 'blueGreen', preview: { header: 'X-Preview' } } });
-    expect(() => requirePreviewSecret(open.strategy)).toThrow(/^strategy\.preview\.headerValueFrom: the preview header X-Preview needs a secret value/);
-    const guarded = makeSpec({ strategy: { type: 'blueGreen', preview: { header: 'X-Preview', headerValueFrom: { fromEnv: 'PREVIEW_TOKEN' } } } });
-    expect(() => requirePreviewSecret(guarded.strategy)).not.toThrow();
-    expect(() => requirePreviewSecret(makeSpec({ strategy: { type: 'blueGreen', preview: { listenPort: 18099 } } }).strategy)).not.toThrow();
   });
 });
 
