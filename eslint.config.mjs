@@ -49,6 +49,8 @@ const LAYERS = {
   domain: [],
   // Reading and writing files someone else can write to (Node): for the adapters and the local stack.
   files: [],
+  // Waiting with Node timers: a sleep that cancellation ends, a poll with a time limit (workflow code uses Temporal's sleep).
+  timing: [],
   // Spec schema, message definitions, names, failure types (sandbox code).
   shared: ['domain'],
   // The AES-256-GCM payload codec and the codec server.
@@ -58,19 +60,19 @@ const LAYERS = {
   // What the activities need from the world, as interfaces.
   'activities/ports': ['domain', 'shared'],
   // The activities: side effects through the ports only (planning calls the planner).
-  activities: ['domain', 'shared', 'workflows/planner', 'activities/ports'],
-  // The ports on real components (docker, nginx, http, knex), with the activities' failure and timing helpers.
-  'activities/adapters': ['domain', 'shared', 'files', 'activities/ports', 'activities/failures', 'activities/timing'],
+  activities: ['domain', 'shared', 'timing', 'workflows/planner', 'activities/ports'],
+  // The ports on real components (docker, nginx, http, knex), with the activities' failure helpers.
+  'activities/adapters': ['domain', 'shared', 'files', 'timing', 'activities/ports', 'activities/failures'],
   // The workflows: deterministic; activities with `import type` only (sandboxRestrictions).
   workflows: ['domain', 'shared', 'workflows/planner', 'activities'],
   // Connection settings (address, namespace, TLS, API key, codec) and deployment handles, for client and worker.
   temporal: ['domain', 'shared', 'codec', 'workflows'],
   // The local stack for the demo, `sluice dev` and tests.
-  stack: ['domain', 'shared', 'files'],
+  stack: ['domain', 'shared', 'files', 'timing'],
   // Settings from the environment, real adapters, the worker, the reconciler.
   worker: ['domain', 'shared', 'files', 'codec', 'temporal', 'workflows', 'activities'],
   // The CLI, on top.
-  client: ['domain', 'shared', 'files', 'codec', 'temporal', 'workflows', 'activities', 'worker', 'stack'],
+  client: ['domain', 'shared', 'files', 'timing', 'codec', 'temporal', 'workflows', 'activities', 'worker', 'stack'],
 };
 
 const SRC = path.join(import.meta.dirname, 'src');

@@ -18,6 +18,7 @@ import { stackUp } from '../src/stack';
 import { MissingPrerequisite } from '../src/stack/errors';
 import { fixtureImage } from '../src/stack/fixtures';
 import { stackSettings } from '../src/stack/settings';
+import { sleep } from '../src/timing/waits';
 import { realAdapters } from '../src/worker/adapters';
 import { workerConfig } from '../src/worker/config';
 import { createWorker } from '../src/worker/worker';
@@ -57,7 +58,7 @@ async function deployDemo(temporal: ReturnType<typeof workerConfig>['temporal'],
         if (status.gate?.kind === 'canaryPause' && status.gate.until === undefined && !promoted) {
           promoted = true;
           say('the canary waits for a person; the demo answers for you, as `sluice promote demo` would, in 3 seconds');
-          await new Promise((resolve) => setTimeout(resolve, 3000));
+          await sleep(3000);
           const answer = await deploymentHandle(client, service).executeUpdate(promoteUpdate, { args: [{ by: 'npm run demo', reason: 'demo' }] });
           say(`promote: ${answer.message}`);
         }

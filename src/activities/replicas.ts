@@ -11,7 +11,8 @@ import { replicaName } from '../shared/names';
 import { failure } from './failures';
 import type { ContainerRuntime, HealthProber, ProbeResult, ReplicaInfo, SecretResolver } from './ports';
 import { resolveSecrets } from './secrets';
-import { keepHeartbeating, sleep } from './timing';
+import { sleep } from '../timing/waits';
+import { keepHeartbeating } from './timing';
 
 export interface ReplicasInput {
   service: string;

@@ -1,28 +1,12 @@
 /**
- * Waiting inside activities: sleeps that end early on cancellation, and a
- * heartbeat that keeps going at its own pace, so a long wait, a slow probe or
- * a long migration statement never misses the heartbeat timeout (15 s).
+ * Heartbeats of long activities: a heartbeat that keeps going at its own pace,
+ * so a long wait, a slow probe or a long migration statement never misses the
+ * heartbeat timeout (15 s). Their waits (ended by cancellation) are src/timing's.
  */
 import type { Context } from '@temporalio/activity';
 
 /** How often long activities heartbeat, whatever their own pace. */
 export const HEARTBEAT_EVERY_MS = 3000;
-
-/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason as Error);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /**
  * Heartbeats `details()` now and every `everyMs` until the returned function is called.

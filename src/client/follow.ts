@@ -7,6 +7,7 @@ import type { DeploymentStatus } from '../domain';
 import { statusQuery, type DeployResult } from '../shared/messages';
 import { describeStatus } from '../workflows/planner/status';
 import type { DeploymentHandle } from '../temporal/deployments';
+import { sleep } from '../timing/waits';
 
 const QUERY_DEADLINE_MS = 5000;
 
@@ -29,7 +30,7 @@ export async function follow(handle: DeploymentHandle, options: FollowOptions): 
       last = status.updatedAt + describeStatus(status);
       await options.onStatus(status);
     }
-    await Promise.race([result.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 250))]);
+    await Promise.race([result.catch(() => undefined), sleep(options.intervalMs ?? 250)]);
   }
   return result;
 }

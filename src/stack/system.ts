@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { pollUntil } from '../timing/waits';
 import { MissingPrerequisite } from './errors';
 
 /** Small helpers for the stack scripts: commands, daemons with pid files, waiting for ports. */
@@ -109,17 +110,9 @@ export function startDaemon(command: string, args: string[], files: { logFile: s
   return child.pid;
 }
 
-export async function sleep(ms: number): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Polls until check() returns true; throws with the description and the log's tail on timeout. */
 export async function waitUntil(description: string, check: () => Promise<boolean> | boolean, options: { timeoutMs: number; logFile?: string }): Promise<void> {
-  const deadline = Date.now() + options.timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(200);
-  }
+  if (await pollUntil(check, { timeoutMs: options.timeoutMs, intervalMs: 200 })) return;
   const tail = options.logFile && fs.existsSync(options.logFile) ? `\n--- ${options.logFile} (last lines) ---\n${tailOf(options.logFile, 15)}` : '';
   throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${description}${tail}`);
 }
@@ -150,8 +143,7 @@ export async function stopDaemon(pidFile: string, name: string, graceMs = 10_000
   fs.rmSync(pidFile, { force: true });
   if (pid === undefined) return false;
   process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (pidAlive(pid) && Date.now() < deadline) await sleep(100);
+  await pollUntil(() => !pidAlive(pid), { timeoutMs: graceMs, intervalMs: 100 });
   if (pidAlive(pid)) {
     console.log(`stack: ${name} (pid ${pid}) did not stop in ${graceMs} ms, killing it`);
     process.kill(pid, 'SIGKILL');

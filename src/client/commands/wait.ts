@@ -5,6 +5,7 @@ import { formatDuration } from '../../shared/duration';
 import { statusQuery, type DeployResult } from '../../shared/messages';
 import type { CliContext } from '../context';
 import type { DeploymentHandle } from '../../temporal/deployments';
+import { sleep } from '../../timing/waits';
 import { CliError } from '../errors';
 import { noWorkerMessage, workerPolling } from '../workers';
 import { follow } from '../follow';
@@ -68,6 +69,6 @@ export async function awaitPlanned(context: CliContext, handle: DeploymentHandle
       context.out.say(`waiting for a worker: ${noWorkerMessage(context.settings.namespace, context.taskQueue)}`);
       warned = true;
     }
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await sleep(250);
   }
 }

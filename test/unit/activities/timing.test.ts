@@ -1,39 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Context } from '@temporalio/activity';
-import { HEARTBEAT_EVERY_MS, keepHeartbeating, sleep } from '../../../src/activities/timing';
+import { HEARTBEAT_EVERY_MS, keepHeartbeating } from '../../../src/activities/timing';
 
 afterEach(() => vi.useRealTimers());
-
-describe('sleep', () => {
-  it('resolves after the time given', async () => {
-    vi.useFakeTimers();
-    let done = false;
-    const sleeping = sleep(1000).then(() => (done = true));
-    await vi.advanceTimersByTimeAsync(999);
-    expect(done).toBe(false);
-    await vi.advanceTimersByTimeAsync(1);
-    await sleeping;
-    expect(done).toBe(true);
-  });
-
-  it('rejects with the signal\'s reason as soon as it aborts, and at once when it already has', async () => {
-    vi.useFakeTimers();
-    const controller = new AbortController();
-    const sleeping = sleep(60_000, controller.signal);
-    const reason = new Error('cancelled');
-    controller.abort(reason);
-    await expect(sleeping).rejects.toBe(reason);
-    expect(vi.getTimerCount()).toBe(0);
-    await expect(sleep(10, controller.signal)).rejects.toBe(reason);
-  });
-
-  it('removes its abort listener when it ends normally', async () => {
-    const controller = new AbortController();
-    const remove = vi.spyOn(controller.signal, 'removeEventListener');
-    await sleep(1, controller.signal);
-    expect(remove).toHaveBeenCalledWith('abort', expect.any(Function));
-  });
-});
 
 describe('keepHeartbeating', () => {
   it('heartbeats the current details now and every interval, until stopped', async () => {

@@ -26,6 +26,7 @@ describe('import layers lint', { timeout: 180_000 }, () => {
     ['an adapter importing an activity', 'src/activities/adapters/lint-probe.ts', "import { observe } from '../observe';\nexport const o = observe;\n", /src\/activities\/adapters may not import src\/activities\/observe/],
     ['the planner importing the deploy workflow', 'src/workflows/planner/lint-probe.ts', "import type { deploy } from '../deploy';\nexport type D = typeof deploy;\n", /src\/workflows\/planner may not import src\/workflows\/deploy/],
     ['the worker importing the client', 'src/worker/lint-probe.ts', "export { CliError } from '../client/errors';\n", /src\/worker may not import src\/client\/errors/],
+    ['workflow code importing the Node waits', 'src/workflows/lint-probe.ts', "import { sleep } from '../timing/waits';\nexport const s = sleep;\n", /src\/workflows may not import src\/timing\/waits/],
     ['the local stack importing an adapter', 'src/stack/lint-probe.ts', "import { renderCoreConfig } from '../activities/adapters/nginx/render';\nexport const r = renderCoreConfig;\n", /src\/stack may not import src\/activities/],
   ])('forbids %s', async (_name, file, code, message) => {
     const messages = await layerMessages(code, file);
@@ -37,6 +38,7 @@ describe('import layers lint', { timeout: 180_000 }, () => {
     ['an adapter importing a port and the safe file helpers', 'src/activities/adapters/lint-probe.ts', "import type { TrafficRouter } from '../ports';\nimport { writeFileAtomically } from '../../files/safe-files';\nexport type R = TrafficRouter;\nexport const w = writeFileAtomically;\n"],
     ['activities calling the planner', 'src/activities/lint-probe.ts', "import { planDeployment } from '../workflows/planner/plan';\nexport const p = planDeployment;\n"],
     ['workflows importing activities as types', 'src/workflows/lint-probe.ts', "import type { SluiceActivities } from '../activities';\nexport type A = SluiceActivities;\n"],
+    ['the local stack importing the waits', 'src/stack/lint-probe.ts', "import { pollUntil } from '../timing/waits';\nexport const p = pollUntil;\n"],
     ['the worker importing the Temporal connection', 'src/worker/lint-probe.ts', "import { temporalSettings } from '../temporal/connection';\nexport const t = temporalSettings;\n"],
   ])('allows %s', async (_name, file, code) => {
     expect(await layerMessages(code, file)).toEqual([]);

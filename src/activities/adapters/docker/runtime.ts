@@ -15,7 +15,7 @@ import { provenanceHolds, provenanceProof } from './provenance';
 import type { HealthSpec } from '../../../shared/spec';
 import { failure } from '../../failures';
 import type { ContainerRuntime, DockerHealth, PullOptions, ReplicaInfo, ReplicaSpec, ReplicaState } from '../../ports';
-import { sleep } from '../../timing';
+import { sleep } from '../../../timing/waits';
 import { demuxLogs } from './logs';
 import { registryAuthFor } from './registry-auth';
 

@@ -21,6 +21,7 @@ import pg from 'pg';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FailureType } from '../../../shared/errors';
+import { sleep } from '../../../timing/waits';
 import { failure } from '../../failures';
 import type { MigrationReport, MigrationRun, MigrationRunner, SecretResolver } from '../../ports';
 import { SluiceMigrationSource } from './source';
@@ -112,7 +113,7 @@ export class KnexMigrationRunner implements MigrationRunner {
         if (rows[0]?.locked) break;
         if (signal.aborted) throw signal.reason as Error;
         onProgress(`waiting for the migration lock of ${service}`);
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        await sleep(500);
       }
     } catch (error) {
       await session.end();

@@ -15,7 +15,7 @@ import type { PortClaims } from '../../../domain';
 import { readRegularFileIfAny, writeFileAtomically } from '../../../files/safe-files';
 import { FailureType } from '../../../shared/errors';
 import { failure } from '../../failures';
-import { sleep } from '../../timing';
+import { pollUntil } from '../../../timing/waits';
 import { secretFile } from '../secret-file';
 import type { ReleaseTraffic, RouterServiceSettings, RoutingTable, TrafficRouter } from '../../ports';
 import type { NginxControl } from './control';
@@ -117,10 +117,9 @@ export class NginxRouter implements TrafficRouter {
       throw failure(FailureType.routerRejected, `nginx rejected the configuration for ${service} (${detail}); sluice put the previous files back and did not reload, so nginx keeps serving its last good configuration`);
     }
     await this.options.control.reload();
-    const deadline = Date.now() + (this.options.reloadConfirmMs ?? 10_000);
-    while ((await this.servedConfigHash(service)) !== expectedHash) {
-      if (Date.now() > deadline) throw new Error(`nginx did not start serving the new configuration of ${service} within ${this.options.reloadConfirmMs ?? 10_000} ms of the reload`);
-      await sleep(100, signal);
+    const confirmMs = this.options.reloadConfirmMs ?? 10_000;
+    if (!(await pollUntil(async () => (await this.servedConfigHash(service)) === expectedHash, { timeoutMs: confirmMs, intervalMs: 100, signal }))) {
+      throw new Error(`nginx did not start serving the new configuration of ${service} within ${confirmMs} ms of the reload`);
     }
   }
 
@@ -150,18 +149,20 @@ export class NginxRouter implements TrafficRouter {
 
   async drain(service: string, addresses: string[], timeoutMs: number, signal: AbortSignal, onWait?: (inFlight: number) => void): Promise<{ drained: boolean; inFlight: number }> {
     const query = addresses.map((a) => `addr=${encodeURIComponent(a)}`).join('&');
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const response = await this.admin('GET', `/sluice/inflight?${query}`, undefined, signal);
-      const inFlight = response.text
-        .split('\n')
-        .filter(Boolean)
-        .reduce((sum, line) => sum + Math.max(0, Number(line.split(' ')[1])), 0);
-      if (inFlight === 0) return { drained: true, inFlight };
-      if (Date.now() >= deadline) return { drained: false, inFlight };
-      onWait?.(inFlight);
-      await sleep(100, signal);
-    }
+    let inFlight = 0;
+    const drained = await pollUntil(
+      async () => {
+        const response = await this.admin('GET', `/sluice/inflight?${query}`, undefined, signal);
+        inFlight = response.text
+          .split('\n')
+          .filter(Boolean)
+          .reduce((sum, line) => sum + Math.max(0, Number(line.split(' ')[1])), 0);
+        if (inFlight > 0) onWait?.(inFlight);
+        return inFlight === 0;
+      },
+      { timeoutMs, intervalMs: 100, signal },
+    );
+    return { drained, inFlight };
   }
 
   /** Peers the balancer ejected after a failed connection (passive health), with the seconds each stays out. */
