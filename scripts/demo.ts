@@ -10,6 +10,7 @@ import path from 'node:path';
 import { connectClient } from '../src/temporal/connection';
 import { deploymentHandle, startDeployment } from '../src/temporal/deployments';
 import { follow } from '../src/client/follow';
+import { describeOutcome } from '../src/client/progress';
 import { loadSpecFile } from '../src/client/spec-file';
 import { promoteUpdate } from '../src/shared/messages';
 import { validateSpec } from '../src/shared/spec';
@@ -64,7 +65,7 @@ async function deployDemo(temporal: ReturnType<typeof workerConfig>['temporal'],
         }
       },
     });
-    say(`${image}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}; serving ${result.serving}`);
+    say(`${image}: ${describeOutcome(result)}; serving ${result.serving}`);
     if (result.outcome !== 'released') throw new Error(`the demo deployment of ${image} did not release`);
   }
   const seen: Record<string, number> = {};

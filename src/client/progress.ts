@@ -4,7 +4,7 @@
  * command that answers it, elapsed time), redrawn in place. Elsewhere (CI
  * logs): one line per change.
  */
-import type { DeploymentStatus } from '../domain';
+import type { DeploymentStatus, Outcome } from '../domain';
 import type { DeployResult } from '../shared/messages';
 import { describeStatus } from '../workflows/planner/status';
 
@@ -18,6 +18,14 @@ export function weightBar(percent: number): string {
 function elapsed(since: string, now: number): string {
   const seconds = Math.max(0, Math.round((now - Date.parse(since)) / 1000));
   return seconds >= 60 ? `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s` : `${seconds}s`;
+}
+
+/**
+ * How a deployment ended, in the words every verb prints after `<service>: `: `rolledBack (why)`.
+ * (The workflow's own failure message, `web rolledBack: why`, is recorded in histories and keeps its form.)
+ */
+export function describeOutcome({ outcome, reason }: { outcome: Outcome; reason?: string }): string {
+  return reason ? `${outcome} (${reason})` : outcome;
 }
 
 /** The live block for a terminal. Pure: status and clock in, lines out. */
@@ -40,7 +48,7 @@ export function renderStatusBlock(status: DeploymentStatus, now = Date.now()): s
     const until = status.gate.until ? ` (until ${new Date(status.gate.until).toISOString().slice(11, 19)}Z)` : '';
     lines.push(`waiting: ${status.gate.description}${until}: answer with \`${answer}\` or \`sluice abort ${status.service}\``);
   }
-  if (status.outcome) lines.push(`${status.outcome}${status.reason ? `: ${status.reason}` : ''}`);
+  if (status.outcome) lines.push(describeOutcome({ outcome: status.outcome, reason: status.reason }));
   return lines;
 }
 

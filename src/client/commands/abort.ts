@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { exitCodeForOutcome } from '../../shared/errors';
 import { abortSignal } from '../../shared/messages';
 import { runningHandle } from './running';
+import { describeOutcome } from '../progress';
 import { waitForOutcome } from './wait';
 import { examples, type Wrap } from './verb';
 
@@ -23,7 +24,7 @@ export function registerAbort(program: Command, wrap: Wrap): void {
         }
         const result = await waitForOutcome(context, handle, service);
         if (!result) return;
-        context.out.result(result, `${service}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`);
+        context.out.result(result, `${service}: ${describeOutcome(result)}`);
         return exitCodeForOutcome(result.outcome);
       }),
     );

@@ -6,6 +6,7 @@ import { startDeployment } from '../../temporal/deployments';
 import { readSpec } from '../spec-input';
 import { parseDuration } from '../../shared/duration';
 import { invalidInput } from '../errors';
+import { describeOutcome } from '../progress';
 import { awaitPlanned, waitForOutcome, type WorkerWait } from './wait';
 import { examples, type Wrap } from './verb';
 
@@ -54,7 +55,7 @@ export function registerDeploy(program: Command, wrap: Wrap): void {
         if (planned.result || (options.wait && !options.detach)) {
           const result = planned.result ?? (await waitForOutcome(context, handle, spec.service));
           if (!result) return;
-          context.out.result({ ...started, result }, `${spec.service}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}; serving ${result.serving ?? 'nothing'}`);
+          context.out.result({ ...started, result }, `${spec.service}: ${describeOutcome(result)}; serving ${result.serving ?? 'nothing'}`);
           return exitCodeForOutcome(result.outcome);
         }
         context.out.result(started, `started ${workflowId} (run ${handle.firstExecutionRunId}); follow it with \`sluice status ${spec.service} --watch\``);

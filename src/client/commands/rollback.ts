@@ -5,6 +5,7 @@ import { SERVICE_NAME_PATTERN, validateSpec } from '../../shared/spec';
 import { listDeployments, startDeployment } from '../../temporal/deployments';
 import { invalidInput } from '../errors';
 import { workerWait, workerWaitOptions } from './deploy';
+import { describeOutcome } from '../progress';
 import { awaitPlanned, waitForOutcome } from './wait';
 import { examples, type Wrap } from './verb';
 
@@ -41,7 +42,7 @@ export function registerRollback(program: Command, wrap: Wrap): void {
         }
         const outcome = planned.result ?? (await waitForOutcome(context, handle, service));
         if (!outcome) return;
-        context.out.result(outcome, `${service}: ${outcome.outcome}${outcome.reason ? ` (${outcome.reason})` : ''}`);
+        context.out.result(outcome, `${service}: ${describeOutcome(outcome)}`);
         return exitCodeForOutcome(outcome.outcome);
       }),
     );

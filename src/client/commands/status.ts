@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { statusQuery } from '../../shared/messages';
 import { exitCodeForOutcome } from '../../shared/errors';
 import { ExitCode } from '../../shared/errors';
-import { renderResultBlock, renderStatusBlock } from '../progress';
+import { describeOutcome, renderResultBlock, renderStatusBlock } from '../progress';
 import { CliError } from '../errors';
 import { noWorkerMessage } from '../workers';
 import { deploymentHandle, endedDeployment } from '../../temporal/deployments';
@@ -25,7 +25,7 @@ export function registerStatus(program: Command, wrap: Wrap): void {
         const running = description.status.name === 'RUNNING';
         if (options.watch && running) {
           const result = await waitForOutcome(context, handle, service);
-          if (result) context.out.result(result, `${service}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`);
+          if (result) context.out.result(result, `${service}: ${describeOutcome(result)}`);
           return result ? exitCodeForOutcome(result.outcome) : undefined;
         }
         const ids = { workflowId: description.workflowId, runId: description.runId, running };

@@ -29,7 +29,8 @@ export function finish(run: DeploymentRun, { failure }: ForwardProgress, rollbac
     ...(failure?.leftToDo?.length ? { leftToDo: failure.leftToDo } : {}),
   };
   // A deployment that did not release ends as a failed workflow, so the Web UI's list tells it apart
-  // from the released ones at a glance; the failure carries the same result for the CLI.
+  // from the released ones at a glance; the failure carries the same result for the CLI. Its message
+  // is recorded in histories and keeps its form (the CLI prints the result through describeOutcome).
   if (outcome !== 'released' && run.patches.failWhenNotReleased) {
     throw ApplicationFailure.create({ type: notReleasedFailureType(outcome), nonRetryable: true, message: `${spec.service} ${outcome}${reason ? `: ${reason}` : ''}`, details: [result] });
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lineView, renderStatusBlock, weightBar } from '../../../src/client/progress';
+import { describeOutcome, lineView, renderStatusBlock, weightBar } from '../../../src/client/progress';
 import type { DeploymentStatus } from '../../../src/domain';
 import { initialStatus, reduceStatus } from '../../../src/workflows/planner/status';
 
@@ -25,6 +25,13 @@ describe('progress views', () => {
     expect(lines[2]).toBe(`  v1-aaaa   ${weightBar(90)}  90%  no replicas`);
     expect(lines[3]).toBe(`  v2-bbbb   ${weightBar(10)}  10%  1/1 healthy`);
     expect(lines[4]).toBe('waiting: canary pause: wait for `sluice promote`: answer with `sluice promote web` or `sluice abort web`');
+  });
+
+  it('a deployment that ended says how, in the words the verbs print: its outcome, and why in brackets', () => {
+    expect(describeOutcome({ outcome: 'released' })).toBe('released');
+    expect(describeOutcome({ outcome: 'rolledBack', reason: 'replica sluice_web_v2-bbbb_0 is unhealthy' })).toBe('rolledBack (replica sluice_web_v2-bbbb_0 is unhealthy)');
+    const ended = reduceStatus(canaryAtGate(), { type: 'finished', outcome: 'aborted', reason: 'aborted by ci: p99 up', at: at(70) });
+    expect(renderStatusBlock(ended, Date.parse(at(70))).at(-1)).toBe('aborted (aborted by ci: p99 up)');
   });
 
   it('a weight bar is 24 cells, filled in proportion', () => {
