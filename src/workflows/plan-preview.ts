@@ -6,9 +6,11 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { SluiceActivities } from '../activities';
 import type { Plan } from '../domain';
+import { HEARTBEAT_TIMEOUT } from './deploy/activity-calls';
 import { refusalOf, validSpecOrFail } from './failures';
 
-const { observeAndPlan } = proxyActivities<SluiceActivities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '15 seconds', retry: { maximumAttempts: 3 } });
+/** A preview answers a person waiting at a terminal: a few attempts, not a deployment's retries until a deadline. */
+const { observeAndPlan } = proxyActivities<SluiceActivities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: HEARTBEAT_TIMEOUT, retry: { maximumAttempts: 3 } });
 
 export const PLAN_WORKFLOW_TYPE = 'planPreview';
 
