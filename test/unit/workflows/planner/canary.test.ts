@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { lines, serving } from '../../../support/planner';
+
+describe('canary plans', () => {
+  it('grows canary capacity with its weight, keeps stable whole until the end, then promotes fully', () => {
+    const strategy = { type: 'canary', steps: [{ setWeight: 10 }, { pause: { duration: '5m' } }, { setWeight: 50 }, { pause: {} }, { analysis: {} }, { setWeight: 100 }] };
+    expect(lines({ replicas: 4, strategy }, serving(4))).toEqual([
+      'prepareRouter',
+      'start NEW[0]',
+      'wait NEW[0]',
+      'route v1[0,1,2,3]+NEW[0] {v1=90,NEW=10}',
+      'pause canaryPause 300000ms',
+      'start NEW[1]',
+      'wait NEW[1]',
+      'route v1[0,1,2,3]+NEW[0,1] {v1=50,NEW=50}',
+      'pause canaryPause',
+      'analysis NEW',
+      'start NEW[2,3]',
+      'wait NEW[2,3]',
+      'route v1[0,1,2,3]+NEW[0,1,2,3] {NEW=100}',
+      'route NEW[0,1,2,3] {NEW=100}',
+      'stop v1[0,1,2,3]',
+      'remove v1[0,1,2,3]',
+    ]);
+  });
+
+  it('adds full promotion when the steps stop short of 100', () => {
+    expect(lines({ replicas: 2, strategy: { type: 'canary', steps: [{ setWeight: 20 }] } }, serving(2))).toEqual([
+      'prepareRouter',
+      'start NEW[0]',
+      'wait NEW[0]',
+      'route v1[0,1]+NEW[0] {v1=80,NEW=20}',
+      'start NEW[1]',
+      'wait NEW[1]',
+      'route v1[0,1]+NEW[0,1] {NEW=100}',
+      'route NEW[0,1] {NEW=100}',
+      'stop v1[0,1]',
+      'remove v1[0,1]',
+    ]);
+  });
+
+  it('a pause before any weight waits with the canary out of traffic', () => {
+    expect(lines({ replicas: 1, strategy: { type: 'canary', steps: [{ pause: {} }, { setWeight: 0 }, { setWeight: 100 }] } }, serving(1))).toEqual([
+      'prepareRouter',
+      'pause canaryPause',
+      'start NEW[0]',
+      'wait NEW[0]',
+      'route v1[0]+NEW[0] {NEW=100}',
+      'route NEW[0] {NEW=100}',
+      'stop v1[0]',
+      'remove v1[0]',
+    ]);
+  });
+});
