@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { canaryReplicasFor } from '../../../../src/workflows/planner/canary';
 import { lines, serving } from '../../../support/planner';
 
 describe('canary plans', () => {
@@ -50,5 +51,12 @@ describe('canary plans', () => {
       'stop v1[0]',
       'remove v1[0]',
     ]);
+  });
+});
+
+describe('canary capacity', () => {
+  it('gives a weight its share of the replicas, rounded up: none at 0, at least one above, all at 100', () => {
+    expect([0, 1, 10, 25, 26, 50, 99, 100].map((weight) => canaryReplicasFor(weight, 4))).toEqual([0, 1, 1, 1, 2, 2, 4, 4]);
+    expect(canaryReplicasFor(1, 1)).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planDeployment } from '../../../../src/workflows/planner/plan';
 import { PlanError } from '../../../../src/workflows/planner/errors';
+import { resolveCountOrPercent } from '../../../../src/workflows/planner/rolling';
 import type { ObservedService } from '../../../../src/domain';
 import { makeSpec } from '../../../support/specs';
 import { lines, serving } from '../../../support/planner';
@@ -194,5 +195,14 @@ describe('rolling plans', () => {
   it('rejects a budget where maxSurge and maxUnavailable both resolve to 0', () => {
     const spec = makeSpec({ strategy: { type: 'rolling', maxSurge: 0, maxUnavailable: '20%' } });
     expect(() => planDeployment(spec, serving(3))).toThrow(/strategy\.maxSurge: maxSurge and maxUnavailable both resolve to 0 for 3 replicas/);
+  });
+});
+
+describe('rolling budgets', () => {
+  it('a count is taken as is; a percentage of the replicas rounds up for surge and down for unavailability', () => {
+    expect(resolveCountOrPercent(2, 10, 'up')).toBe(2);
+    expect(resolveCountOrPercent('25%', 10, 'up')).toBe(3);
+    expect(resolveCountOrPercent('25%', 10, 'down')).toBe(2);
+    expect(resolveCountOrPercent('10%', 3, 'down')).toBe(0);
   });
 });
