@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { requirePreviewSecret } from '../../../../src/workflows/planner/blue-green';
+import { blueGreen } from '../../../../src/workflows/planner/blue-green';
+import type { BlueGreenStrategy, DeploymentSpec } from '../../../../src/shared/spec';
 import { makeSpec } from '../../../support/specs';
 import { lines, serving } from '../../../support/planner';
 
@@ -37,10 +38,10 @@ describe('blue-green plans', () => {
 
 describe('the blue-green preview header', () => {
   it('needs a secret value: without one any client could reach the release under test', () => {
+    const admission = (spec: DeploymentSpec) => blueGreen.admission!(spec.strategy as BlueGreenStrategy, spec);
     const open = makeSpec({ strategy: { type: 'blueGreen', preview: { header: 'X-Preview' } } });
-    expect(() => requirePreviewSecret(open.strategy)).toThrow(/^strategy\.preview\.headerValueFrom: the preview header X-Preview needs a secret value/);
-    const guarded = makeSpec({ strategy: { type: 'blueGreen', preview: { header: 'X-Preview', headerValueFrom: { fromEnv: 'PREVIEW_TOKEN' } } } });
-    expect(() => requirePreviewSecret(guarded.strategy)).not.toThrow();
-    expect(() => requirePreviewSecret(makeSpec({ strategy: { type: 'blueGreen', preview: { listenPort: 18099 } } }).strategy)).not.toThrow();
+    expect(admission(open)?.message).toMatch(/^strategy\.preview\.headerValueFrom: the preview header X-Preview needs a secret value/);
+    expect(admission(makeSpec({ strategy: { type: 'blueGreen', preview: { header: 'X-Preview', headerValueFrom: { fromEnv: 'PREVIEW_TOKEN' } } } }))).toBeUndefined();
+    expect(admission(makeSpec({ strategy: { type: 'blueGreen', preview: { listenPort: 18099 } } }))).toBeUndefined();
   });
 });

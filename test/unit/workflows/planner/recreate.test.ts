@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PlanBuilder } from '../../../../src/workflows/planner/builder';
 import { group } from '../../../../src/workflows/planner/context';
 import { planDeployment } from '../../../../src/workflows/planner/plan';
-import { planRecreate } from '../../../../src/workflows/planner/recreate';
+import { recreate } from '../../../../src/workflows/planner/recreate';
 import { makeSpec } from '../../../support/specs';
 import { renderStep } from '../../../support/plans';
 import { serving } from '../../../support/planner';
@@ -29,7 +29,7 @@ describe('the recreate strategy on its own', () => {
     const stable = group('v1', [0, 1]);
     const builder = new PlanBuilder(serving(2).routing!, [stable]);
     const notes: string[] = [];
-    planRecreate({ spec: makeSpec({ replicas: 2, strategy: { type: 'recreate' } }), strategy: { type: 'recreate' }, target: 'v2', stable, builder, notes });
+    recreate.plan({ spec: makeSpec({ replicas: 2, strategy: { type: 'recreate' } }), strategy: { type: 'recreate' }, target: 'v2', stable, builder, notes });
     expect(builder.build().map((s) => renderStep(s.step))).toEqual(['route - {}', 'stop v1[0,1]', 'start v2[0,1]', 'wait v2[0,1]', 'route v2[0,1] {v2=100}']);
     expect(notes).toHaveLength(1);
   });
