@@ -24,7 +24,10 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 
 /** Workflow and shared code run in Temporal's deterministic sandbox: no Node, no side-effect SDK parts. */
 const sandboxRestrictions = {
-  paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow and shared code is deterministic: no Node built-ins (move I/O into an activity).' })),
+  paths: nodeBuiltins.map((name) => ({
+    name,
+    message: 'Workflow and shared code is deterministic: no Node built-ins (move I/O into an activity).',
+  })),
   patterns: [
     {
       group: ['@temporalio/activity', '@temporalio/client', '@temporalio/worker', '@temporalio/testing'],
@@ -79,11 +82,18 @@ const SRC = path.join(import.meta.dirname, 'src');
 
 /** A path under src/, with / separators and no extension; starts with `..` outside src/. */
 function underSrc(file) {
-  return path.relative(SRC, file).split(path.sep).join('/').replace(/\.[cm]?[jt]sx?$/, '');
+  return path
+    .relative(SRC, file)
+    .split(path.sep)
+    .join('/')
+    .replace(/\.[cm]?[jt]sx?$/, '');
 }
 
 const within = (file, key) => file === key || file.startsWith(`${key}/`);
-const layerOf = (file) => Object.keys(LAYERS).filter((key) => within(file, key)).sort((a, b) => b.length - a.length)[0];
+const layerOf = (file) =>
+  Object.keys(LAYERS)
+    .filter((key) => within(file, key))
+    .sort((a, b) => b.length - a.length)[0];
 
 /** `sluice/layers`: resolves every relative import of a file under src/ and checks it against LAYERS. */
 const layersRule = {
@@ -91,7 +101,8 @@ const layersRule = {
     type: 'problem',
     schema: [],
     messages: {
-      upward: 'src/{{layer}} may not import src/{{target}}: it imports {{allowed}} (LAYERS in eslint.config.mjs: lower layers never import higher ones).',
+      upward:
+        'src/{{layer}} may not import src/{{target}}: it imports {{allowed}} (LAYERS in eslint.config.mjs: lower layers never import higher ones).',
       noLayer: 'src/{{file}} belongs to no layer: add its folder to LAYERS in eslint.config.mjs.',
     },
   },
@@ -105,7 +116,11 @@ const layersRule = {
       if (node?.type !== 'Literal' || typeof node.value !== 'string' || !node.value.startsWith('.')) return;
       const target = underSrc(path.resolve(path.dirname(context.filename), node.value));
       if (target.startsWith('..') || layerOf(target) === layer || allowed.some((key) => within(target, key))) return;
-      const data = { layer, target, allowed: allowed.length ? `only ${allowed.map((key) => `src/${key}`).join(', ')}` : 'nothing else of src/' };
+      const data = {
+        layer,
+        target,
+        allowed: allowed.length ? `only ${allowed.map((key) => `src/${key}`).join(', ')}` : 'nothing else of src/',
+      };
       context.report({ node, messageId: 'upward', data });
     };
     return {
@@ -126,7 +141,15 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         // lint-probe.ts files never exist on disk: test/unit/lint lints them as text to prove these rules fire.
-        projectService: { allowDefaultProject: ['*.mjs', 'bin/*.js', 'src/*/lint-probe.ts', 'src/workflows/planner/lint-probe.ts', 'src/activities/adapters/lint-probe.ts'] },
+        projectService: {
+          allowDefaultProject: [
+            '*.mjs',
+            'bin/*.js',
+            'src/*/lint-probe.ts',
+            'src/workflows/planner/lint-probe.ts',
+            'src/activities/adapters/lint-probe.ts',
+          ],
+        },
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -29,7 +29,8 @@ export interface BundleComposition {
 }
 
 const MAP_MARKER = '//# sourceMappingURL=data:application/json;charset=utf-8;base64,';
-const packageOf = (file: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? (/(?:^|\/)(src\/[^/]+)/.exec(file)?.[1] ?? 'webpack');
+const packageOf = (file: string) =>
+  /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? /(?:^|\/)(src\/[^/]+)/.exec(file)?.[1] ?? 'webpack';
 
 /** Splits a webpack development bundle (what the Temporal bundler emits) by module and by package. */
 export function bundleComposition(code: string): BundleComposition {
@@ -46,7 +47,10 @@ export function bundleComposition(code: string): BundleComposition {
     p.codeBytes += Buffer.byteLength(body.slice(match.index, end));
   });
   if (mapAt >= 0) {
-    const map = JSON.parse(Buffer.from(code.slice(mapAt + MAP_MARKER.length).trim(), 'base64').toString('utf8')) as { sources: string[]; sourcesContent?: Array<string | null> };
+    const map = JSON.parse(Buffer.from(code.slice(mapAt + MAP_MARKER.length).trim(), 'base64').toString('utf8')) as {
+      sources: string[];
+      sourcesContent?: Array<string | null>;
+    };
     map.sources.forEach((source, i) => (entry(packageOf(source)).sourceBytes += Buffer.byteLength(map.sourcesContent?.[i] ?? '')));
   }
   return {
@@ -84,7 +88,8 @@ async function pollsWithin(client: Client, taskQueue: string, timeoutMs: number)
 export async function idleWorkerMemory(client: Client, address: string, idleMs: number): Promise<ProcessMemory> {
   const worker = await startWorkerProcess({ temporalAddress: address, namespace: client.options.namespace });
   try {
-    if (!(await pollsWithin(client, worker.env.SLUICE_TASK_QUEUE!, 60_000))) throw new Error(`the worker did not poll within 60 s:\n${worker.output()}`);
+    if (!(await pollsWithin(client, worker.env.SLUICE_TASK_QUEUE!, 60_000)))
+      throw new Error(`the worker did not poll within 60 s:\n${worker.output()}`);
     await new Promise((resolve) => setTimeout(resolve, idleMs));
     const pid = worker.pid();
     if (pid === undefined) throw new Error(`the worker exited:\n${worker.output()}`);
@@ -98,14 +103,20 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const option = (name: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback);
+  const option = (name: string, fallback: number) =>
+    Number(args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback);
   const runs = option('runs', 3);
   const idleSeconds = option('idle', 30);
 
   const composition = bundleComposition(await buildWorkflowBundle());
-  console.log(`workflow bundle: ${composition.bytes} bytes (${kb(composition.bytes)}): code ${composition.codeBytes}, inline source map ${composition.sourceMapBytes}; ${composition.modules} modules`);
+  console.log(
+    `workflow bundle: ${composition.bytes} bytes (${kb(composition.bytes)}): code ${composition.codeBytes}, inline source map ${composition.sourceMapBytes}; ${composition.modules} modules`,
+  );
   console.log('package                    modules        code   sources in map');
-  for (const p of composition.packages) console.log(`${p.name.padEnd(26)} ${String(p.modules).padStart(7)} ${String(p.codeBytes).padStart(11)} ${String(p.sourceBytes).padStart(16)}`);
+  for (const p of composition.packages)
+    console.log(
+      `${p.name.padEnd(26)} ${String(p.modules).padStart(7)} ${String(p.codeBytes).padStart(11)} ${String(p.sourceBytes).padStart(16)}`,
+    );
   if (args.includes('--no-worker')) return;
 
   const address = process.env.TEMPORAL_ADDRESS;
@@ -119,9 +130,13 @@ async function main(): Promise<void> {
     for (let run = 1; run <= runs; run++) {
       const memory = await idleWorkerMemory(client, address, idleSeconds * 1000);
       samples.push(memory);
-      console.log(`idle worker ${run}/${runs} after ${idleSeconds} s: RSS ${memory.rssMb} MB (${memory.anonymousMb} MB anonymous, ${memory.fileBackedMb} MB file-backed), ${memory.threads} threads`);
+      console.log(
+        `idle worker ${run}/${runs} after ${idleSeconds} s: RSS ${memory.rssMb} MB (${memory.anonymousMb} MB anonymous, ${memory.fileBackedMb} MB file-backed), ${memory.threads} threads`,
+      );
     }
-    console.log(`idle worker RSS, median of ${runs}: ${median(samples.map((s) => s.rssMb))} MB (anonymous ${median(samples.map((s) => s.anonymousMb))} MB)`);
+    console.log(
+      `idle worker RSS, median of ${runs}: ${median(samples.map((s) => s.rssMb))} MB (anonymous ${median(samples.map((s) => s.anonymousMb))} MB)`,
+    );
   } finally {
     await connection.close();
   }

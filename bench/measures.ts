@@ -42,9 +42,11 @@ export function historyFigures(history: History): HistoryFigures {
       const taskCompleted = byId.get(Number(scheduled.workflowTaskCompletedEventId));
       const taskScheduled = byId.get(Number(taskCompleted?.workflowTaskCompletedEventAttributes?.scheduledEventId));
       const started = events.find((e) => Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === Number(event.eventId));
-      if (taskCompleted && taskScheduled && started) overhead.push(millis(taskCompleted) - millis(taskScheduled) + (millis(started) - millis(event)));
+      if (taskCompleted && taskScheduled && started)
+        overhead.push(millis(taskCompleted) - millis(taskScheduled) + (millis(started) - millis(event)));
     }
-    const completed = event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes ?? event.activityTaskCanceledEventAttributes;
+    const completed =
+      event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes ?? event.activityTaskCanceledEventAttributes;
     if (completed) activityMs += millis(event) - millis(byId.get(Number(completed.startedEventId)));
     const fired = event.timerFiredEventAttributes;
     if (fired) timerMs += millis(event) - millis(byId.get(Number(fired.startedEventId)));
@@ -75,12 +77,18 @@ export interface ProcessMemory {
   threads: number;
 }
 
-const statusField = (status: string, field: string) => Math.round((Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024) * 10) / 10;
+const statusField = (status: string, field: string) =>
+  Math.round((Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024) * 10) / 10;
 
 /** What a process holds right now, split the way /proc/<pid>/status splits it. */
 export function processMemory(pid: number): ProcessMemory {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return { rssMb: statusField(status, 'VmRSS'), anonymousMb: statusField(status, 'RssAnon'), fileBackedMb: statusField(status, 'RssFile'), threads: Number(/Threads:\s+(\d+)/.exec(status)?.[1] ?? 0) };
+  return {
+    rssMb: statusField(status, 'VmRSS'),
+    anonymousMb: statusField(status, 'RssAnon'),
+    fileBackedMb: statusField(status, 'RssFile'),
+    threads: Number(/Threads:\s+(\d+)/.exec(status)?.[1] ?? 0),
+  };
 }
 
 /** Peak resident set size of a process (VmHWM), in MB. */

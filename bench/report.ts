@@ -21,16 +21,42 @@ export function renderReport(results: BenchResults, resultsFile: string): string
   const mark = (ok: boolean) => (ok ? 'met' : '**missed**');
 
   const targets = [
-    ['0 failed requests in every sluice scenario', sluice.map((s) => `${s.name}: ${count(s.load.failed)} of ${count(s.load.sent)}`).join('; '), mark(sluice.every((s) => s.load.failed === 0))],
-    [`at least 50,000 requests per scenario at 200/s`, `${count(Math.min(...sluice.map((s) => s.load.sent)))} (fewest) at ${results.profile.ratePerSecond}/s`, mark(sluice.every((s) => s.load.sent >= 50_000 && s.load.sent >= minimumSent))],
-    ['abort-to-stable p95 under 500 ms', aborts.length ? `p95 ${ms(percentile(aborts, 95))}, max ${ms(Math.max(...aborts))} over ${aborts.length} aborts` : 'no aborts measured', mark(aborts.length > 0 && percentile(aborts, 95) < 500)],
-    ['orchestration overhead under 50 ms per activity (median)', `${ms(median(overheads))} (p99 ${ms(percentile(overheads, 99))}) over ${count(overheads.length)} activities`, mark(overheads.length > 0 && median(overheads) < 50)],
+    [
+      '0 failed requests in every sluice scenario',
+      sluice.map((s) => `${s.name}: ${count(s.load.failed)} of ${count(s.load.sent)}`).join('; '),
+      mark(sluice.every((s) => s.load.failed === 0)),
+    ],
+    [
+      `at least 50,000 requests per scenario at 200/s`,
+      `${count(Math.min(...sluice.map((s) => s.load.sent)))} (fewest) at ${results.profile.ratePerSecond}/s`,
+      mark(sluice.every((s) => s.load.sent >= 50_000 && s.load.sent >= minimumSent)),
+    ],
+    [
+      'abort-to-stable p95 under 500 ms',
+      aborts.length
+        ? `p95 ${ms(percentile(aborts, 95))}, max ${ms(Math.max(...aborts))} over ${aborts.length} aborts`
+        : 'no aborts measured',
+      mark(aborts.length > 0 && percentile(aborts, 95) < 500),
+    ],
+    [
+      'orchestration overhead under 50 ms per activity (median)',
+      `${ms(median(overheads))} (p99 ${ms(percentile(overheads, 99))}) over ${count(overheads.length)} activities`,
+      mark(overheads.length > 0 && median(overheads) < 50),
+    ],
   ];
   if (results.scale) {
     const { concurrent, longCanary } = results.scale;
     targets.push(
-      ['20 concurrent deployments all released on one worker', `${concurrent.released} of ${concurrent.deployments} released in ${ms(concurrent.wallMs)}`, mark(concurrent.released === concurrent.deployments)],
-      ['worker peak RSS under 300 MB with 20 concurrent deployments', `${concurrent.workerPeakRssMb} MB`, mark(concurrent.workerPeakRssMb < 300)],
+      [
+        '20 concurrent deployments all released on one worker',
+        `${concurrent.released} of ${concurrent.deployments} released in ${ms(concurrent.wallMs)}`,
+        mark(concurrent.released === concurrent.deployments),
+      ],
+      [
+        'worker peak RSS under 300 MB with 20 concurrent deployments',
+        `${concurrent.workerPeakRssMb} MB`,
+        mark(concurrent.workerPeakRssMb < 300),
+      ],
       ['10-step canary over 20 replicas under 4,096 history events', `${count(longCanary.events)} events`, mark(longCanary.events < 4096)],
     );
   }
@@ -40,7 +66,9 @@ export function renderReport(results: BenchResults, resultsFile: string): string
     const events = s.deployments.map((d) => d.history.events);
     const overhead = s.deployments.flatMap((d) => d.history.overheadPerActivityMs);
     const abortTimes = s.deployments.map((d) => d.abortToStableMs).filter((v): v is number => v !== undefined);
-    const outcomes = [...new Set(s.deployments.map((d) => `${d.outcome}${d.outcome === d.expected ? '' : ` (expected ${d.expected})`}`))].join(', ');
+    const outcomes = [
+      ...new Set(s.deployments.map((d) => `${d.outcome}${d.outcome === d.expected ? '' : ` (expected ${d.expected})`}`)),
+    ].join(', ');
     return [
       s.name,
       count(s.load.sent),
@@ -56,7 +84,8 @@ export function renderReport(results: BenchResults, resultsFile: string): string
     ];
   });
 
-  const table = (header: string[], body: string[][]) => [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  const table = (header: string[], body: string[][]) =>
+    [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
   return `# Benchmarks
 
@@ -93,10 +122,16 @@ ${
 ${table(
   ['run', 'result'],
   [
-    [`${results.scale.concurrent.deployments} rolling deployments of different services (${results.scale.concurrent.replicasEach} replicas each), started together on one worker`, `${results.scale.concurrent.released} released in ${ms(results.scale.concurrent.wallMs)}; worker peak RSS ${results.scale.concurrent.workerPeakRssMb} MB; largest history ${count(results.scale.concurrent.eventsMax)} events`],
+    [
+      `${results.scale.concurrent.deployments} rolling deployments of different services (${results.scale.concurrent.replicasEach} replicas each), started together on one worker`,
+      `${results.scale.concurrent.released} released in ${ms(results.scale.concurrent.wallMs)}; worker peak RSS ${results.scale.concurrent.workerPeakRssMb} MB; largest history ${count(results.scale.concurrent.eventsMax)} events`,
+    ],
     [`an idle worker (connected and polling, before any deployment)`, memory(results.scale.idleWorker)],
     [`the same worker as the 20 deployments above, after they ended`, memory(results.scale.concurrent.workerAfter)],
-    [`10-step canary (10%, 20%, ... 100%) over ${results.scale.longCanary.replicas} replicas`, `${results.scale.longCanary.outcome} in ${ms(results.scale.longCanary.wallMs)}, ${count(results.scale.longCanary.events)} history events`],
+    [
+      `10-step canary (10%, 20%, ... 100%) over ${results.scale.longCanary.replicas} replicas`,
+      `${results.scale.longCanary.outcome} in ${ms(results.scale.longCanary.wallMs)}, ${count(results.scale.longCanary.events)} history events`,
+    ],
   ],
 )}
 `

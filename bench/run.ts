@@ -43,10 +43,18 @@ function firstLine(command: string, args: string[]): string {
   return `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n')[0] ?? 'unknown';
 }
 
-async function describeMachine(docker: Docker, stack: Record<string, string>): Promise<{ machine: Record<string, string>; versions: Record<string, string> }> {
+async function describeMachine(
+  docker: Docker,
+  stack: Record<string, string>,
+): Promise<{ machine: Record<string, string>; versions: Record<string, string> }> {
   const distro = /PRETTY_NAME="([^"]+)"/.exec(fs.readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'unknown';
   return {
-    machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: String(os.cpus().length), memory: `${Math.round(os.totalmem() / 1024 ** 3)} GiB`, os: `${distro}, kernel ${os.release()}` },
+    machine: {
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      cores: String(os.cpus().length),
+      memory: `${Math.round(os.totalmem() / 1024 ** 3)} GiB`,
+      os: `${distro}, kernel ${os.release()}`,
+    },
     versions: {
       sluice: firstLine('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']),
       node: process.version,
@@ -57,7 +65,12 @@ async function describeMachine(docker: Docker, stack: Record<string, string>): P
   };
 }
 
-export async function runBench(options: { profile: Profile; only?: string[]; writeDocs: boolean; log?: (line: string) => void }): Promise<BenchResults> {
+export async function runBench(options: {
+  profile: Profile;
+  only?: string[];
+  writeDocs: boolean;
+  log?: (line: string) => void;
+}): Promise<BenchResults> {
   const log = options.log ?? ((line: string) => console.log(line));
   const stack = await stackUp(stackSettings(process.env, ROOT));
   if (options.profile.name === 'full') {
@@ -78,12 +91,23 @@ export async function runBench(options: { profile: Profile; only?: string[]; wri
   const withWorker = async <T>(service: string, body: (context: BenchContext, worker: WorkerProcess) => Promise<T>): Promise<T> => {
     const worker = await startWorkerProcess({ temporalAddress: stack.TEMPORAL_ADDRESS!, namespace: stack.TEMPORAL_NAMESPACE! });
     try {
-      const context: BenchContext = { client, taskQueue: worker.env.SLUICE_TASK_QUEUE!, docker, profile: options.profile, port: await freePort(), service };
+      const context: BenchContext = {
+        client,
+        taskQueue: worker.env.SLUICE_TASK_QUEUE!,
+        docker,
+        profile: options.profile,
+        port: await freePort(),
+        service,
+      };
       return await body(context, worker);
     } finally {
       await worker.stop();
       const leftovers = await docker.listContainers({ all: true, filters: { label: ['dev.sluice.managed-by=sluice'] } });
-      await Promise.all(leftovers.filter((c) => (c.Labels['dev.sluice.service'] ?? '').startsWith(service)).map((c) => docker.getContainer(c.Id).remove({ force: true })));
+      await Promise.all(
+        leftovers
+          .filter((c) => (c.Labels['dev.sluice.service'] ?? '').startsWith(service))
+          .map((c) => docker.getContainer(c.Id).remove({ force: true })),
+      );
     }
   };
 
@@ -99,7 +123,9 @@ export async function runBench(options: { profile: Profile; only?: string[]; wri
         return { ...result, ...(scenario.sluice && pid ? { workerPeakRssMb: peakRssMb(pid) } : {}) };
       });
       results.scenarios.push(figures);
-      log(`bench:   ${figures.load.sent} requests, ${figures.load.failed} failed, ${figures.deployments.length} deployment(s): ${[...new Set(figures.deployments.map((d) => d.outcome))].join(', ')}`);
+      log(
+        `bench:   ${figures.load.sent} requests, ${figures.load.failed} failed, ${figures.deployments.length} deployment(s): ${[...new Set(figures.deployments.map((d) => d.outcome))].join(', ')}`,
+      );
     }
     if (options.profile.name === 'full' && !options.only) {
       log('bench: scale, an idle worker');
@@ -135,7 +161,10 @@ export async function runBench(options: { profile: Profile; only?: string[]; wri
 if (require.main === module) {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
-  const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const only = args
+    .find((a) => a.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',');
   runBench({ profile: PROFILES[quick ? 'quick' : 'full'], writeDocs: !quick && !only, ...(only ? { only } : {}) }).then(
     () => process.exit(0),
     (error: unknown) => {

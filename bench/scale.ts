@@ -16,8 +16,11 @@ export interface ConcurrentFigures {
 
 /** `count` services, each moved from v1 to v2 by a rolling deployment, all started together. */
 export async function concurrentDeployments(context: BenchContext, count: number, replicasEach: number): Promise<ConcurrentFigures> {
-  const services = await Promise.all(Array.from({ length: count }, async (_, i) => ({ ...context, service: `${context.service}-${i + 1}`, port: await freePort() })));
-  const deployAll = (image: string) => Promise.all(services.map((service) => deployAndFollow(service, specDocument(service, image, { type: 'rolling' }, {}, replicasEach))));
+  const services = await Promise.all(
+    Array.from({ length: count }, async (_, i) => ({ ...context, service: `${context.service}-${i + 1}`, port: await freePort() })),
+  );
+  const deployAll = (image: string) =>
+    Promise.all(services.map((service) => deployAndFollow(service, specDocument(service, image, { type: 'rolling' }, {}, replicasEach))));
   await deployAll(fixtureImage('v1'));
   const started = Date.now();
   const results = await deployAll(fixtureImage('v2'));
@@ -42,6 +45,9 @@ export interface LongCanaryFigures {
 export async function longCanary(context: BenchContext, replicas: number): Promise<LongCanaryFigures> {
   await deployAndFollow(context, specDocument(context, fixtureImage('v1'), { type: 'rolling', maxSurge: '100%' }, {}, replicas));
   const steps = Array.from({ length: 10 }, (_, i) => ({ setWeight: (i + 1) * 10 }));
-  const { result, history, wallMs } = await deployAndFollow(context, specDocument(context, fixtureImage('v2'), { type: 'canary', steps }, {}, replicas));
+  const { result, history, wallMs } = await deployAndFollow(
+    context,
+    specDocument(context, fixtureImage('v2'), { type: 'canary', steps }, {}, replicas),
+  );
   return { replicas, steps: steps.length, outcome: result.outcome, events: history.events, wallMs };
 }

@@ -62,7 +62,13 @@ interface DeployOptions {
   health?: Record<string, unknown>;
 }
 
-export function specDocument(context: BenchContext, image: string, strategy: Record<string, unknown>, health: Record<string, unknown> = {}, replicas = 3): Record<string, unknown> {
+export function specDocument(
+  context: BenchContext,
+  image: string,
+  strategy: Record<string, unknown>,
+  health: Record<string, unknown> = {},
+  replicas = 3,
+): Record<string, unknown> {
   return {
     service: context.service,
     image,
@@ -76,7 +82,11 @@ export function specDocument(context: BenchContext, image: string, strategy: Rec
 }
 
 /** Starts a deployment, answers its gates as `onGate` says (as a person or CI would), and waits for its result. */
-export async function deployAndFollow(context: BenchContext, document: Record<string, unknown>, onGate?: (gate: GateStatus) => GateAction): Promise<{ result: DeployResult; wallMs: number; history: HistoryFigures }> {
+export async function deployAndFollow(
+  context: BenchContext,
+  document: Record<string, unknown>,
+  onGate?: (gate: GateStatus) => GateAction,
+): Promise<{ result: DeployResult; wallMs: number; history: HistoryFigures }> {
   const parsed = validateSpec(document);
   if (!parsed.ok) throw new Error(`benchmark spec is invalid: ${JSON.stringify(parsed.problems)}`);
   const started = Date.now();
@@ -103,8 +113,16 @@ export async function deployAndFollow(context: BenchContext, document: Record<st
 }
 
 /** Runs `iterate` again and again under load for the profile's load time. */
-async function underLoad(context: BenchContext, iterate: (index: number, records: RequestRecord[], loadStart: number) => Promise<DeploymentFigures>): Promise<{ load: LoadSummary; deployments: DeploymentFigures[] }> {
-  const load = startLoad({ url: `http://127.0.0.1:${context.port}/`, ratePerSecond: context.profile.ratePerSecond, newConnectionShare: 0.3, postShare: 0.3 });
+async function underLoad(
+  context: BenchContext,
+  iterate: (index: number, records: RequestRecord[], loadStart: number) => Promise<DeploymentFigures>,
+): Promise<{ load: LoadSummary; deployments: DeploymentFigures[] }> {
+  const load = startLoad({
+    url: `http://127.0.0.1:${context.port}/`,
+    ratePerSecond: context.profile.ratePerSecond,
+    newConnectionShare: 0.3,
+    postShare: 0.3,
+  });
   const deployments: DeploymentFigures[] = [];
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const until = Date.now() + context.profile.loadSeconds * 1000;
@@ -117,7 +135,13 @@ async function underLoad(context: BenchContext, iterate: (index: number, records
 
 const IMAGES = [fixtureImage('v2'), fixtureImage('v1')];
 
-function sluiceScenario(name: string, description: string, expected: DeployResult['outcome'], options: (index: number) => DeployOptions, measureAbort = false) {
+function sluiceScenario(
+  name: string,
+  description: string,
+  expected: DeployResult['outcome'],
+  options: (index: number) => DeployOptions,
+  measureAbort = false,
+) {
   return {
     name,
     description,
@@ -129,7 +153,8 @@ function sluiceScenario(name: string, description: string, expected: DeployResul
         const { result, wallMs, history } = await deployAndFollow(context, specDocument(context, image, strategy, health), onGate);
         const abortAt = result.decisions.find((d) => d.kind === 'abort' && d.result === 'accepted')?.at;
         const figures: DeploymentFigures = { outcome: result.outcome, expected, wallMs, history };
-        if (measureAbort && abortAt && result.stableRelease) figures.abortToStableMs = abortToStableMs(records, loadStart, Date.parse(abortAt), result.stableRelease);
+        if (measureAbort && abortAt && result.stableRelease)
+          figures.abortToStableMs = abortToStableMs(records, loadStart, Date.parse(abortAt), result.stableRelease);
         return figures;
       });
       return { name, description, sluice: true, load, deployments };
@@ -140,18 +165,30 @@ function sluiceScenario(name: string, description: string, expected: DeployResul
 const promoteIndefinite = (gate: GateStatus): GateAction => (gate.until === undefined ? 'promote' : 'wait');
 
 export const SCENARIOS = [
-  sluiceScenario('rolling', 'rolling, start-first (maxSurge 1, maxUnavailable 0), v1 and v2 in turn', 'released', (i) => ({ image: IMAGES[i % 2]!, strategy: { type: 'rolling' } })),
-  sluiceScenario('blue-green switch', 'blue-green: green starts beside blue, promoted at the gate, blue drained and stopped', 'released', (i) => ({
+  sluiceScenario('rolling', 'rolling, start-first (maxSurge 1, maxUnavailable 0), v1 and v2 in turn', 'released', (i) => ({
     image: IMAGES[i % 2]!,
-    strategy: { type: 'blueGreen', scaleDownDelay: '0s' },
-    onGate: promoteIndefinite,
+    strategy: { type: 'rolling' },
   })),
+  sluiceScenario(
+    'blue-green switch',
+    'blue-green: green starts beside blue, promoted at the gate, blue drained and stopped',
+    'released',
+    (i) => ({
+      image: IMAGES[i % 2]!,
+      strategy: { type: 'blueGreen', scaleDownDelay: '0s' },
+      onGate: promoteIndefinite,
+    }),
+  ),
   // The stable release stays v1: every attempt switches to v2, then rolls back while blue is still warm.
   sluiceScenario(
     'blue-green instant rollback',
     'blue-green: switched to green, then aborted during the scale-down delay (blue still warm)',
     'aborted',
-    () => ({ image: fixtureImage('v2'), strategy: { type: 'blueGreen', scaleDownDelay: '10m' }, onGate: (gate) => (gate.kind === 'promotion' ? 'promote' : gate.kind === 'scaleDownDelay' ? 'abort' : 'wait') }),
+    () => ({
+      image: fixtureImage('v2'),
+      strategy: { type: 'blueGreen', scaleDownDelay: '10m' },
+      onGate: (gate) => (gate.kind === 'promotion' ? 'promote' : gate.kind === 'scaleDownDelay' ? 'abort' : 'wait'),
+    }),
     true,
   ),
   sluiceScenario('canary promoted', 'canary 10% -> gate -> 50% -> gate -> 100%, promoted at each gate', 'released', (i) => ({
@@ -163,14 +200,23 @@ export const SCENARIOS = [
     'canary aborted at 50%',
     'canary 10% -> 50% -> gate, aborted at the gate',
     'aborted',
-    () => ({ image: fixtureImage('v2'), strategy: { type: 'canary', steps: [{ setWeight: 10 }, { setWeight: 50 }, { pause: {} }] }, onGate: () => 'abort' }),
+    () => ({
+      image: fixtureImage('v2'),
+      strategy: { type: 'canary', steps: [{ setWeight: 10 }, { setWeight: 50 }, { pause: {} }] },
+      onGate: () => 'abort',
+    }),
     true,
   ),
-  sluiceScenario('bad release rolled back', 'rolling to a release whose readiness always fails: rolled back automatically', 'rolledBack', () => ({
-    image: fixtureImage('bad'),
-    strategy: { type: 'rolling' },
-    health: { startPeriod: '0s', unhealthyThreshold: 3 },
-  })),
+  sluiceScenario(
+    'bad release rolled back',
+    'rolling to a release whose readiness always fails: rolled back automatically',
+    'rolledBack',
+    () => ({
+      image: fixtureImage('bad'),
+      strategy: { type: 'rolling' },
+      health: { startPeriod: '0s', unhealthyThreshold: 3 },
+    }),
+  ),
 ];
 
 /** The baseline: one container on a fixed port, replaced the naive way (stop, then start), with no router in front. */
@@ -189,20 +235,35 @@ export const BASELINE = {
         HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(context.port) }] } },
       });
       await container.start();
-      for (let i = 0; i < 100 && (await fetch(`http://127.0.0.1:${context.port}/ready`).catch(() => undefined))?.status !== 200; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      for (let i = 0; i < 100 && (await fetch(`http://127.0.0.1:${context.port}/ready`).catch(() => undefined))?.status !== 200; i++)
+        await new Promise((resolve) => setTimeout(resolve, 50));
     };
     const replace = async (image: string) => {
-      await context.docker.getContainer(name).stop({ t: 10 }).catch(() => undefined);
-      await context.docker.getContainer(name).remove({ force: true }).catch(() => undefined);
+      await context.docker
+        .getContainer(name)
+        .stop({ t: 10 })
+        .catch(() => undefined);
+      await context.docker
+        .getContainer(name)
+        .remove({ force: true })
+        .catch(() => undefined);
       await start(image);
     };
     await replace(fixtureImage('v1'));
     const { load, deployments } = await underLoad(context, async (index) => {
       const started = Date.now();
       await replace(IMAGES[index % 2]!);
-      return { outcome: 'released', expected: 'released', wallMs: Date.now() - started, history: { events: 0, activities: 0, overheadPerActivityMs: [], activityMs: 0, timerMs: 0 } };
+      return {
+        outcome: 'released',
+        expected: 'released',
+        wallMs: Date.now() - started,
+        history: { events: 0, activities: 0, overheadPerActivityMs: [], activityMs: 0, timerMs: 0 },
+      };
     });
-    await context.docker.getContainer(name).remove({ force: true }).catch(() => undefined);
+    await context.docker
+      .getContainer(name)
+      .remove({ force: true })
+      .catch(() => undefined);
     return { name: BASELINE.name, description: BASELINE.description, sluice: false, load, deployments };
   },
 };

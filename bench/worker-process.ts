@@ -38,7 +38,12 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-export async function startWorkerProcess(options: { temporalAddress: string; namespace: string; extraEnv?: NodeJS.ProcessEnv; metricsPort?: number }): Promise<WorkerProcess> {
+export async function startWorkerProcess(options: {
+  temporalAddress: string;
+  namespace: string;
+  extraEnv?: NodeJS.ProcessEnv;
+  metricsPort?: number;
+}): Promise<WorkerProcess> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-worker-'));
   const prefix = path.join(dir, 'nginx');
   const nginx = await startNginx(prefix);
@@ -60,7 +65,11 @@ export async function startWorkerProcess(options: { temporalAddress: string; nam
   let exited: Promise<void> = Promise.resolve();
   let text = '';
   const start = () => {
-    child = spawn(process.execPath, [SLUICE_BIN, 'worker', '--metrics-port', String(options.metricsPort ?? 0), '--log-format', 'json', '--log-level', 'WARN'], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(
+      process.execPath,
+      [SLUICE_BIN, 'worker', '--metrics-port', String(options.metricsPort ?? 0), '--log-format', 'json', '--log-level', 'WARN'],
+      { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
     const current = child;

@@ -21,7 +21,11 @@ async function main(): Promise<void> {
   const plain = await bundleWorkflowCode({ workflowsPath, logger });
   fs.writeFileSync(path.join(dist, 'workflow-bundle.js'), plain.code);
   // For workers with a codec key: failure messages encoded too (src/codec/failure-converter.ts).
-  const encrypted = await bundleWorkflowCode({ workflowsPath, logger, failureConverterPath: path.join(root, 'src', 'codec', 'failure-converter.ts') });
+  const encrypted = await bundleWorkflowCode({
+    workflowsPath,
+    logger,
+    failureConverterPath: path.join(root, 'src', 'codec', 'failure-converter.ts'),
+  });
   fs.writeFileSync(path.join(dist, 'workflow-bundle.encrypted-failures.js'), encrypted.code);
   console.log(`built dist/ (workflow bundles ${(plain.code.length / 1024 / 1024).toFixed(1)} MB)`);
 }

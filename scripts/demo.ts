@@ -45,7 +45,10 @@ async function deployDemo(temporal: ReturnType<typeof workerConfig>['temporal'],
   const service = file.spec.service;
   const link = `${ui}/namespaces/${temporal.namespace}/workflows/${encodeURIComponent(`deploy/${service}`)}`;
 
-  for (const [step, image] of [['v1', fixtureImage('v1')], ['v2', fixtureImage('v2')]] as const) {
+  for (const [step, image] of [
+    ['v1', fixtureImage('v1')],
+    ['v2', fixtureImage('v2')],
+  ] as const) {
     const document = { ...(file.document as Record<string, unknown>), image };
     const spec = validateSpec(document);
     if (!spec.ok) throw new Error(JSON.stringify(spec.problems));
@@ -60,7 +63,9 @@ async function deployDemo(temporal: ReturnType<typeof workerConfig>['temporal'],
           promoted = true;
           say('the canary waits for a person; the demo answers for you, as `sluice promote demo` would, in 3 seconds');
           await sleep(3000);
-          const answer = await deploymentHandle(client, service).executeUpdate(promoteUpdate, { args: [{ by: 'npm run demo', reason: 'demo' }] });
+          const answer = await deploymentHandle(client, service).executeUpdate(promoteUpdate, {
+            args: [{ by: 'npm run demo', reason: 'demo' }],
+          });
           say(`promote: ${answer.message}`);
         }
       },

@@ -1,5 +1,5 @@
 /**
- * `npm test`: brings the local stack up (idempotent), then lint, type check,
+ * `npm test`: brings the local stack up (idempotent), then lint, format, type check,
  * every vitest project, and then, alone, the chaos project (it kills workers
  * and restarts Temporal and dockerd). Ends with one line
  * `Tests: N passed, N failed, N skipped`. Lint, type-check and stack failures
@@ -36,19 +36,32 @@ function main(): number {
   const checks: Array<[string, string, string[]]> = [
     ['stack', bin('tsx'), ['src/stack/cli.ts', 'up']],
     ['lint', bin('eslint'), ['.']],
+    ['format', bin('prettier'), ['--check', '--log-level', 'warn', '.']],
     ['typecheck', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']],
   ];
   for (const [title, command, args] of checks) {
     if (!step(title, command, args)) failedChecks.push(title);
   }
 
-  const runs = vitestArgs.length > 0 ? [vitestArgs] : [['--project', 'unit', '--project', 'workflows', '--project', 'replay', '--project', 'integration', '--project', 'e2e'], ['--project', 'chaos']];
+  const runs =
+    vitestArgs.length > 0
+      ? [vitestArgs]
+      : [
+          ['--project', 'unit', '--project', 'workflows', '--project', 'replay', '--project', 'integration', '--project', 'e2e'],
+          ['--project', 'chaos'],
+        ];
   let passed = 0;
   let failed = failedChecks.length;
   let skipped = 0;
   for (const [index, args] of runs.entries()) {
     const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-test-')), 'vitest.json');
-    step(`vitest ${index + 1}/${runs.length}`, bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args]);
+    step(`vitest ${index + 1}/${runs.length}`, bin('vitest'), [
+      'run',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${report}`,
+      ...args,
+    ]);
     if (!fs.existsSync(report)) {
       console.log('vitest wrote no report: counting the run as failed');
       failed += 1;

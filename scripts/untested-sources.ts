@@ -29,7 +29,9 @@ function resolve(fromFile: string, specifier: string): string | undefined {
 }
 
 export function untestedSources(testDir: string): { sources: string[]; untested: string[] } {
-  const sources = walk(path.join(root, 'src')).filter((f) => f.endsWith('.ts')).sort();
+  const sources = walk(path.join(root, 'src'))
+    .filter((f) => f.endsWith('.ts'))
+    .sort();
   const imported = new Set<string>();
   for (const test of walk(testDir).filter((f) => f.endsWith('.test.ts'))) {
     for (const match of fs.readFileSync(test, 'utf8').matchAll(SPECIFIER)) {

@@ -77,7 +77,10 @@ export function summarize(records: RequestRecord[], lateAfterMs = 20): LoadSumma
     if (r.failure) failures[r.failure]++;
     if (r.release) byRelease[r.release] = (byRelease[r.release] ?? 0) + 1;
   }
-  const latencies = records.filter((r) => !r.failure).map((r) => r.latencyMs).sort((a, b) => a - b);
+  const latencies = records
+    .filter((r) => !r.failure)
+    .map((r) => r.latencyMs)
+    .sort((a, b) => a - b);
   const failed = Object.values(failures).reduce((a, b) => a + b, 0);
   return {
     sent: records.length,
@@ -121,21 +124,27 @@ export function startLoad(options: LoadOptions): LoadRun {
           path: url.pathname + url.search,
           method,
           agent: keepAlive ? keepAliveAgent : false,
-          headers: { ...(keepAlive ? {} : { connection: 'close' }), ...(method === 'POST' ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}) },
+          headers: {
+            ...(keepAlive ? {} : { connection: 'close' }),
+            ...(method === 'POST' ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}),
+          },
           timeout: options.timeoutMs ?? 10_000,
         },
         (response) => {
           response.resume();
           response.on('end', () => {
             const status = response.statusCode ?? 0;
-            const release = (response.headers['x-sluice-release'] as string | undefined) || (response.headers['x-release'] as string | undefined);
+            const release =
+              (response.headers['x-sluice-release'] as string | undefined) || (response.headers['x-release'] as string | undefined);
             finish({ status, ...(release ? { release } : {}), ...(status >= 500 ? { failure: 'http5xx' as const } : {}) });
           });
           response.on('error', (error: NodeJS.ErrnoException) => finish({ failure: classify(error), error: error.message }));
         },
       );
       request.on('timeout', () => request.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-      request.on('error', (error: NodeJS.ErrnoException) => finish({ failure: classify(error), error: `${error.code ?? ''} ${error.message}`.trim() }));
+      request.on('error', (error: NodeJS.ErrnoException) =>
+        finish({ failure: classify(error), error: `${error.code ?? ''} ${error.message}`.trim() }),
+      );
       if (method === 'POST') request.write(body);
       request.end();
     });

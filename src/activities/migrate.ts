@@ -14,10 +14,14 @@ export function createMigrationActivities(deps: { migrations: MigrationRunner })
       let detail = `${input.direction} migrations of ${input.service}`;
       const stop = keepHeartbeating(ctx, () => detail);
       try {
-        return await deps.migrations.run(input, (progress) => {
-          detail = progress;
-          ctx.heartbeat(detail);
-        }, ctx.cancellationSignal);
+        return await deps.migrations.run(
+          input,
+          (progress) => {
+            detail = progress;
+            ctx.heartbeat(detail);
+          },
+          ctx.cancellationSignal,
+        );
       } finally {
         stop();
       }

@@ -34,7 +34,12 @@ function rejected(error: unknown): unknown {
   return error instanceof PlanError ? failure(FailureType.planRejected, error.message, { field: error.field }) : error;
 }
 
-export function createPlanActivities(deps: { runtime: ContainerRuntime; router: TrafficRouter; secrets: SecretResolver; secretDigester: SecretDigester }) {
+export function createPlanActivities(deps: {
+  runtime: ContainerRuntime;
+  router: TrafficRouter;
+  secrets: SecretResolver;
+  secretDigester: SecretDigester;
+}) {
   return {
     observeAndPlan: async (input: { spec: DeploymentSpec }): Promise<PlannedDeployment> => {
       const ctx = Context.current();
@@ -46,7 +51,9 @@ export function createPlanActivities(deps: { runtime: ContainerRuntime; router: 
         const refusal = strategyRefusal(spec);
         if (refusal) throw refusal;
         const secrets = await resolveSpecSecrets(spec, deps.secrets);
-        const image = await deps.runtime.resolveImage(spec.image, pullOptions(spec), ctx.cancellationSignal, () => ctx.heartbeat({ pulling: spec.image }));
+        const image = await deps.runtime.resolveImage(spec.image, pullOptions(spec), ctx.cancellationSignal, () =>
+          ctx.heartbeat({ pulling: spec.image }),
+        );
         const secretsDigest = spec.secrets.length > 0 ? deps.secretDigester.digest(secrets) : undefined;
         return { plan: planDeployment(spec, observed, { image, ...(secretsDigest ? { secretsDigest } : {}) }), observed };
       } catch (error) {

@@ -124,7 +124,13 @@ export interface TrafficRouter {
   /** The ports the router listens on, by service, and its own. */
   claims(): Promise<PortClaims>;
   /** Waits until no request is in flight to these peers (they are already out of the table), up to timeoutMs; onWait reports progress. */
-  drain(service: string, addresses: string[], timeoutMs: number, signal: AbortSignal, onWait?: (inFlight: number) => void): Promise<{ drained: boolean; inFlight: number }>;
+  drain(
+    service: string,
+    addresses: string[],
+    timeoutMs: number,
+    signal: AbortSignal,
+    onWait?: (inFlight: number) => void,
+  ): Promise<{ drained: boolean; inFlight: number }>;
   /** Requests answered by a release since a moment (epoch ms), from the router's own records. */
   traffic(service: string, release: string, sinceMs: number): Promise<ReleaseTraffic>;
 }

@@ -89,7 +89,10 @@ export interface ReplicaActivityOptions {
   containerLogs?: 'attach' | 'withhold';
 }
 
-export function createReplicaActivities(deps: { runtime: ContainerRuntime; prober: HealthProber; secrets: SecretResolver }, options: ReplicaActivityOptions = {}) {
+export function createReplicaActivities(
+  deps: { runtime: ContainerRuntime; prober: HealthProber; secrets: SecretResolver },
+  options: ReplicaActivityOptions = {},
+) {
   const { runtime, prober } = deps;
 
   /**
@@ -97,11 +100,16 @@ export function createReplicaActivities(deps: { runtime: ContainerRuntime; probe
    * never one that merely has the name (another service's, or none of sluice's), and every one so
    * labelled (one made under an earlier name scheme included). Heartbeats each slot done.
    */
-  async function eachLabelled(input: ReplicasInput, done: 'stopped' | 'removed', act: (name: string, signal: AbortSignal) => Promise<void>): Promise<void> {
+  async function eachLabelled(
+    input: ReplicasInput,
+    done: 'stopped' | 'removed',
+    act: (name: string, signal: AbortSignal) => Promise<void>,
+  ): Promise<void> {
     const ctx = Context.current();
     const found = await runtime.listReplicas(input.service);
     for (const slot of input.slots) {
-      for (const replica of found.filter((r) => r.release === input.release && r.slot === slot)) await act(replica.name, ctx.cancellationSignal);
+      for (const replica of found.filter((r) => r.release === input.release && r.slot === slot))
+        await act(replica.name, ctx.cancellationSignal);
       ctx.heartbeat({ [done]: slot });
     }
   }
@@ -111,7 +119,11 @@ export function createReplicaActivities(deps: { runtime: ContainerRuntime; probe
       options.containerLogs === 'withhold'
         ? `(not attached: this worker encrypts payloads, and container output stays on the host: docker logs ${replica.name})`
         : await runtime.logs(replica.name, 20).catch((error: Error) => `(logs unavailable: ${error.message})`);
-    throw failure(FailureType.replicaUnhealthy, `replica ${replica.name} is unhealthy: ${why}`, { replica: replica.name, recentProbes: recent, lastLogLines: logs });
+    throw failure(FailureType.replicaUnhealthy, `replica ${replica.name} is unhealthy: ${why}`, {
+      replica: replica.name,
+      recentProbes: recent,
+      lastLogLines: logs,
+    });
   }
 
   /** One look at a replica: an HTTP probe, Docker's own verdict, or (not running) a failed check; undefined while Docker's check is still undecided. */
@@ -120,7 +132,11 @@ export function createReplicaActivities(deps: { runtime: ContainerRuntime; probe
     // Docker restarting a crashed container, or one not started yet: a failed check that can heal, not a verdict.
     if (replica.state !== 'running' || !replica.address) return { ok: false, error: `its container is ${replica.state}`, latencyMs: 0, at };
     if (health.useDockerHealthcheck) {
-      if (replica.health === 'none') throw failure(FailureType.replicaUnhealthy, `image ${replica.image} has no HEALTHCHECK: set health.path instead of health.useDockerHealthcheck`);
+      if (replica.health === 'none')
+        throw failure(
+          FailureType.replicaUnhealthy,
+          `image ${replica.image} has no HEALTHCHECK: set health.path instead of health.useDockerHealthcheck`,
+        );
       if (replica.health === 'starting') return undefined;
       return dockerHealth(replica);
     }
@@ -134,7 +150,10 @@ export function createReplicaActivities(deps: { runtime: ContainerRuntime; probe
       const missing = input.slots.filter((slot) => !existing.has(slot));
       const { template } = input;
       if (missing.length > 0 && !template) {
-        throw failure(FailureType.replicaMissing, `release ${input.release} has no container for slot(s) ${missing.join(',')} and cannot be recreated here (removed outside sluice?); deploy it again`);
+        throw failure(
+          FailureType.replicaMissing,
+          `release ${input.release} has no container for slot(s) ${missing.join(',')} and cannot be recreated here (removed outside sluice?); deploy it again`,
+        );
       }
       const env = template ? { ...template.env, ...(await resolveSecrets(input.service, template.secrets, deps.secrets)) } : {};
       const image = template?.pinnedImage ?? template?.image;
@@ -183,7 +202,12 @@ export function createReplicaActivities(deps: { runtime: ContainerRuntime; probe
       const resumed = ctx.info.heartbeatDetails as Partial<HealthProgress> | undefined;
       const progress: HealthProgress = {
         startedAt: typeof resumed?.startedAt === 'number' ? resumed.startedAt : Date.now(),
-        slots: Object.fromEntries(input.slots.map((slot) => [slot, { successes: resumed?.slots?.[slot]?.successes ?? 0, failures: resumed?.slots?.[slot]?.failures ?? 0 }])),
+        slots: Object.fromEntries(
+          input.slots.map((slot) => [
+            slot,
+            { successes: resumed?.slots?.[slot]?.successes ?? 0, failures: resumed?.slots?.[slot]?.failures ?? 0 },
+          ]),
+        ),
       };
       const stopped = new AbortController();
       const signal = AbortSignal.any([ctx.cancellationSignal, stopped.signal]);
@@ -195,7 +219,11 @@ export function createReplicaActivities(deps: { runtime: ContainerRuntime; probe
         let recent: ProbeResult[] = [];
         for (;;) {
           const replica = ofRelease(await replicasNow(), input.release, [slot]).get(slot);
-          if (!replica) throw failure(FailureType.replicaMissing, `replica ${replicaName(input.service, input.release, slot)} disappeared while waiting for it to become healthy`);
+          if (!replica)
+            throw failure(
+              FailureType.replicaMissing,
+              `replica ${replicaName(input.service, input.release, slot)} disappeared while waiting for it to become healthy`,
+            );
           const health = replica.healthCheck ?? input.health;
           if (state.successes >= health.healthyThreshold) return;
           if (replica.state === 'exited' || replica.state === 'dead') await unhealthy(replica, `its container is ${replica.state}`, recent);
@@ -209,7 +237,12 @@ export function createReplicaActivities(deps: { runtime: ContainerRuntime; probe
             } else if (Date.now() - progress.startedAt >= health.startPeriod) {
               state.successes = 0;
               state.failures++;
-              if (state.failures >= health.unhealthyThreshold) await unhealthy(replica, `${state.failures} failed checks in a row, last: ${result.error ?? `status ${result.status}`}`, recent);
+              if (state.failures >= health.unhealthyThreshold)
+                await unhealthy(
+                  replica,
+                  `${state.failures} failed checks in a row, last: ${result.error ?? `status ${result.status}`}`,
+                  recent,
+                );
             }
             if (state.successes >= health.healthyThreshold) return;
           }
@@ -224,7 +257,8 @@ export function createReplicaActivities(deps: { runtime: ContainerRuntime; probe
           input.slots.map((slot) =>
             watch(slot).catch((error: unknown) => {
               // Tolerating: an unhealthy replica is set aside; anything else (cancellation, Docker trouble) still fails.
-              if (input.tolerate && (error as { type?: string }).type === FailureType.replicaUnhealthy) return void setAside.set(slot, error);
+              if (input.tolerate && (error as { type?: string }).type === FailureType.replicaUnhealthy)
+                return void setAside.set(slot, error);
               // Otherwise the first slot to fail stops the others' probes; its failure is the activity's.
               stopped.abort(error);
               throw error;

@@ -10,7 +10,16 @@ import { FailureType } from '../shared/errors';
 import { replicaName } from '../shared/names';
 import { failure } from './failures';
 import type { SecretSource } from '../shared/spec';
-import type { ContainerRuntime, ReleaseTraffic, ReplicaInfo, RouterServiceSettings, RoutedPeer, RoutingTable, SecretResolver, TrafficRouter } from './ports';
+import type {
+  ContainerRuntime,
+  ReleaseTraffic,
+  ReplicaInfo,
+  RouterServiceSettings,
+  RoutedPeer,
+  RoutingTable,
+  SecretResolver,
+  TrafficRouter,
+} from './ports';
 import { resolveSecret } from './secrets';
 
 export interface RouteInput {
@@ -46,7 +55,8 @@ export function createRoutingActivities(deps: { runtime: ContainerRuntime; route
       }),
     );
     const wanted = input.routing.peers.reduce((sum, group) => sum + group.slots.length, 0);
-    if (peers.length === 0 && wanted > 0) throw failure(FailureType.replicaNotRunning, `cannot route ${input.service}: none of its ${wanted} replica(s) to route to runs yet`);
+    if (peers.length === 0 && wanted > 0)
+      throw failure(FailureType.replicaNotRunning, `cannot route ${input.service}: none of its ${wanted} replica(s) to route to runs yet`);
     return peers;
   }
 
@@ -54,8 +64,14 @@ export function createRoutingActivities(deps: { runtime: ContainerRuntime; route
     prepareRouter: async (input: { service: string; settings: RouterSpecSettings }): Promise<void> => {
       const { preview, ...settings } = input.settings;
       const { headerValueFrom, ...shown } = preview ?? {};
-      const headerValue = headerValueFrom ? await resolveSecret(input.service, headerValueFrom, deps.secrets, 'strategy.preview.headerValueFrom') : undefined;
-      await router.prepare(input.service, { ...settings, ...(preview ? { preview: { ...shown, ...(headerValue !== undefined ? { headerValue } : {}) } } : {}) }, Context.current().cancellationSignal);
+      const headerValue = headerValueFrom
+        ? await resolveSecret(input.service, headerValueFrom, deps.secrets, 'strategy.preview.headerValueFrom')
+        : undefined;
+      await router.prepare(
+        input.service,
+        { ...settings, ...(preview ? { preview: { ...shown, ...(headerValue !== undefined ? { headerValue } : {}) } } : {}) },
+        Context.current().cancellationSignal,
+      );
     },
 
     /**
@@ -66,7 +82,11 @@ export function createRoutingActivities(deps: { runtime: ContainerRuntime; route
     route: async (input: RouteInput): Promise<{ drained: boolean; inFlight: number }> => {
       const ctx = Context.current();
       const replicas = await runtime.listReplicas(input.service);
-      const table: RoutingTable = { peers: resolvePeers(input, replicas), weights: input.routing.weights, ...(input.routing.preview ? { preview: input.routing.preview } : {}) };
+      const table: RoutingTable = {
+        peers: resolvePeers(input, replicas),
+        weights: input.routing.weights,
+        ...(input.routing.preview ? { preview: input.routing.preview } : {}),
+      };
       const before = await router.read(input.service);
       await router.apply(input.service, table, ctx.cancellationSignal);
       ctx.heartbeat('applied');
@@ -74,7 +94,9 @@ export function createRoutingActivities(deps: { runtime: ContainerRuntime; route
       const candidates = [...(before?.peers ?? []).map((p) => p.address), ...replicas.flatMap((r) => (r.address ? [r.address] : []))];
       const leaving = [...new Set(candidates)].filter((address) => !kept.has(address));
       if (leaving.length === 0) return { drained: true, inFlight: 0 };
-      return router.drain(input.service, leaving, input.drainTimeoutMs, ctx.cancellationSignal, (inFlight) => ctx.heartbeat({ draining: leaving, inFlight }));
+      return router.drain(input.service, leaving, input.drainTimeoutMs, ctx.cancellationSignal, (inFlight) =>
+        ctx.heartbeat({ draining: leaving, inFlight }),
+      );
     },
 
     measureRelease: async (input: { service: string; release: string; sinceMs: number }): Promise<ReleaseTraffic> => {

@@ -7,14 +7,17 @@ import { previewOf } from '../workflows/planner/strategies';
 
 /** One of a service's secret values, on the worker; `what` names it in the error ("secret API_TOKEN"). */
 export async function resolveSecret(service: string, source: SecretSource, resolver: SecretResolver, what: string): Promise<string> {
-  const found = source.fromEnv !== undefined ? resolver.fromEnv(service, source.fromEnv) : await resolver.fromFile(service, source.fromFile!);
+  const found =
+    source.fromEnv !== undefined ? resolver.fromEnv(service, source.fromEnv) : await resolver.fromFile(service, source.fromFile!);
   if ('problem' in found) throw failure(FailureType.secretUnavailable, `${what}: ${found.problem}`);
   return found.value;
 }
 
 /** Resolves a service's secret references into env entries, on the worker, at container creation. */
 export async function resolveSecrets(service: string, refs: SecretRef[], resolver: SecretResolver): Promise<Record<string, string>> {
-  const entries = await Promise.all(refs.map(async (ref) => [ref.name, await resolveSecret(service, ref, resolver, `secret ${ref.name}`)] as const));
+  const entries = await Promise.all(
+    refs.map(async (ref) => [ref.name, await resolveSecret(service, ref, resolver, `secret ${ref.name}`)] as const),
+  );
   return Object.fromEntries(entries);
 }
 
@@ -28,7 +31,9 @@ export async function resolveSpecSecrets(spec: DeploymentSpec, resolver: SecretR
   const [secrets] = await Promise.all([
     resolveSecrets(spec.service, spec.secrets, resolver),
     preview ? resolveSecret(spec.service, preview, resolver, 'strategy.preview.headerValueFrom') : undefined,
-    spec.migrations ? resolveSecret(spec.service, { fromEnv: spec.migrations.databaseUrlEnv }, resolver, 'migrations.databaseUrlEnv') : undefined,
+    spec.migrations
+      ? resolveSecret(spec.service, { fromEnv: spec.migrations.databaseUrlEnv }, resolver, 'migrations.databaseUrlEnv')
+      : undefined,
   ]);
   return secrets;
 }

@@ -31,14 +31,19 @@ export function actorFrom(env: NodeJS.ProcessEnv): string {
 }
 
 export function createContext(out: Output, options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): CliContext {
-  const settings = { ...temporalSettings(env), ...(options.address ? { address: options.address } : {}), ...(options.namespace ? { namespace: options.namespace } : {}) };
+  const settings = {
+    ...temporalSettings(env),
+    ...(options.address ? { address: options.address } : {}),
+    ...(options.namespace ? { namespace: options.namespace } : {}),
+  };
   let connected: Promise<Client> | undefined;
   return {
     out,
     settings,
     env,
     taskQueue: options.taskQueue ?? env.SLUICE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
-    client: () => (connected ??= connectClient(settings).catch((error: unknown) => Promise.reject(toCliError(error, { address: settings.address })))),
+    client: () =>
+      (connected ??= connectClient(settings).catch((error: unknown) => Promise.reject(toCliError(error, { address: settings.address })))),
     actor: () => actorFrom(env),
   };
 }

@@ -3,7 +3,13 @@
  * names the fix. Everything else thrown is mapped here, so no verb ever ends
  * in a bare stack trace.
  */
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import { ExitCode, FailureType, SettingError } from '../shared/errors';
 import { DeploymentInProgress } from '../temporal/deployments';
 
@@ -18,7 +24,13 @@ export class CliError extends Error {
 }
 
 /** Failures of validation and planning: the deployment never touched a container, a route or a table (exit 2). */
-const REFUSED_BEFORE_ANYTHING: string[] = [FailureType.invalidSpec, FailureType.planRejected, FailureType.portTaken, FailureType.imageNotFound, FailureType.secretUnavailable];
+const REFUSED_BEFORE_ANYTHING: string[] = [
+  FailureType.invalidSpec,
+  FailureType.planRejected,
+  FailureType.portTaken,
+  FailureType.imageNotFound,
+  FailureType.secretUnavailable,
+];
 
 export const invalidInput = (message: string, details?: unknown) => new CliError(ExitCode.invalidInput, message, details);
 
@@ -32,7 +44,11 @@ export function toCliError(error: unknown, context: { service?: string; address?
     return invalidInput(context.service ? `no deployment of ${context.service} found: check the name, or deploy it first` : error.message);
   }
   // A deployment whose spec or plan was refused ends before it touched anything.
-  if (error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure && REFUSED_BEFORE_ANYTHING.includes(error.cause.type ?? '')) {
+  if (
+    error instanceof WorkflowFailedError &&
+    error.cause instanceof ApplicationFailure &&
+    REFUSED_BEFORE_ANYTHING.includes(error.cause.type ?? '')
+  ) {
     return invalidInput(`refused, nothing was touched: ${error.cause.message}`, { type: error.cause.type });
   }
   if (error instanceof WorkflowUpdateFailedError) {
@@ -40,14 +56,23 @@ export function toCliError(error: unknown, context: { service?: string; address?
   }
   const message = (error as Error)?.message ?? String(error);
   if (/Unknown encoding: binary\/encrypted/.test(message)) {
-    return invalidInput('this deployment\'s payloads are encrypted with a codec key this CLI does not have: set SLUICE_CODEC_KEY (and SLUICE_CODEC_OLD_KEYS) as on the workers');
+    return invalidInput(
+      "this deployment's payloads are encrypted with a codec key this CLI does not have: set SLUICE_CODEC_KEY (and SLUICE_CODEC_OLD_KEYS) as on the workers",
+    );
   }
-  if (/ECONNREFUSED|UNAVAILABLE|Failed to connect|connect ETIMEDOUT|DEADLINE_EXCEEDED|TransportError|failed to call GetSystemInfo/i.test(message)) {
+  if (
+    /ECONNREFUSED|UNAVAILABLE|Failed to connect|connect ETIMEDOUT|DEADLINE_EXCEEDED|TransportError|failed to call GetSystemInfo/i.test(
+      message,
+    )
+  ) {
     return unreachable(context.address ?? process.env.TEMPORAL_ADDRESS ?? 'localhost:7233', message);
   }
   return new CliError(ExitCode.rolledBack, `unexpected error: ${message}`);
 }
 
 export function unreachable(address: string, why: string): CliError {
-  return new CliError(ExitCode.unreachable, `cannot reach Temporal at ${address} (${why.split('\n')[0]}): run \`sluice dev\` or set TEMPORAL_ADDRESS`);
+  return new CliError(
+    ExitCode.unreachable,
+    `cannot reach Temporal at ${address} (${why.split('\n')[0]}): run \`sluice dev\` or set TEMPORAL_ADDRESS`,
+  );
 }

@@ -25,7 +25,9 @@ export async function follow(handle: DeploymentHandle, options: FollowOptions): 
   let last = '';
   while (!done) {
     // Bounded: a query the server holds while the workflow closes (or with no worker up) must not stall the follow.
-    const status = await handle.client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(statusQuery)).catch(() => undefined);
+    const status = await handle.client.connection
+      .withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(statusQuery))
+      .catch(() => undefined);
     if (status && status.updatedAt + describeStatus(status) !== last) {
       last = status.updatedAt + describeStatus(status);
       await options.onStatus(status);

@@ -30,9 +30,13 @@ export function describeOutcome({ outcome, reason }: { outcome: Outcome; reason?
 
 /** The live block for a terminal. Pure: status and clock in, lines out. */
 export function renderStatusBlock(status: DeploymentStatus, now = Date.now()): string[] {
-  const releases = [...new Set([...Object.keys(status.weights), ...Object.keys(status.replicas)])].sort((a, b) => (a === status.stableRelease ? -1 : b === status.stableRelease ? 1 : a < b ? -1 : 1));
+  const releases = [...new Set([...Object.keys(status.weights), ...Object.keys(status.replicas)])].sort((a, b) =>
+    a === status.stableRelease ? -1 : b === status.stableRelease ? 1 : a < b ? -1 : 1,
+  );
   const width = Math.max(8, ...releases.map((r) => r.length));
-  const step = status.step ? `step ${status.step.number}/${status.step.total}${status.step.rollback ? ' (rollback)' : ''}: ${status.step.summary}` : '';
+  const step = status.step
+    ? `step ${status.step.number}/${status.step.total}${status.step.rollback ? ' (rollback)' : ''}: ${status.step.summary}`
+    : '';
   const lines = [
     `deploy/${status.service}  ${status.strategy}  ${status.stableRelease ?? '(nothing)'} -> ${status.targetRelease}  ${elapsed(status.startedAt, now)}`,
     `phase ${status.phase}${status.paused ? ' (PAUSED: sluice resume ' + status.service + ')' : ''}  ${step}`,
@@ -62,7 +66,10 @@ export function renderResultBlock(result: DeployResult, run: { startTime?: Date;
   if (result.reason) lines.push(`reason: ${result.reason}`);
   for (const step of result.leftToDo ?? []) lines.push(`left to do: ${step}`);
   for (const failure of result.compensationFailures) lines.push(`not undone: ${failure.summary}: ${failure.message}`);
-  for (const decision of result.decisions) lines.push(`${decision.kind} by ${decision.by} at ${decision.at}: ${decision.result}${decision.note ? ` (${decision.note})` : ''}${decision.reason ? `: ${decision.reason}` : ''}`);
+  for (const decision of result.decisions)
+    lines.push(
+      `${decision.kind} by ${decision.by} at ${decision.at}: ${decision.result}${decision.note ? ` (${decision.note})` : ''}${decision.reason ? `: ${decision.reason}` : ''}`,
+    );
   return lines;
 }
 

@@ -14,8 +14,10 @@ function problem(message: string): { ok: false; problems: SpecProblem[] } {
 }
 
 export function parseSpecText(text: string): SpecFileResult {
-  if (text.includes('\u0000') || text.includes('\uFFFD')) return problem('the file is not text (it contains binary data): a spec is YAML or JSON');
-  if (text.trim() === '') return problem('the file is empty: a spec needs at least service, image, replicas, port, health, strategy and traffic');
+  if (text.includes('\u0000') || text.includes('\uFFFD'))
+    return problem('the file is not text (it contains binary data): a spec is YAML or JSON');
+  if (text.trim() === '')
+    return problem('the file is empty: a spec needs at least service, image, replicas, port, health, strategy and traffic');
   let document: unknown;
   try {
     document = YAML.parse(text, { uniqueKeys: true, maxAliasCount: 100, strict: true, prettyErrors: true });

@@ -19,7 +19,10 @@ export function readSpec(file: string, image?: string): SpecInput {
   const loaded = loadSpecFile(file);
   let result = loaded;
   if (loaded.document !== undefined && image !== undefined && typeof loaded.document === 'object' && loaded.document !== null) {
-    result = { ...validateSpec({ ...(loaded.document as Record<string, unknown>), image }), document: { ...(loaded.document as Record<string, unknown>), image } };
+    result = {
+      ...validateSpec({ ...(loaded.document as Record<string, unknown>), image }),
+      document: { ...(loaded.document as Record<string, unknown>), image },
+    };
   }
   const problems = result.ok ? planningProblems(result.spec) : result.problems;
   if (!result.ok || problems.length > 0) {

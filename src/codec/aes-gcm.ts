@@ -42,7 +42,11 @@ export class AesGcmCodec implements PayloadCodec {
       const plaintext = temporal.api.common.v1.Payload.encode(payload).finish();
       const data = Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
       return {
-        metadata: { encoding: encoder.encode(ENCODING), 'encryption-cipher': encoder.encode(CIPHER), 'encryption-key-id': encoder.encode(this.codecKeys.currentId) },
+        metadata: {
+          encoding: encoder.encode(ENCODING),
+          'encryption-cipher': encoder.encode(CIPHER),
+          'encryption-key-id': encoder.encode(this.codecKeys.currentId),
+        },
         data,
       };
     });
@@ -53,7 +57,10 @@ export class AesGcmCodec implements PayloadCodec {
       if (!payload.metadata?.encoding || decoder.decode(payload.metadata.encoding) !== ENCODING) return payload;
       const keyId = decoder.decode(payload.metadata['encryption-key-id'] ?? new Uint8Array());
       const key = this.codecKeys.keys.get(keyId);
-      if (!key) throw new Error(`a payload is encrypted with codec key "${keyId}", which this process does not have: add it to SLUICE_CODEC_OLD_KEYS`);
+      if (!key)
+        throw new Error(
+          `a payload is encrypted with codec key "${keyId}", which this process does not have: add it to SLUICE_CODEC_OLD_KEYS`,
+        );
       const data = Buffer.from(payload.data ?? new Uint8Array());
       const decipher = crypto.createDecipheriv('aes-256-gcm', key, data.subarray(0, 12));
       decipher.setAuthTag(data.subarray(data.length - 16));
@@ -65,7 +72,8 @@ export class AesGcmCodec implements PayloadCodec {
 
 function parseKey(text: string, source: string): Buffer {
   const key = Buffer.from(text.trim(), 'base64');
-  if (key.length !== 32) throw new SettingError(`${source} must be base64 of 32 bytes (e.g. \`openssl rand -base64 32\`), got ${key.length} bytes`);
+  if (key.length !== 32)
+    throw new SettingError(`${source} must be base64 of 32 bytes (e.g. \`openssl rand -base64 32\`), got ${key.length} bytes`);
   return key;
 }
 

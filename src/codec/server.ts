@@ -29,7 +29,9 @@ const fromJson = (p: JsonPayload): Payload => ({
 });
 
 const toJson = (p: Payload): JsonPayload => ({
-  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')])),
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')]),
+  ),
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
@@ -63,8 +65,10 @@ export function createCodecServer(codec: PayloadCodec, options: CodecServerOptio
   const hosts = new Set([...LOOPBACK_NAMES, ...(options.hosts ?? []).map((host) => hostName(host))]);
   return http.createServer((request, response) => {
     const origin = request.headers.origin;
-    if (!hosts.has(hostName(request.headers.host))) return response.writeHead(421, { 'Content-Type': 'text/plain' }).end('this server is not reached by that name (--allowed-host)\n');
-    if (origin !== undefined && !options.origins.includes(origin)) return response.writeHead(403, { 'Content-Type': 'text/plain' }).end('origin not allowed (--origin)\n');
+    if (!hosts.has(hostName(request.headers.host)))
+      return response.writeHead(421, { 'Content-Type': 'text/plain' }).end('this server is not reached by that name (--allowed-host)\n');
+    if (origin !== undefined && !options.origins.includes(origin))
+      return response.writeHead(403, { 'Content-Type': 'text/plain' }).end('origin not allowed (--origin)\n');
     if (origin !== undefined) {
       response.setHeader('Access-Control-Allow-Origin', origin);
       response.setHeader('Access-Control-Allow-Credentials', 'true');

@@ -37,7 +37,16 @@ export type Step =
 export type StepKind = Step['kind'];
 
 /** Phases whose steps a progress deadline bounds (gates wait for people and are not bounded). */
-export const DEADLINE_PHASES = ['preparing', 'migrating', 'starting', 'shifting', 'analyzing', 'draining', 'contracting', 'cleaningUp'] as const;
+export const DEADLINE_PHASES = [
+  'preparing',
+  'migrating',
+  'starting',
+  'shifting',
+  'analyzing',
+  'draining',
+  'contracting',
+  'cleaningUp',
+] as const;
 export type DeadlinePhase = (typeof DEADLINE_PHASES)[number];
 
 /** Phases of the forward plan. Deadline phases are bounded by `progressDeadline`; `paused` waits for people. */

@@ -28,7 +28,8 @@ export function readRegularFile(file: string, maxBytes = 16 * 1024 * 1024): Regu
     // Sized by the file, one byte over to notice one that grew while it was read.
     const buffer = Buffer.alloc(stat.size + 1);
     let length = 0;
-    for (let read = -1; read !== 0 && length < buffer.length; length += read) read = fs.readSync(fd, buffer, length, buffer.length - length, length);
+    for (let read = -1; read !== 0 && length < buffer.length; length += read)
+      read = fs.readSync(fd, buffer, length, buffer.length - length, length);
     if (length > stat.size) return { refused: 'unreadable', code: 'it changed while it was read' };
     return { text: buffer.subarray(0, length).toString('utf8') };
   } finally {

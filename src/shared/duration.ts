@@ -22,7 +22,12 @@ export function formatDuration(ms: number): string {
   if (ms === 0) return '0s';
   let rest = Math.round(ms);
   let text = '';
-  for (const [unit, size] of [['h', UNIT_MS.h], ['m', UNIT_MS.m], ['s', UNIT_MS.s], ['ms', UNIT_MS.ms]] as const) {
+  for (const [unit, size] of [
+    ['h', UNIT_MS.h],
+    ['m', UNIT_MS.m],
+    ['s', UNIT_MS.s],
+    ['ms', UNIT_MS.ms],
+  ] as const) {
     const amount = Math.floor(rest / size);
     if (amount > 0) text += `${amount}${unit}`;
     rest -= amount * size;

@@ -43,7 +43,11 @@ export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];
  * How a deployment that did not release ends its workflow: failed, with one of these types
  * and its result as the failure's details (the Web UI lists it as Failed, not Completed).
  */
-export const NOT_RELEASED_FAILURE_TYPES = { rolledBack: 'DeploymentRolledBack', aborted: 'DeploymentAborted', failed: 'DeploymentFailed' } as const;
+export const NOT_RELEASED_FAILURE_TYPES = {
+  rolledBack: 'DeploymentRolledBack',
+  aborted: 'DeploymentAborted',
+  failed: 'DeploymentFailed',
+} as const;
 
 export function notReleasedFailureType(outcome: keyof typeof NOT_RELEASED_FAILURE_TYPES): string {
   return NOT_RELEASED_FAILURE_TYPES[outcome];

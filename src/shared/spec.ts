@@ -32,7 +32,6 @@ const MEMORY_PATTERN = /^\d+(?:b|k|m|g)$/i;
 /** A relative path of plain segments: no "..", no absolute paths, no shell or nginx metacharacters. */
 const RELATIVE_PATH_PATTERN = /^(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
 
-
 export const MAX_REPLICAS = 100;
 
 // ---------------------------------------------------------------- pieces
@@ -48,22 +47,34 @@ const duration = (example: string, { min = 0, max = MAX_DURATION_MS }: { min?: n
     .string({ error: `expected a duration like "${example}"` })
     .regex(DURATION_PATTERN, { error: `expected a duration like "${example}" (units ms, s, m, h)` })
     .transform(parseDuration)
-    .refine((ms) => ms >= min && ms <= max, { error: min > 0 ? `expected from ${formatDuration(min)} to ${formatDuration(max)}` : `expected at most ${formatDuration(max)}` });
+    .refine((ms) => ms >= min && ms <= max, {
+      error: min > 0 ? `expected from ${formatDuration(min)} to ${formatDuration(max)}` : `expected at most ${formatDuration(max)}`,
+    });
 
-const port = z.number({ error: 'expected a TCP port number' }).int({ error: 'expected a whole number' }).min(1, { error: 'expected a port from 1 to 65535' }).max(65535, { error: 'expected a port from 1 to 65535' });
+const port = z
+  .number({ error: 'expected a TCP port number' })
+  .int({ error: 'expected a whole number' })
+  .min(1, { error: 'expected a port from 1 to 65535' })
+  .max(65535, { error: 'expected a port from 1 to 65535' });
 
-const envName = z.string().regex(ENV_NAME_PATTERN, { error: 'expected an environment variable name like DATABASE_URL (letters, digits, _; not starting with a digit)' });
+const envName = z.string().regex(ENV_NAME_PATTERN, {
+  error: 'expected an environment variable name like DATABASE_URL (letters, digits, _; not starting with a digit)',
+});
 
 /** sluice's own settings (Temporal credentials, codec key, Docker access): a worker never gives them to a service. */
 export const OWN_SETTING_PATTERN = /^(SLUICE|TEMPORAL|DOCKER)_/;
 /** A worker variable a spec may ask for: never one of sluice's own settings. */
 const workerEnvName = envName.refine((name) => !OWN_SETTING_PATTERN.test(name), {
-  error: "names one of sluice's own settings (SLUICE_*, TEMPORAL_*, DOCKER_*), which no service is given: use a variable of the service's own, granted by the worker's SLUICE_ENV_GRANTS",
+  error:
+    "names one of sluice's own settings (SLUICE_*, TEMPORAL_*, DOCKER_*), which no service is given: use a variable of the service's own, granted by the worker's SLUICE_ENV_GRANTS",
 });
 
 /** A count (1) or a percentage of replicas ("25%"). */
 const COUNT_OR_PERCENT = { error: 'expected a count like 1 or a percentage like "25%"' };
-const countOrPercent = z.union([z.number().int(COUNT_OR_PERCENT).min(0, COUNT_OR_PERCENT), z.string().regex(/^(?:100|[1-9]?[0-9])%$/, COUNT_OR_PERCENT)], COUNT_OR_PERCENT);
+const countOrPercent = z.union(
+  [z.number().int(COUNT_OR_PERCENT).min(0, COUNT_OR_PERCENT), z.string().regex(/^(?:100|[1-9]?[0-9])%$/, COUNT_OR_PERCENT)],
+  COUNT_OR_PERCENT,
+);
 
 const envValue = z
   .union([z.string(), z.number(), z.boolean()], { error: 'expected a string (numbers and booleans are converted)' })
@@ -72,10 +83,15 @@ const envValue = z
 
 /** Where the worker finds a secret value: the spec names it, never holds it. */
 const secretSourceFields = {
-  fromEnv: workerEnvName.optional().describe('Worker environment variable holding the value, granted to the service by the worker\'s SLUICE_ENV_GRANTS.'),
+  fromEnv: workerEnvName
+    .optional()
+    .describe("Worker environment variable holding the value, granted to the service by the worker's SLUICE_ENV_GRANTS."),
   fromFile: z
     .string()
-    .regex(RELATIVE_PATH_PATTERN, { error: 'expected a file name in the service\'s secrets directory on the worker (SLUICE_SECRETS_DIR/<service>/), like "db-password": no leading /, no ".."' })
+    .regex(RELATIVE_PATH_PATTERN, {
+      error:
+        'expected a file name in the service\'s secrets directory on the worker (SLUICE_SECRETS_DIR/<service>/), like "db-password": no leading /, no ".."',
+    })
     .optional()
     .describe("File holding the value: its name in the service's secrets directory on the worker (SLUICE_SECRETS_DIR/<service>/)."),
 };
@@ -91,7 +107,10 @@ const secretSource = z.object(secretSourceFields).strict().refine(oneSource, EXA
 
 const health = z
   .object({
-    path: z.string().regex(HTTP_PATH_PATTERN, { error: 'expected an HTTP path starting with / (letters, digits, . _ ~ % / - and a simple query)' }).optional(),
+    path: z
+      .string()
+      .regex(HTTP_PATH_PATTERN, { error: 'expected an HTTP path starting with / (letters, digits, . _ ~ % / - and a simple query)' })
+      .optional(),
     expectStatus: z.number().int().min(100).max(599).default(200),
     interval: duration('1s', { min: 100, max: 60_000 }).prefault('1s'),
     timeout: duration('1s', { min: 100, max: 60_000 }).prefault('1s'),
@@ -101,7 +120,10 @@ const health = z
     useDockerHealthcheck: z.boolean().default(false),
   })
   .strict()
-  .refine((h) => h.path !== undefined || h.useDockerHealthcheck, { error: 'set health.path (an HTTP readiness endpoint) or health.useDockerHealthcheck: true', path: ['path'] });
+  .refine((h) => h.path !== undefined || h.useDockerHealthcheck, {
+    error: 'set health.path (an HTTP readiness endpoint) or health.useDockerHealthcheck: true',
+    path: ['path'],
+  });
 
 const resources = z
   .object({
@@ -128,11 +150,19 @@ const blueGreen = z
     preview: z
       .object({
         listenPort: port.optional().describe('A second listener that always routes to the new release.'),
-        header: z.string().regex(HEADER_NAME_PATTERN, { error: 'expected a header name like X-Preview (letters, digits, -)' }).optional().describe('Requests carrying this header with the secret value go to the new release.'),
-        headerValueFrom: secretSource.optional().describe('Where the worker finds the value the preview header must carry (required with header).'),
+        header: z
+          .string()
+          .regex(HEADER_NAME_PATTERN, { error: 'expected a header name like X-Preview (letters, digits, -)' })
+          .optional()
+          .describe('Requests carrying this header with the secret value go to the new release.'),
+        headerValueFrom: secretSource
+          .optional()
+          .describe('Where the worker finds the value the preview header must carry (required with header).'),
       })
       .strict()
-      .refine((p) => p.listenPort !== undefined || p.header !== undefined, { error: 'set preview.listenPort or preview.header (or leave preview out)' })
+      .refine((p) => p.listenPort !== undefined || p.header !== undefined, {
+        error: 'set preview.listenPort or preview.header (or leave preview out)',
+      })
       .optional(),
     autoPromoteAfter: duration('5m').optional(),
     scaleDownDelay: duration('30s', { max: DAY }).prefault('30s'),
@@ -152,8 +182,16 @@ const analysis = z
 
 const canaryStep = z
   .object({
-    setWeight: z.number({ error: 'expected a weight from 0 to 100' }).int().min(0, { error: 'expected a weight from 0 to 100' }).max(100, { error: 'expected a weight from 0 to 100' }).optional(),
-    pause: z.object({ duration: duration('5m').optional() }).strict().optional(),
+    setWeight: z
+      .number({ error: 'expected a weight from 0 to 100' })
+      .int()
+      .min(0, { error: 'expected a weight from 0 to 100' })
+      .max(100, { error: 'expected a weight from 0 to 100' })
+      .optional(),
+    pause: z
+      .object({ duration: duration('5m').optional() })
+      .strict()
+      .optional(),
     analysis: analysis.optional(),
   })
   .strict()
@@ -172,7 +210,12 @@ const canary = z
     c.steps.forEach((step, index) => {
       if (step.setWeight === undefined) return;
       if (step.setWeight <= previous) {
-        ctx.addIssue({ code: 'custom', path: ['steps', index, 'setWeight'], message: `weights must increase: ${step.setWeight} follows ${previous}`, input: step.setWeight });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', index, 'setWeight'],
+          message: `weights must increase: ${step.setWeight} follows ${previous}`,
+          input: step.setWeight,
+        });
       }
       previous = step.setWeight;
     });
@@ -190,7 +233,10 @@ const progressDeadline = z.union(
   [
     duration('10m', { min: 1000, max: DAY }),
     z
-      .object({ default: duration('10m', { min: 1000, max: DAY }).prefault('10m'), ...Object.fromEntries(DEADLINE_PHASES.map((phase) => [phase, duration('2m', { min: 1000, max: DAY }).optional()])) })
+      .object({
+        default: duration('10m', { min: 1000, max: DAY }).prefault('10m'),
+        ...Object.fromEntries(DEADLINE_PHASES.map((phase) => [phase, duration('2m', { min: 1000, max: DAY }).optional()])),
+      })
       .strict(),
   ],
   { error: 'expected a duration like "10m" or an object like { default: "10m", starting: "2m" }' },
@@ -198,8 +244,12 @@ const progressDeadline = z.union(
 
 const migrations = z
   .object({
-    directory: z.string().regex(RELATIVE_PATH_PATTERN, { error: 'expected a relative directory like "migrations" (no "..", no leading /)' }),
-    databaseUrlEnv: workerEnvName.default('DATABASE_URL').describe("Worker environment variable holding the database URL, granted to the service by the worker's SLUICE_ENV_GRANTS."),
+    directory: z
+      .string()
+      .regex(RELATIVE_PATH_PATTERN, { error: 'expected a relative directory like "migrations" (no "..", no leading /)' }),
+    databaseUrlEnv: workerEnvName
+      .default('DATABASE_URL')
+      .describe("Worker environment variable holding the database URL, granted to the service by the worker's SLUICE_ENV_GRANTS."),
     contract: z.enum(['onPromote', 'auto'], { error: 'expected "onPromote" (wait for sluice promote) or "auto"' }).default('onPromote'),
     lockTimeout: duration('2s', { min: 1, max: 10 * 60_000 }).prefault('2s'),
     statementTimeout: duration('60s', { min: 1, max: DAY }).prefault('60s'),
@@ -225,15 +275,28 @@ export type PullPolicy = (typeof PULL_POLICIES)[number];
 export const deploymentSpecSchema = z
   .object({
     service: z.string({ error: 'expected a service name' }).regex(SERVICE_NAME_PATTERN, {
-      error: 'expected a lowercase name of letters, digits and "-", starting with a letter, at most 40 characters (it becomes part of container and nginx names)',
+      error:
+        'expected a lowercase name of letters, digits and "-", starting with a letter, at most 40 characters (it becomes part of container and nginx names)',
     }),
-    image: z.string({ error: 'expected an image reference' }).max(255).regex(IMAGE_REFERENCE_PATTERN, { error: 'expected a Docker image reference like "registry.example.com/team/app:v2" or "app@sha256:…"' }),
-    pull: z.enum(PULL_POLICIES, { error: 'expected "always", "missing" or "never"' }).optional().describe('When the worker pulls the image; absent: always for :latest or an untagged image, missing otherwise.'),
-    replicas: z.number({ error: 'expected a number of replicas' }).int({ error: 'expected a whole number' }).min(1, { error: 'expected at least 1 replica' }).max(MAX_REPLICAS, { error: `expected at most ${MAX_REPLICAS} replicas (every replica is a container on one host)` }),
+    image: z.string({ error: 'expected an image reference' }).max(255).regex(IMAGE_REFERENCE_PATTERN, {
+      error: 'expected a Docker image reference like "registry.example.com/team/app:v2" or "app@sha256:…"',
+    }),
+    pull: z
+      .enum(PULL_POLICIES, { error: 'expected "always", "missing" or "never"' })
+      .optional()
+      .describe('When the worker pulls the image; absent: always for :latest or an untagged image, missing otherwise.'),
+    replicas: z
+      .number({ error: 'expected a number of replicas' })
+      .int({ error: 'expected a whole number' })
+      .min(1, { error: 'expected at least 1 replica' })
+      .max(MAX_REPLICAS, { error: `expected at most ${MAX_REPLICAS} replicas (every replica is a container on one host)` }),
     port: port.describe('The port the app listens on inside the container.'),
     env: z.record(envName, envValue).default({}),
     secrets: z.array(secretRef).max(100).default([]),
-    command: z.array(z.string().refine((arg) => !arg.includes('\0'), { error: 'must not contain NUL bytes' })).max(64).optional(),
+    command: z
+      .array(z.string().refine((arg) => !arg.includes('\0'), { error: 'must not contain NUL bytes' }))
+      .max(64)
+      .optional(),
     resources: resources.optional(),
     stopGracePeriod: duration('10s', { max: 10 * 60_000 }).prefault('10s'),
     health,
@@ -247,17 +310,32 @@ export const deploymentSpecSchema = z
     const names = new Set<string>();
     spec.secrets.forEach((secret, index) => {
       if (names.has(secret.name) || secret.name in spec.env) {
-        ctx.addIssue({ code: 'custom', path: ['secrets', index, 'name'], message: `"${secret.name}" is set twice (in env or another secret)`, input: secret.name });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['secrets', index, 'name'],
+          message: `"${secret.name}" is set twice (in env or another secret)`,
+          input: secret.name,
+        });
       }
       names.add(secret.name);
     });
     const preview = spec.strategy.type === 'blueGreen' ? spec.strategy.preview?.listenPort : undefined;
     if (preview !== undefined && [spec.traffic.listenPort, ...spec.traffic.extraListenPorts].includes(preview)) {
-      ctx.addIssue({ code: 'custom', path: ['strategy', 'preview', 'listenPort'], message: 'must differ from traffic.listenPort and traffic.extraListenPorts', input: preview });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['strategy', 'preview', 'listenPort'],
+        message: 'must differ from traffic.listenPort and traffic.extraListenPorts',
+        input: preview,
+      });
     }
     spec.traffic.extraListenPorts.forEach((extra, index) => {
       if (extra === spec.traffic.listenPort || spec.traffic.extraListenPorts.indexOf(extra) !== index) {
-        ctx.addIssue({ code: 'custom', path: ['traffic', 'extraListenPorts', index], message: 'is listed twice (or is traffic.listenPort)', input: extra });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['traffic', 'extraListenPorts', index],
+          message: 'is listed twice (or is traffic.listenPort)',
+          input: extra,
+        });
       }
     });
   });
@@ -295,11 +373,17 @@ export type SpecResult = { ok: true; spec: DeploymentSpec } | { ok: false; probl
 
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   if (path.length === 0) return '(spec)';
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
+  return path.reduce<string>(
+    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)),
+    '',
+  );
 }
 
 function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
-  return path.reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined), input);
+  return path.reduce<unknown>(
+    (value, key) => (value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined),
+    input,
+  );
 }
 
 function describeFound(value: unknown): string {
@@ -314,21 +398,36 @@ function problemsFrom(issues: z.core.$ZodIssue[], input: unknown): SpecProblem[]
   return issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
       const where = formatPath(issue.path);
-      return { path: issue.keys.map((key) => (where === '(spec)' ? key : `${where}.${key}`)).join(', '), message: 'unknown field (check the spelling against docs/spec.md)' };
+      return {
+        path: issue.keys.map((key) => (where === '(spec)' ? key : `${where}.${key}`)).join(', '),
+        message: 'unknown field (check the spelling against docs/spec.md)',
+      };
     }
     if (issue.code === 'invalid_key') {
-      return { path: formatPath(issue.path), message: 'not a valid environment variable name (letters, digits and _, not starting with a digit)' };
+      return {
+        path: formatPath(issue.path),
+        message: 'not a valid environment variable name (letters, digits and _, not starting with a digit)',
+      };
     }
     const found = valueAt(input, issue.path);
     const message = issue.message.replace(/^Invalid input: /, '');
-    return { path: formatPath(issue.path), message: found === undefined && issue.code === 'invalid_type' ? `${message}; the field is required` : `${message} (found ${describeFound(found)})` };
+    return {
+      path: formatPath(issue.path),
+      message:
+        found === undefined && issue.code === 'invalid_type'
+          ? `${message}; the field is required`
+          : `${message} (found ${describeFound(found)})`,
+    };
   });
 }
 
 /** Validates an already-parsed document (the output of YAML/JSON parsing). */
 export function validateSpec(input: unknown): SpecResult {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    return { ok: false, problems: [{ path: '(spec)', message: `expected a mapping of fields like "service: web" (found ${describeFound(input)})` }] };
+    return {
+      ok: false,
+      problems: [{ path: '(spec)', message: `expected a mapping of fields like "service: web" (found ${describeFound(input)})` }],
+    };
   }
   const result = deploymentSpecSchema.safeParse(input);
   return result.success ? { ok: true, spec: result.data } : { ok: false, problems: problemsFrom(result.error.issues, input) };

@@ -41,10 +41,14 @@ export async function startDocker(settings: StackSettings): Promise<DockerEndpoi
     return { host: configured ?? LOCAL_SOCKET, startedByStack: readPid(f.pidFile) !== undefined };
   }
   if (configured) {
-    throw new MissingPrerequisite(`DOCKER_HOST=${configured} does not answer: start that Docker Engine or unset DOCKER_HOST to use the local socket`);
+    throw new MissingPrerequisite(
+      `DOCKER_HOST=${configured} does not answer: start that Docker Engine or unset DOCKER_HOST to use the local socket`,
+    );
   }
   if (!isRoot()) {
-    throw new MissingPrerequisite('Docker Engine is not running on /var/run/docker.sock: install and start it (e.g. sudo apt-get install -y docker.io && sudo dockerd &), or set DOCKER_HOST');
+    throw new MissingPrerequisite(
+      'Docker Engine is not running on /var/run/docker.sock: install and start it (e.g. sudo apt-get install -y docker.io && sudo dockerd &), or set DOCKER_HOST',
+    );
   }
   if (!which('dockerd')) aptInstall(['docker.io'], 'Docker Engine is not installed');
   fs.mkdirSync(f.dir, { recursive: true });

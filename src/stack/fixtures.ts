@@ -36,10 +36,17 @@ function buildBinary(): string {
 }
 
 /** Builds `tag` from the files `src` of the directory `context`, which include its Dockerfile. */
-export async function buildImage(docker: Docker, files: { context: string; src: string[] }, tag: string, buildArgs: Record<string, string> = {}): Promise<void> {
+export async function buildImage(
+  docker: Docker,
+  files: { context: string; src: string[] },
+  tag: string,
+  buildArgs: Record<string, string> = {},
+): Promise<void> {
   const stream = await docker.buildImage(files, { t: tag, buildargs: buildArgs, rm: true, forcerm: true });
   const output: Array<{ error?: string }> = await new Promise((resolve, reject) => {
-    docker.modem.followProgress(stream, (error: Error | null, result: Array<{ error?: string }>) => (error ? reject(error) : resolve(result)));
+    docker.modem.followProgress(stream, (error: Error | null, result: Array<{ error?: string }>) =>
+      error ? reject(error) : resolve(result),
+    );
   });
   const failure = output.find((line) => line.error);
   if (failure) throw new Error(`docker build of ${tag} failed: ${failure.error}`);

@@ -19,7 +19,10 @@ const TEST_COMMANDS = { 'docker-compose': 'docker-compose', openssl: 'openssl' }
  * the tests, the fixture images and a private registry on loopback.
  * `up` is idempotent; `down` stops what `up` started and removes sluice's containers.
  */
-export async function stackUp(settings: StackSettings, options: { fixtures?: boolean; registry?: boolean } = {}): Promise<Record<string, string>> {
+export async function stackUp(
+  settings: StackSettings,
+  options: { fixtures?: boolean; registry?: boolean } = {},
+): Promise<Record<string, string>> {
   fs.mkdirSync(settings.stateDir, { recursive: true });
   // The test stack (with the registry) also brings the commands tests run: a user's `npm test` needs no other setup.
   if (options.registry) ensureCommands(TEST_COMMANDS, 'the tests run');
@@ -48,7 +51,11 @@ export async function stackUp(settings: StackSettings, options: { fixtures?: boo
   // Without `registry`, keep a running one in stack.env: the demo and `sluice dev` rewrite the file while tests read it.
   const registry = options.registry ? await startRegistry(settings) : await runningRegistry(settings);
   if (registry) {
-    Object.assign(values, { SLUICE_TEST_REGISTRY: registry.address, SLUICE_TEST_REGISTRY_USER: registry.username, SLUICE_TEST_REGISTRY_PASSWORD: registry.password });
+    Object.assign(values, {
+      SLUICE_TEST_REGISTRY: registry.address,
+      SLUICE_TEST_REGISTRY_USER: registry.username,
+      SLUICE_TEST_REGISTRY_PASSWORD: registry.password,
+    });
   }
   writeStackEnv(settings.stateDir, values);
   if (options.fixtures !== false) await buildFixtures();

@@ -33,7 +33,13 @@ export function findNginx(): { bin: string; modules: string[] } {
 /** Writes the main config into `prefix` and starts (or reloads) nginx there. Idempotent. */
 export async function startNginx(prefix: string): Promise<NginxInstance> {
   const { bin, modules } = findNginx();
-  const instance: NginxInstance = { bin, prefix, confDir: path.join(prefix, 'conf.d'), configFile: path.join(prefix, 'nginx.conf'), modules };
+  const instance: NginxInstance = {
+    bin,
+    prefix,
+    confDir: path.join(prefix, 'conf.d'),
+    configFile: path.join(prefix, 'nginx.conf'),
+    modules,
+  };
   for (const dir of ['logs', 'conf.d']) fs.mkdirSync(path.join(prefix, dir), { recursive: true });
   const tempDir = workersTempDir(prefix);
   makeReachable(tempDir);
@@ -46,7 +52,10 @@ export async function startNginx(prefix: string): Promise<NginxInstance> {
     runChecked(bin, ['-p', prefix, '-c', instance.configFile, '-s', 'reload']);
   } else {
     runChecked(bin, ['-p', prefix, '-c', instance.configFile]);
-    await waitUntil('nginx to write its pid file', () => readPid(pidFile) !== undefined, { timeoutMs: 10_000, logFile: path.join(prefix, 'logs', 'error.log') });
+    await waitUntil('nginx to write its pid file', () => readPid(pidFile) !== undefined, {
+      timeoutMs: 10_000,
+      logFile: path.join(prefix, 'logs', 'error.log'),
+    });
   }
   return instance;
 }
@@ -89,4 +98,3 @@ export async function stopNginx(prefix: string): Promise<boolean> {
 export function nginxPrefix(settings: StackSettings): string {
   return path.join(settings.stateDir, 'nginx');
 }
-

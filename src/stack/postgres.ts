@@ -66,7 +66,9 @@ export async function startPostgres(settings: StackSettings): Promise<PostgresEn
   const configured = process.env.DATABASE_URL;
   if (configured) {
     if (await answers(configured)) return { url: configured, startedByStack: false };
-    throw new MissingPrerequisite('DATABASE_URL is set but the database does not answer: start it, fix the URL, or unset DATABASE_URL to use the stack\'s own PostgreSQL');
+    throw new MissingPrerequisite(
+      "DATABASE_URL is set but the database does not answer: start it, fix the URL, or unset DATABASE_URL to use the stack's own PostgreSQL",
+    );
   }
   const { port, database, user } = settings.postgres;
   const url = `postgres://${user}@127.0.0.1:${port}/${database}`;

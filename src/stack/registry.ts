@@ -34,7 +34,10 @@ function files(stateDir: string) {
 function registryBinary(stateDir: string): string {
   const fromEnv = process.env.SLUICE_REGISTRY_BIN;
   if (fromEnv) {
-    if (!fs.existsSync(fromEnv)) throw new MissingPrerequisite(`SLUICE_REGISTRY_BIN=${fromEnv} does not exist: point it at Distribution's registry binary or unset it`);
+    if (!fs.existsSync(fromEnv))
+      throw new MissingPrerequisite(
+        `SLUICE_REGISTRY_BIN=${fromEnv} does not exist: point it at Distribution's registry binary or unset it`,
+      );
     return fromEnv;
   }
   const bin = path.join(stateDir, 'tools', 'bin');
@@ -42,7 +45,9 @@ function registryBinary(stateDir: string): string {
   if (fs.existsSync(built)) return built;
   console.log(`stack: building the test registry (${REGISTRY_MODULE}) from the Go module proxy`);
   // The module wants a newer Go than some distributions ship; `auto` fetches that toolchain from the same proxy.
-  runChecked(goBinary('to build the test registry'), ['install', REGISTRY_MODULE], { env: { ...process.env, GOBIN: bin, CGO_ENABLED: '0', GOTOOLCHAIN: 'auto' } });
+  runChecked(goBinary('to build the test registry'), ['install', REGISTRY_MODULE], {
+    env: { ...process.env, GOBIN: bin, CGO_ENABLED: '0', GOTOOLCHAIN: 'auto' },
+  });
   return built;
 }
 
@@ -57,14 +62,17 @@ function provisionedCredentials(logFile: string): { username: string; password: 
 }
 
 function knownCredentials(credentialsFile: string): Omit<RegistryEndpoint, 'address'> | undefined {
-  return fs.existsSync(credentialsFile) ? (JSON.parse(fs.readFileSync(credentialsFile, 'utf8')) as Omit<RegistryEndpoint, 'address'>) : undefined;
+  return fs.existsSync(credentialsFile)
+    ? (JSON.parse(fs.readFileSync(credentialsFile, 'utf8')) as Omit<RegistryEndpoint, 'address'>)
+    : undefined;
 }
 
 /** The registry an earlier `stack:up` started, if it still answers. */
 export async function runningRegistry(settings: StackSettings): Promise<RegistryEndpoint | undefined> {
   const f = files(settings.stateDir);
   const known = knownCredentials(f.credentials);
-  if (known && readPid(f.pidFile) !== undefined && (await portOpen(settings.registry.port))) return { address: `127.0.0.1:${settings.registry.port}`, ...known };
+  if (known && readPid(f.pidFile) !== undefined && (await portOpen(settings.registry.port)))
+    return { address: `127.0.0.1:${settings.registry.port}`, ...known };
   return undefined;
 }
 
@@ -75,7 +83,9 @@ export async function startRegistry(settings: StackSettings): Promise<RegistryEn
   const address = `127.0.0.1:${settings.registry.port}`;
   const known = knownCredentials(f.credentials);
   if (await portOpen(settings.registry.port)) {
-    throw new Error(`port ${settings.registry.port} is taken by something that is not this stack's registry: stop it or set SLUICE_REGISTRY_PORT`);
+    throw new Error(
+      `port ${settings.registry.port} is taken by something that is not this stack's registry: stop it or set SLUICE_REGISTRY_PORT`,
+    );
   }
   const bin = registryBinary(settings.stateDir);
   fs.mkdirSync(f.dir, { recursive: true });

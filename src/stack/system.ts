@@ -56,7 +56,8 @@ export function goBinary(why: string): string {
 /** Commands the tests run (command -> the Debian package that has it), installed when missing. */
 export function ensureCommands(packages: Record<string, string>, why: string): void {
   const missing = Object.entries(packages).filter(([command]) => !which(command));
-  if (missing.length > 0) aptInstall([...new Set(missing.map(([, pkg]) => pkg))], `${missing.map(([command]) => command).join(', ')} ${why}`);
+  if (missing.length > 0)
+    aptInstall([...new Set(missing.map(([, pkg]) => pkg))], `${missing.map(([command]) => command).join(', ')} ${why}`);
 }
 
 export const isRoot = (): boolean => process.getuid?.() === 0;
@@ -64,7 +65,9 @@ export const isRoot = (): boolean => process.getuid?.() === 0;
 /** Installs Debian packages when we may (root with apt-get); otherwise says exactly what to install. */
 export function aptInstall(packages: string[], why: string): void {
   if (!isRoot() || !which('apt-get')) {
-    throw new MissingPrerequisite(`${why}: install ${packages.join(' ')} (e.g. sudo apt-get install -y ${packages.join(' ')}) and run this again`);
+    throw new MissingPrerequisite(
+      `${why}: install ${packages.join(' ')} (e.g. sudo apt-get install -y ${packages.join(' ')}) and run this again`,
+    );
   }
   console.log(`stack: installing ${packages.join(' ')} (${why})`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -111,9 +114,14 @@ export function startDaemon(command: string, args: string[], files: { logFile: s
 }
 
 /** Polls until check() returns true; throws with the description and the log's tail on timeout. */
-export async function waitUntil(description: string, check: () => Promise<boolean> | boolean, options: { timeoutMs: number; logFile?: string }): Promise<void> {
+export async function waitUntil(
+  description: string,
+  check: () => Promise<boolean> | boolean,
+  options: { timeoutMs: number; logFile?: string },
+): Promise<void> {
   if (await pollUntil(check, { timeoutMs: options.timeoutMs, intervalMs: 200 })) return;
-  const tail = options.logFile && fs.existsSync(options.logFile) ? `\n--- ${options.logFile} (last lines) ---\n${tailOf(options.logFile, 15)}` : '';
+  const tail =
+    options.logFile && fs.existsSync(options.logFile) ? `\n--- ${options.logFile} (last lines) ---\n${tailOf(options.logFile, 15)}` : '';
   throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${description}${tail}`);
 }
 

@@ -28,14 +28,35 @@ export async function startTemporal(settings: StackSettings): Promise<TemporalEn
     throw new Error(`port ${port} is taken by something that is not this stack's Temporal server: stop it or set SLUICE_TEMPORAL_PORT`);
   }
   fs.mkdirSync(f.dir, { recursive: true });
-  const searchAttributes = Object.values(SEARCH_ATTRIBUTE_NAMES).flatMap((name) => ['--search-attribute', `${name}=${SEARCH_ATTRIBUTE_TYPE}`]);
+  const searchAttributes = Object.values(SEARCH_ATTRIBUTE_NAMES).flatMap((name) => [
+    '--search-attribute',
+    `${name}=${SEARCH_ATTRIBUTE_TYPE}`,
+  ]);
   startDaemon(
     cli,
-    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--db-filename', f.db,
-      '--namespace', namespace, '--log-level', 'warn', ...searchAttributes],
+    [
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--ui-port',
+      String(uiPort),
+      '--db-filename',
+      f.db,
+      '--namespace',
+      namespace,
+      '--log-level',
+      'warn',
+      ...searchAttributes,
+    ],
     f,
   );
-  await waitUntil(`Temporal dev server on ${endpoint.address}`, () => temporalHealthy(cli, endpoint.address), { timeoutMs: 60_000, logFile: f.logFile });
+  await waitUntil(`Temporal dev server on ${endpoint.address}`, () => temporalHealthy(cli, endpoint.address), {
+    timeoutMs: 60_000,
+    logFile: f.logFile,
+  });
   return endpoint;
 }
 

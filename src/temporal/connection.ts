@@ -21,14 +21,17 @@ function readFile(env: NodeJS.ProcessEnv, name: string): Buffer | undefined {
   try {
     return fs.readFileSync(file);
   } catch (error) {
-    throw new SettingError(`${name}=${file} cannot be read (${(error as NodeJS.ErrnoException).code}): point it at the PEM file`, { cause: error });
+    throw new SettingError(`${name}=${file} cannot be read (${(error as NodeJS.ErrnoException).code}): point it at the PEM file`, {
+      cause: error,
+    });
   }
 }
 
 export function temporalSettings(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
   const crt = readFile(env, 'TEMPORAL_TLS_CERT');
   const key = readFile(env, 'TEMPORAL_TLS_KEY');
-  if (!!crt !== !!key) throw new SettingError('set both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY (the client certificate and its key), or neither');
+  if (!!crt !== !!key)
+    throw new SettingError('set both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY (the client certificate and its key), or neither');
   const ca = readFile(env, 'TEMPORAL_TLS_CA');
   const apiKey = env.TEMPORAL_API_KEY || undefined;
   const wantsTls = !!(crt || ca || apiKey || env.TEMPORAL_TLS === 'true');

@@ -5,7 +5,14 @@
  * fails (conflict policy FAIL) instead of attaching to or replacing the
  * running one.
  */
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  type Client,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import { isNotReleasedFailureType } from '../shared/errors';
 import type { DeployInput, DeployResult } from '../shared/messages';
 import { DEPLOY_WORKFLOW_TYPE } from '../shared/messages';
@@ -45,11 +52,18 @@ function withDeployResult<H extends DeploymentHandle>(handle: H): H {
 export class DeploymentInProgress extends Error {
   override readonly name = 'DeploymentInProgress';
   constructor(readonly service: string) {
-    super(`a deployment of ${service} is already running (workflow ${deploymentWorkflowId(service)}): wait for it, or \`sluice abort ${service}\``);
+    super(
+      `a deployment of ${service} is already running (workflow ${deploymentWorkflowId(service)}): wait for it, or \`sluice abort ${service}\``,
+    );
   }
 }
 
-export async function startDeployment(client: Client, spec: DeploymentSpec, input: DeployInput, taskQueue: string): Promise<WorkflowHandleWithFirstExecutionRunId<typeof deploy>> {
+export async function startDeployment(
+  client: Client,
+  spec: DeploymentSpec,
+  input: DeployInput,
+  taskQueue: string,
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof deploy>> {
   try {
     const handle = await client.workflow.start<typeof deploy>(DEPLOY_WORKFLOW_TYPE, {
       args: [input],
@@ -86,13 +100,22 @@ export interface PastDeployment {
 }
 
 /** A service's deployments, newest first; `releasedOnly` keeps those that ended with the new release serving. */
-export async function listDeployments(client: Client, service: string, options: { limit: number; releasedOnly?: boolean }): Promise<PastDeployment[]> {
+export async function listDeployments(
+  client: Client,
+  service: string,
+  options: { limit: number; releasedOnly?: boolean },
+): Promise<PastDeployment[]> {
   // The name passed the spec grammar ([a-z0-9-]), so it is safe inside the query string.
   const query = `WorkflowType = "${DEPLOY_WORKFLOW_TYPE}" AND SluiceService = "${service}"${options.releasedOnly ? ' AND SluicePhase = "released"' : ''}`;
   const found: PastDeployment[] = [];
   for await (const execution of client.workflow.list({ query, pageSize: Math.min(options.limit, 100) })) {
     const attribute = (key: keyof typeof searchAttributeKeys) => execution.typedSearchAttributes.get(searchAttributeKeys[key]);
-    const memo = (execution.memo ?? {}) as { image?: string; pinnedImage?: string | null; requestedBy?: string; spec?: Record<string, unknown> };
+    const memo = (execution.memo ?? {}) as {
+      image?: string;
+      pinnedImage?: string | null;
+      requestedBy?: string;
+      spec?: Record<string, unknown>;
+    };
     found.push({
       workflowId: execution.workflowId,
       runId: execution.runId,
@@ -116,11 +139,17 @@ export async function listDeployments(client: Client, service: string, options: 
  * How a finished deployment ended: its result, or the error that ended its workflow (terminated,
  * timed out). Pinned to that run: read unpinned, a deployment started since would be waited for.
  */
-export async function endedDeployment(client: Client, service: string, runId: string): Promise<{ result: DeployResult } | { error: string }> {
-  return deploymentHandle(client, service, runId).result().then(
-    (result) => ({ result }),
-    (error: unknown) => ({ error: error instanceof WorkflowFailedError ? (error.cause?.message ?? error.message) : String(error) }),
-  );
+export async function endedDeployment(
+  client: Client,
+  service: string,
+  runId: string,
+): Promise<{ result: DeployResult } | { error: string }> {
+  return deploymentHandle(client, service, runId)
+    .result()
+    .then(
+      (result) => ({ result }),
+      (error: unknown) => ({ error: error instanceof WorkflowFailedError ? (error.cause?.message ?? error.message) : String(error) }),
+    );
 }
 
 /** The running (or latest) deployment of a service. */

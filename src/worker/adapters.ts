@@ -25,7 +25,13 @@ export function realAdapters(config: WorkerConfig, docker = new Docker()): Activ
   const control = nginx.control.kind === 'container' ? new ContainerNginx(docker, nginx.control.container) : new HostNginx(nginx.control);
   return {
     runtime: new DockerRuntime(docker, { publishHost: config.publishHost, provenanceKey: key }),
-    router: new NginxRouter({ confDir: nginx.confDir, ...(nginx.nginxConfDir ? { nginxConfDir: nginx.nginxConfDir } : {}), adminPort: nginx.adminPort, listenAddress: nginx.listenAddress, control }),
+    router: new NginxRouter({
+      confDir: nginx.confDir,
+      ...(nginx.nginxConfDir ? { nginxConfDir: nginx.nginxConfDir } : {}),
+      adminPort: nginx.adminPort,
+      listenAddress: nginx.listenAddress,
+      control,
+    }),
     prober: new HttpProber(),
     migrations: new KnexMigrationRunner({ root: config.migrationsRoot, secrets }),
     secrets,

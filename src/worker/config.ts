@@ -38,13 +38,17 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, { min = 0, 
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name}=${raw} is not valid: expected a whole number from ${min} to ${max}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new Error(`${name}=${raw} is not valid: expected a whole number from ${min} to ${max}`);
   return value;
 }
 
 export function workerConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): WorkerConfig {
   const confDir = env.SLUICE_NGINX_CONF_DIR;
-  if (!confDir) throw new Error('SLUICE_NGINX_CONF_DIR is not set: point it at the directory your nginx includes inside http {} (e.g. /etc/nginx/conf.d), or run `sluice dev`');
+  if (!confDir)
+    throw new Error(
+      'SLUICE_NGINX_CONF_DIR is not set: point it at the directory your nginx includes inside http {} (e.g. /etc/nginx/conf.d), or run `sluice dev`',
+    );
   const container = env.SLUICE_NGINX_CONTAINER;
   return {
     temporal: temporalSettings(env),
@@ -56,13 +60,21 @@ export function workerConfig(env: NodeJS.ProcessEnv = process.env, cwd = process
       listenAddress: env.SLUICE_NGINX_LISTEN_ADDRESS || '0.0.0.0',
       control: container
         ? { kind: 'container', container }
-        : { kind: 'host', bin: env.SLUICE_NGINX_BIN || 'nginx', ...(env.SLUICE_NGINX_PREFIX ? { prefix: env.SLUICE_NGINX_PREFIX } : {}), ...(env.SLUICE_NGINX_CONFIG ? { configFile: env.SLUICE_NGINX_CONFIG } : {}) },
+        : {
+            kind: 'host',
+            bin: env.SLUICE_NGINX_BIN || 'nginx',
+            ...(env.SLUICE_NGINX_PREFIX ? { prefix: env.SLUICE_NGINX_PREFIX } : {}),
+            ...(env.SLUICE_NGINX_CONFIG ? { configFile: env.SLUICE_NGINX_CONFIG } : {}),
+          },
     },
     migrationsRoot: env.SLUICE_MIGRATIONS_ROOT || cwd,
     publishHost: env.SLUICE_PUBLISH_HOST || '127.0.0.1',
     shutdownGraceMs: int(env, 'SLUICE_SHUTDOWN_GRACE_MS', 30_000),
     secretDigestKey: secretDigestKey(env),
-    secretScope: { dir: path.resolve(env.SLUICE_SECRETS_DIR || path.join(stateDir(env), 'secrets')), env: parseEnvGrants(env.SLUICE_ENV_GRANTS) },
+    secretScope: {
+      dir: path.resolve(env.SLUICE_SECRETS_DIR || path.join(stateDir(env), 'secrets')),
+      env: parseEnvGrants(env.SLUICE_ENV_GRANTS),
+    },
   };
 }
 
@@ -73,7 +85,10 @@ function stateDir(env: NodeJS.ProcessEnv): string {
 function secretDigestKey(env: NodeJS.ProcessEnv): WorkerConfig['secretDigestKey'] {
   const value = env.SLUICE_SECRET_DIGEST_KEY;
   if (value !== undefined && value !== '') {
-    if (value.length < 32) throw new Error('SLUICE_SECRET_DIGEST_KEY is too short: use at least 32 random characters (e.g. `openssl rand -hex 32`), the same on every worker');
+    if (value.length < 32)
+      throw new Error(
+        'SLUICE_SECRET_DIGEST_KEY is too short: use at least 32 random characters (e.g. `openssl rand -hex 32`), the same on every worker',
+      );
     return { value };
   }
   return { file: path.join(stateDir(env), 'secret-digest.key') };

@@ -51,7 +51,10 @@ export async function stateFrom(running: boolean, results: Iterable<() => Promis
   for (const read of results) {
     const result = await read();
     if (!result) continue;
-    return { running: false, held: result.outcome === 'failed' ? [result.stableRelease, result.targetRelease].filter((r): r is string => !!r) : [] };
+    return {
+      running: false,
+      held: result.outcome === 'failed' ? [result.stableRelease, result.targetRelease].filter((r): r is string => !!r) : [],
+    };
   }
   return { running: false, held: [] };
 }
@@ -67,13 +70,14 @@ export function deploymentStates(client: Client): DeploymentStates {
         .describe()
         .then((d) => d.status.name === 'RUNNING');
       const runs = running ? [] : await listDeployments(client, service, { limit: RUNS_LOOKED_AT });
-      const results = runs.map((run) => () =>
-        deploymentHandle(client, service, run.runId)
-          .result()
-          .catch((error: unknown) => {
-            if (error instanceof WorkflowFailedError) return undefined; // refused before it touched anything, or terminated
-            throw error;
-          }),
+      const results = runs.map(
+        (run) => () =>
+          deploymentHandle(client, service, run.runId)
+            .result()
+            .catch((error: unknown) => {
+              if (error instanceof WorkflowFailedError) return undefined; // refused before it touched anything, or terminated
+              throw error;
+            }),
       );
       return await stateFrom(running, results);
     } catch (error) {
@@ -92,10 +96,16 @@ export async function findOrphans(deps: ReconcileDeps): Promise<Orphan[]> {
     if (!state || state.running) continue;
     const table = await deps.router.read(service);
     const routed = (replica: ReplicaInfo) =>
-      replica.state === 'running' && !!table?.peers.some((peer) => peer.release === replica.release && peer.slot === replica.slot && (table.weights[peer.release] ?? 0) > 0);
+      replica.state === 'running' &&
+      !!table?.peers.some(
+        (peer) => peer.release === replica.release && peer.slot === replica.slot && (table.weights[peer.release] ?? 0) > 0,
+      );
     for (const replica of await deps.runtime.listReplicas(service)) {
       if (routed(replica) || state.held.includes(replica.release)) continue;
-      const reason = replica.state === 'running' ? 'runs, but no deployment is running and the router sends it no traffic' : `is ${replica.state} and no deployment is running`;
+      const reason =
+        replica.state === 'running'
+          ? 'runs, but no deployment is running and the router sends it no traffic'
+          : `is ${replica.state} and no deployment is running`;
       orphans.push({ name: replica.name, service, release: replica.release, slot: replica.slot, state: replica.state, reason });
     }
   }
@@ -107,7 +117,11 @@ export async function findOrphans(deps: ReconcileDeps): Promise<Orphan[]> {
  * container from an image that carries sluice's labels, made by hand, or made before containers
  * carried a proof, is a person's to remove, volumes and all.
  */
-export async function removeOrphans(runtime: ContainerRuntime, orphans: Orphan[], gracePeriodMs = 10_000): Promise<{ removed: Orphan[]; kept: Orphan[] }> {
+export async function removeOrphans(
+  runtime: ContainerRuntime,
+  orphans: Orphan[],
+  gracePeriodMs = 10_000,
+): Promise<{ removed: Orphan[]; kept: Orphan[] }> {
   const signal = new AbortController().signal;
   const removed: Orphan[] = [];
   const kept: Orphan[] = [];

@@ -25,13 +25,19 @@ export interface RuntimeOptions {
 /** One JSON object per line: what log shippers want. */
 function jsonLine(entry: LogEntry): void {
   const { timestampNanos, level, message, meta } = entry;
-  process.stdout.write(`${JSON.stringify({ time: new Date(Number(timestampNanos / 1_000_000n)).toISOString(), level, message, ...meta })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ time: new Date(Number(timestampNanos / 1_000_000n)).toISOString(), level, message, ...meta })}\n`,
+  );
 }
 
 export function installRuntime(options: RuntimeOptions): void {
   Runtime.install({
     logger: options.logFormat === 'json' ? new DefaultLogger(options.logLevel, jsonLine) : new DefaultLogger(options.logLevel),
-    ...(options.metricsPort > 0 ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `${options.metricsAddress ?? '127.0.0.1'}:${options.metricsPort}` } } } } : {}),
+    ...(options.metricsPort > 0
+      ? {
+          telemetryOptions: { metrics: { prometheus: { bindAddress: `${options.metricsAddress ?? '127.0.0.1'}:${options.metricsPort}` } } },
+        }
+      : {}),
   });
 }
 
@@ -39,9 +45,17 @@ export function installRuntime(options: RuntimeOptions): void {
 async function reportOrphans(config: WorkerConfig, deps: ActivityDeps, docker: Docker): Promise<void> {
   try {
     const client = await connectClient(config.temporal);
-    const orphans = await findOrphans({ runtime: deps.runtime, router: deps.router, deployments: deploymentStates(client), services: () => servicesOnHost(docker) });
+    const orphans = await findOrphans({
+      runtime: deps.runtime,
+      router: deps.router,
+      deployments: deploymentStates(client),
+      services: () => servicesOnHost(docker),
+    });
     await client.connection.close();
-    for (const orphan of orphans) Runtime.instance().logger.warn(`orphan container ${orphan.name}: it ${orphan.reason}; remove it with \`sluice doctor --fix\``, { ...orphan });
+    for (const orphan of orphans)
+      Runtime.instance().logger.warn(`orphan container ${orphan.name}: it ${orphan.reason}; remove it with \`sluice doctor --fix\``, {
+        ...orphan,
+      });
   } catch (error) {
     Runtime.instance().logger.warn(`could not look for orphan containers: ${(error as Error).message}`);
   }

@@ -35,7 +35,11 @@ export function workflowSource(encrypted: boolean, bundlePath?: string): Pick<Wo
   return { workflowsPath: path.resolve(__dirname, '..', 'workflows', 'index.ts') };
 }
 
-export async function createWorker(config: WorkerConfig, deps: ActivityDeps, options: { connection?: NativeConnection; bundlePath?: string } = {}): Promise<Worker> {
+export async function createWorker(
+  config: WorkerConfig,
+  deps: ActivityDeps,
+  options: { connection?: NativeConnection; bundlePath?: string } = {},
+): Promise<Worker> {
   const connection =
     options.connection ??
     (await NativeConnection.connect({

@@ -12,7 +12,12 @@ import type { DeploymentSpec } from '../shared/spec';
 export function validSpecOrFail(document: unknown): DeploymentSpec {
   const parsed = validateSpec(document);
   if (parsed.ok) return parsed.spec;
-  throw ApplicationFailure.create({ type: FailureType.invalidSpec, nonRetryable: true, message: `invalid spec:\n${describeProblems(parsed.problems)}`, details: [parsed.problems] });
+  throw ApplicationFailure.create({
+    type: FailureType.invalidSpec,
+    nonRetryable: true,
+    message: `invalid spec:\n${describeProblems(parsed.problems)}`,
+    details: [parsed.problems],
+  });
 }
 
 /** The planner's refusal (a port, a missing image or secret, a plan rejected) as the activity raised it: the workflow fails with its type and message, for the CLI's exit 2. */
@@ -24,7 +29,9 @@ export function refusalOf(error: unknown): unknown {
 export function messageOf(error: unknown): string {
   if (error instanceof Error) {
     const cause = (error as { cause?: unknown }).cause;
-    return cause instanceof Error && cause.message && cause.message !== error.message ? `${error.message}: ${messageOf(cause)}` : error.message;
+    return cause instanceof Error && cause.message && cause.message !== error.message
+      ? `${error.message}: ${messageOf(cause)}`
+      : error.message;
   }
   return String(error);
 }

@@ -10,7 +10,11 @@ import { HEARTBEAT_TIMEOUT } from './deploy/activity-calls';
 import { refusalOf, validSpecOrFail } from './failures';
 
 /** A preview answers a person waiting at a terminal: a few attempts, not a deployment's retries until a deadline. */
-const { observeAndPlan } = proxyActivities<SluiceActivities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: HEARTBEAT_TIMEOUT, retry: { maximumAttempts: 3 } });
+const { observeAndPlan } = proxyActivities<SluiceActivities>({
+  startToCloseTimeout: '1 minute',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry: { maximumAttempts: 3 },
+});
 
 export const PLAN_WORKFLOW_TYPE = 'planPreview';
 

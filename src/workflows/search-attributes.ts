@@ -10,6 +10,8 @@ export const searchAttributeKeys = {
 };
 
 /** Keyword pairs: usable both when starting a workflow and when upserting from inside it. */
-export function searchAttributeUpdates(values: Partial<Record<keyof typeof searchAttributeKeys, string>>): Array<{ key: ReturnType<typeof defineSearchAttributeKey<'KEYWORD'>>; value: string }> {
+export function searchAttributeUpdates(
+  values: Partial<Record<keyof typeof searchAttributeKeys, string>>,
+): Array<{ key: ReturnType<typeof defineSearchAttributeKey<'KEYWORD'>>; value: string }> {
   return Object.entries(values).map(([name, value]) => ({ key: searchAttributeKeys[name as keyof typeof searchAttributeKeys], value }));
 }

@@ -20,7 +20,9 @@ let world: ChaosWorld;
 beforeAll(async () => {
   db = new pg.Client({ connectionString: stackValue('DATABASE_URL') });
   await db.connect();
-  await db.query(`drop schema if exists ${schema} cascade; create schema ${schema}; create table ${schema}.chaos_effects (phase text not null, at timestamptz not null default now())`);
+  await db.query(
+    `drop schema if exists ${schema} cascade; create schema ${schema}; create table ${schema}.chaos_effects (phase text not null, at timestamptz not null default now())`,
+  );
   world = await chaosWorld('crash-mig', { CHAOS_DB: databaseUrl, SLUICE_ENV_GRANTS: '*:CHAOS_DB' });
   expect((await world.follow(await world.start(spec(fixtureImage('v1'))))).outcome).toBe('released');
 });
@@ -31,7 +33,15 @@ afterAll(async () => {
 });
 
 function spec(image: string, extra: Record<string, unknown> = {}) {
-  return { image, replicas: 1, port: 8080, health: { path: '/ready', interval: '200ms', startPeriod: '1s', unhealthyThreshold: 3 }, strategy: { type: 'rolling' }, progressDeadline: { default: '2m', migrating: '1m' }, ...extra };
+  return {
+    image,
+    replicas: 1,
+    port: 8080,
+    health: { path: '/ready', interval: '200ms', startPeriod: '1s', unhealthyThreshold: 3 },
+    strategy: { type: 'rolling' },
+    progressDeadline: { default: '2m', migrating: '1m' },
+    ...extra,
+  };
 }
 
 async function knexLock(): Promise<number[]> {
@@ -39,7 +49,8 @@ async function knexLock(): Promise<number[]> {
   return (await db.query<{ is_locked: number }>(`select is_locked from ${table}`)).rows.map((r) => r.is_locked);
 }
 
-const effects = async () => (await db.query<{ phase: string }>(`select phase from ${schema}.chaos_effects order by phase`)).rows.map((r) => r.phase);
+const effects = async () =>
+  (await db.query<{ phase: string }>(`select phase from ${schema}.chaos_effects order by phase`)).rows.map((r) => r.phase);
 
 /** Kills the worker once the deployment has been in the step `summary` for a second (mid-migration), then starts it again. */
 async function killDuring(handle: Awaited<ReturnType<ChaosWorld['start']>>, summary: string): Promise<void> {
@@ -67,7 +78,9 @@ describe('the worker killed in the middle of a migration knex locks outside a tr
 
   it('during an expand rollback: the next worker frees the knex lock and the rollback undoes expand; the old release serves', async () => {
     // The same migrations plus a second expand, which this deployment applies and its rollback undoes.
-    const handle = await world.start(spec(fixtureImage('bad'), { migrations: { ...migrations, directory: 'test/fixtures/migrations/chaos-nontx-next' } }));
+    const handle = await world.start(
+      spec(fixtureImage('bad'), { migrations: { ...migrations, directory: 'test/fixtures/migrations/chaos-nontx-next' } }),
+    );
     await killDuring(handle, 'undo: roll back expand migrations');
     const result = await world.follow(handle);
     expect(result.outcome).toBe('rolledBack');

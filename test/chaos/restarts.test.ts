@@ -32,7 +32,12 @@ describe('restarts under a deployment', () => {
     expect((await world.follow(await world.start(spec(fixtureImage('v1'), { type: 'rolling' })))).outcome).toBe('released');
     const load = world.load();
     let restarts = 0;
-    const handle = await world.start(spec(fixtureImage('v2'), { type: 'canary', steps: [{ setWeight: 30 }, { pause: { duration: '3s' } }, { setWeight: 60 }, { pause: {} }] }));
+    const handle = await world.start(
+      spec(fixtureImage('v2'), {
+        type: 'canary',
+        steps: [{ setWeight: 30 }, { pause: { duration: '3s' } }, { setWeight: 60 }, { pause: {} }],
+      }),
+    );
     const result = await world.follow(handle, async (status) => {
       // Once during a timed pause (a durable timer), once during a health wait (an activity in flight).
       if ((restarts === 0 && status.phase === 'paused') || (restarts === 1 && status.phase === 'starting')) {
@@ -51,25 +56,29 @@ describe('restarts under a deployment', () => {
   });
 
   // This test restarts dockerd, which only makes sense when the stack started it (as in CI); a system dockerd is left alone.
-  it.skipIf(!fs.existsSync(path.join(settings.stateDir, 'docker', 'dockerd.pid')))('dockerd restarted mid-deployment: activities retry, released, replicas back at their addresses, no orphan', async () => {
-    await world?.close();
-    world = await chaosWorld('dockerd-restart');
-    expect((await world.follow(await world.start(spec(fixtureImage('v1'), { type: 'rolling' })))).outcome).toBe('released');
-    let restarted = false;
-    const result = await world.follow(await world.start(spec(fixtureImage('v2'), { type: 'rolling' })), async (status) => {
-      if (!restarted && status.step && status.step.number >= 4) {
-        restarted = true;
-        await stopDocker(settings);
-        await startDocker(settings);
-      }
-    });
-    expect(restarted).toBe(true);
-    expect(result.outcome).toBe('released');
-    // Containers came back with restart policy unless-stopped, at the ports nginx knows.
-    const deadline = Date.now() + 30_000;
-    let served = new Set<string>();
-    while (Date.now() < deadline && !(served.size === 1 && served.has('v2'))) served = await world.servedBy().catch(() => new Set<string>());
-    expect(served).toEqual(new Set(['v2']));
-    expect(await world.orphans()).toEqual([]);
-  });
+  it.skipIf(!fs.existsSync(path.join(settings.stateDir, 'docker', 'dockerd.pid')))(
+    'dockerd restarted mid-deployment: activities retry, released, replicas back at their addresses, no orphan',
+    async () => {
+      await world?.close();
+      world = await chaosWorld('dockerd-restart');
+      expect((await world.follow(await world.start(spec(fixtureImage('v1'), { type: 'rolling' })))).outcome).toBe('released');
+      let restarted = false;
+      const result = await world.follow(await world.start(spec(fixtureImage('v2'), { type: 'rolling' })), async (status) => {
+        if (!restarted && status.step && status.step.number >= 4) {
+          restarted = true;
+          await stopDocker(settings);
+          await startDocker(settings);
+        }
+      });
+      expect(restarted).toBe(true);
+      expect(result.outcome).toBe('released');
+      // Containers came back with restart policy unless-stopped, at the ports nginx knows.
+      const deadline = Date.now() + 30_000;
+      let served = new Set<string>();
+      while (Date.now() < deadline && !(served.size === 1 && served.has('v2')))
+        served = await world.servedBy().catch(() => new Set<string>());
+      expect(served).toEqual(new Set(['v2']));
+      expect(await world.orphans()).toEqual([]);
+    },
+  );
 });

@@ -35,7 +35,11 @@ export interface ChaosWorld {
 }
 
 export async function chaosWorld(name: string, workerEnv: NodeJS.ProcessEnv = {}): Promise<ChaosWorld> {
-  const worker = await startWorkerProcess({ temporalAddress: stackValue('TEMPORAL_ADDRESS'), namespace: stackValue('TEMPORAL_NAMESPACE'), extraEnv: workerEnv });
+  const worker = await startWorkerProcess({
+    temporalAddress: stackValue('TEMPORAL_ADDRESS'),
+    namespace: stackValue('TEMPORAL_NAMESPACE'),
+    extraEnv: workerEnv,
+  });
   const connection = await Connection.connect({ address: stackValue('TEMPORAL_ADDRESS') });
   const client = new Client({ connection, namespace: stackValue('TEMPORAL_NAMESPACE') });
   const docker = new Docker();
@@ -43,7 +47,9 @@ export async function chaosWorld(name: string, workerEnv: NodeJS.ProcessEnv = {}
   const port = await freePort();
   // Docker keeps only a short buffer of past events (health-check execs flood it): listen live, from the start.
   const created: Record<string, number> = {};
-  const events = await docker.getEvents({ filters: { type: ['container'], event: ['create'], label: [`${LABELS.service}=${service}`] } as never });
+  const events = await docker.getEvents({
+    filters: { type: ['container'], event: ['create'], label: [`${LABELS.service}=${service}`] } as never,
+  });
   let pending = '';
   // The stream ends when dockerd restarts (a chaos test does that); creations are then counted up to that point.
   events.on('error', () => undefined);
@@ -67,7 +73,12 @@ export async function chaosWorld(name: string, workerEnv: NodeJS.ProcessEnv = {}
     async start(document) {
       const result = validateSpec({ ...document, service, traffic: { listenPort: port, drainTimeout: '10s' } });
       if (!result.ok) throw new Error(JSON.stringify(result.problems));
-      return startDeployment(client, result.spec, { spec: { ...document, service, traffic: { listenPort: port, drainTimeout: '10s' } }, requestedBy: 'chaos' }, worker.env.SLUICE_TASK_QUEUE!);
+      return startDeployment(
+        client,
+        result.spec,
+        { spec: { ...document, service, traffic: { listenPort: port, drainTimeout: '10s' } }, requestedBy: 'chaos' },
+        worker.env.SLUICE_TASK_QUEUE!,
+      );
     },
     async follow(handle, onStep) {
       let done = false;
@@ -82,7 +93,8 @@ export async function chaosWorld(name: string, workerEnv: NodeJS.ProcessEnv = {}
           lastStep = status.step.number;
           await onStep?.(status);
         }
-        if (status?.gate?.promotable && status.gate.until === undefined) await handle.executeUpdate(promoteUpdate, { args: [{ by: 'chaos' }] }).catch(() => undefined);
+        if (status?.gate?.promotable && status.gate.until === undefined)
+          await handle.executeUpdate(promoteUpdate, { args: [{ by: 'chaos' }] }).catch(() => undefined);
         await Promise.race([result.catch(() => undefined), sleep(30)]);
       }
       return result;
@@ -94,7 +106,12 @@ export async function chaosWorld(name: string, workerEnv: NodeJS.ProcessEnv = {}
     async orphans() {
       const config = workerConfig(worker.env);
       const deps = realAdapters(config, docker);
-      const found = await findOrphans({ runtime: deps.runtime, router: deps.router, deployments: deploymentStates(client), services: () => servicesOnHost(docker) });
+      const found = await findOrphans({
+        runtime: deps.runtime,
+        router: deps.router,
+        deployments: deploymentStates(client),
+        services: () => servicesOnHost(docker),
+      });
       return found.filter((o) => o.service === service).map((o) => o.name);
     },
     async servedBy() {
@@ -115,7 +132,8 @@ export async function chaosWorld(name: string, workerEnv: NodeJS.ProcessEnv = {}
 
 type History = Awaited<ReturnType<DeploymentHandle['fetchHistory']>>;
 
-const millis = (time: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(time?.seconds ?? 0) * 1000 + Math.round((time?.nanos ?? 0) / 1e6);
+const millis = (time: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+  Number(time?.seconds ?? 0) * 1000 + Math.round((time?.nanos ?? 0) / 1e6);
 
 /**
  * How long each takeover took: for every workflow task that timed out (on the dead worker's sticky

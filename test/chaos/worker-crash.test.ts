@@ -22,7 +22,9 @@ let db: pg.Client;
 beforeAll(async () => {
   db = new pg.Client({ connectionString: stackValue('DATABASE_URL') });
   await db.connect();
-  await db.query(`drop schema if exists ${schema} cascade; create schema ${schema}; create table ${schema}.chaos_effects (phase text not null, at timestamptz not null default now())`);
+  await db.query(
+    `drop schema if exists ${schema} cascade; create schema ${schema}; create table ${schema}.chaos_effects (phase text not null, at timestamptz not null default now())`,
+  );
 });
 afterAll(async () => {
   await db?.query(`drop schema if exists ${schema} cascade`);
@@ -42,11 +44,23 @@ const base = (image: string, strategy: Record<string, unknown>, extra: Record<st
 /** Slow requests all along, so drains have something in flight to wait for. */
 function slowTraffic(port: number): { stop: () => Promise<number[]> } {
   const statuses: Promise<number>[] = [];
-  const timer = setInterval(() => statuses.push(fetch(`http://127.0.0.1:${port}/slow?ms=1500`).then((r) => r.status, () => 0)), 300);
+  const timer = setInterval(
+    () =>
+      statuses.push(
+        fetch(`http://127.0.0.1:${port}/slow?ms=1500`).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      ),
+    300,
+  );
   return { stop: async () => (clearInterval(timer), Promise.all(statuses)) };
 }
 
-async function crashAtEveryStep(world: ChaosWorld, document: Record<string, unknown>): Promise<{ outcome: string; kills: number; failed: number; slowFailed: number }> {
+async function crashAtEveryStep(
+  world: ChaosWorld,
+  document: Record<string, unknown>,
+): Promise<{ outcome: string; kills: number; failed: number; slowFailed: number }> {
   const load = world.load();
   const slow = slowTraffic(world.port);
   let kills = 0;
@@ -61,8 +75,13 @@ async function crashAtEveryStep(world: ChaosWorld, document: Record<string, unkn
   const slowStatuses = await slow.stop();
   // Measured, not asserted (a slow machine is not a failure): docs/reliability.md reports it.
   for (const kind of ['sticky queue', 'task in progress'] as const) {
-    const ms = takeoverDelaysMs(await handle.fetchHistory()).filter((t) => t.kind === kind).map((t) => t.ms).sort((a, b) => a - b);
-    console.log(`takeover after a worker kill, ${kind}: ${ms.length} takeover(s), ${ms.length ? `median ${ms[Math.floor(ms.length / 2)]} ms, max ${ms.at(-1)} ms` : '-'}`);
+    const ms = takeoverDelaysMs(await handle.fetchHistory())
+      .filter((t) => t.kind === kind)
+      .map((t) => t.ms)
+      .sort((a, b) => a - b);
+    console.log(
+      `takeover after a worker kill, ${kind}: ${ms.length} takeover(s), ${ms.length ? `median ${ms[Math.floor(ms.length / 2)]} ms, max ${ms.at(-1)} ms` : '-'}`,
+    );
   }
   return { outcome: result.outcome, kills, failed: summary.failed, slowFailed: slowStatuses.filter((s) => s !== 200).length };
 }
@@ -76,7 +95,14 @@ describe('the worker killed at every step', () => {
     expect((await world.follow(await world.start(base(fixtureImage('v1'), { type: 'rolling' })))).outcome).toBe('released');
     const run = await crashAtEveryStep(
       world,
-      base(fixtureImage('v2'), { type: 'rolling' }, { env: { FIXTURE_READY_DELAY_MS: '2000' }, migrations: { directory: 'test/fixtures/migrations/chaos', databaseUrlEnv: 'CHAOS_DB', contract: 'auto' } }),
+      base(
+        fixtureImage('v2'),
+        { type: 'rolling' },
+        {
+          env: { FIXTURE_READY_DELAY_MS: '2000' },
+          migrations: { directory: 'test/fixtures/migrations/chaos', databaseUrlEnv: 'CHAOS_DB', contract: 'auto' },
+        },
+      ),
     );
     expect(run.outcome).toBe('released');
     expect(run.kills).toBeGreaterThanOrEqual(10);
@@ -84,7 +110,9 @@ describe('the worker killed at every step', () => {
     const creations = await world.creations();
     expect(Object.keys(creations)).toHaveLength(6);
     expect(Object.values(creations).every((n) => n === 1)).toBe(true);
-    const effects = await db.query<{ phase: string; count: string }>(`select phase, count(*) from ${schema}.chaos_effects group by phase order by phase`);
+    const effects = await db.query<{ phase: string; count: string }>(
+      `select phase, count(*) from ${schema}.chaos_effects group by phase order by phase`,
+    );
     expect(effects.rows).toEqual([
       { phase: 'contract', count: '1' },
       { phase: 'expand', count: '1' },
@@ -98,7 +126,14 @@ describe('the worker killed at every step', () => {
     await world.close();
     world = await chaosWorld('crash-canary');
     expect((await world.follow(await world.start(base(fixtureImage('v1'), { type: 'rolling' })))).outcome).toBe('released');
-    const run = await crashAtEveryStep(world, base(fixtureImage('v2'), { type: 'canary', steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 60 }, { pause: {} }] }, { env: { FIXTURE_READY_DELAY_MS: '2000' } }));
+    const run = await crashAtEveryStep(
+      world,
+      base(
+        fixtureImage('v2'),
+        { type: 'canary', steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 60 }, { pause: {} }] },
+        { env: { FIXTURE_READY_DELAY_MS: '2000' } },
+      ),
+    );
     expect(run.outcome).toBe('released');
     expect(run.kills).toBeGreaterThanOrEqual(8);
     expect(await world.servedBy()).toEqual(new Set(['v2']));
@@ -125,7 +160,13 @@ describe('the worker killed at every step', () => {
       const handle = await world.start(base(image, { type: 'rolling' }));
       while (link.bytesToClients < 1024 * 1024) await new Promise((resolve) => setTimeout(resolve, 100));
       await world.worker.kill('SIGKILL');
-      const imageAtKill = await world.docker.getImage(image).inspect().then(() => 'present', () => 'missing');
+      const imageAtKill = await world.docker
+        .getImage(image)
+        .inspect()
+        .then(
+          () => 'present',
+          () => 'missing',
+        );
       world.worker.start();
       const result = await world.follow(handle);
       await new Promise((resolve) => setTimeout(resolve, 500));

@@ -15,7 +15,8 @@ beforeAll(async () => {
 });
 // The tests run in order on one service: a test that fails mid-deployment must not leave it running into the next one.
 afterEach(async () => {
-  if ((await status().catch(() => undefined))?.running) await cli.run(['abort', service, '--reason', 'e2e: the previous test failed', '--wait']);
+  if ((await status().catch(() => undefined))?.running)
+    await cli.run(['abort', service, '--reason', 'e2e: the previous test failed', '--wait']);
 });
 afterAll(async () => {
   await cli?.stop();
@@ -36,7 +37,10 @@ function spec(image: string, strategy: Record<string, unknown>): string {
 }
 
 /** The running deployment's status; a finished one (which shows its result instead) matches nothing. */
-async function status(): Promise<{ running: boolean; status: { phase: string; paused: boolean; gate?: { kind: string }; weights: Record<string, number> } }> {
+async function status(): Promise<{
+  running: boolean;
+  status: { phase: string; paused: boolean; gate?: { kind: string }; weights: Record<string, number> };
+}> {
   const { code, signal, stdout, stderr } = await cli.run(['--json', 'status', service]);
   if (code !== 0) throw new Error(`status exited ${code ?? signal}: ${stderr}`);
   const shown = JSON.parse(stdout) as { running: boolean; status?: never; result?: { outcome: string } };
@@ -49,7 +53,8 @@ async function waitFor(predicate: (s: Awaited<ReturnType<typeof status>>) => boo
   for (;;) {
     const current = await status().catch((error: Error) => error);
     if (!(current instanceof Error) && predicate(current)) return current;
-    if (Date.now() > deadline) throw new Error(`status never matched: ${current instanceof Error ? current.message : JSON.stringify(current)}`);
+    if (Date.now() > deadline)
+      throw new Error(`status never matched: ${current instanceof Error ? current.message : JSON.stringify(current)}`);
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
 }
@@ -116,7 +121,14 @@ describe('deployments from the CLI', () => {
 
   it('canary: promoted through its gate under load, zero failed requests', async () => {
     const summary = await underLoad(async () => {
-      const deployRun = cli.spawn(['deploy', spec('sluice-fixture:v1', { type: 'canary', steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 60 }, { pause: { duration: '2s' } }] }), '--wait']).done;
+      const deployRun = cli.spawn([
+        'deploy',
+        spec('sluice-fixture:v1', {
+          type: 'canary',
+          steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 60 }, { pause: { duration: '2s' } }],
+        }),
+        '--wait',
+      ]).done;
       await waitFor((s) => s.status.gate?.kind === 'canaryPause');
       const answer = await cli.run(['--json', 'promote', service]);
       expect(answer.code).toBe(0);

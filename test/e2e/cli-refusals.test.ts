@@ -26,10 +26,15 @@ const spec = (service: string, port: number, extra: Record<string, unknown> = {}
 
 beforeAll(async () => {
   cli = await cliEnvironment();
-  client = new Client({ connection: await Connection.connect({ address: stackValue('TEMPORAL_ADDRESS') }), namespace: stackValue('TEMPORAL_NAMESPACE') });
+  client = new Client({
+    connection: await Connection.connect({ address: stackValue('TEMPORAL_ADDRESS') }),
+    namespace: stackValue('TEMPORAL_NAMESPACE'),
+  });
 });
 afterAll(async () => {
-  await deploymentHandle(client, unattended).terminate('test over').catch(() => undefined);
+  await deploymentHandle(client, unattended)
+    .terminate('test over')
+    .catch(() => undefined);
   await client?.connection.close();
   await cli?.stop();
   await removeServiceContainers(new Docker(), owner, claimant);
@@ -43,7 +48,9 @@ describe('refused before anything is touched', () => {
     expect((await cli.run(['deploy', cli.writeSpec(owner, spec(owner, port)), '--wait'])).code).toBe(0);
     const { code, stderr } = await cli.run(['deploy', cli.writeSpec(claimant, spec(claimant, port)), '--wait']);
     expect(code).toBe(2);
-    expect(stderr).toMatch(new RegExp(`refused, nothing was touched: traffic\\.listenPort: port ${port} is taken by service "${owner}" on this router`));
+    expect(stderr).toMatch(
+      new RegExp(`refused, nothing was touched: traffic\\.listenPort: port ${port} is taken by service "${owner}" on this router`),
+    );
     expect(await new Docker().listContainers({ all: true, filters: { label: [`dev.sluice.service=${claimant}`] } })).toEqual([]);
     expect((await getFresh(`http://127.0.0.1:${port}/`)).headers['x-release']).toBe('v1');
   });
@@ -52,7 +59,11 @@ describe('refused before anything is touched', () => {
     const other = await freePort();
     const { code, stderr } = await cli.run(['deploy', cli.writeSpec(`${owner}-moved`, spec(owner, other, { image: 'sluice-fixture:v2' }))]);
     expect(code).toBe(2);
-    expect(stderr).toMatch(new RegExp(`serves on port ${port} now; moving it to ${other} in one deployment would cut every client of ${port}\\. Serve both first: deploy with listenPort: ${port} and extraListenPorts: \\[${other}\\]`));
+    expect(stderr).toMatch(
+      new RegExp(
+        `serves on port ${port} now; moving it to ${other} in one deployment would cut every client of ${port}\\. Serve both first: deploy with listenPort: ${port} and extraListenPorts: \\[${other}\\]`,
+      ),
+    );
     expect((await getFresh(`http://127.0.0.1:${port}/`)).headers['x-release']).toBe('v1');
   });
 
@@ -60,7 +71,15 @@ describe('refused before anything is touched', () => {
     const other = await freePort();
     // New connections: the listener change reloads nginx, and a keep-alive connection can be closed across a reload.
     const onOldPort = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: 50, newConnectionShare: 1 });
-    expect((await cli.run(['deploy', cli.writeSpec(`${owner}-both`, spec(owner, port, { traffic: { listenPort: port, extraListenPorts: [other] } })), '--wait'])).code).toBe(0);
+    expect(
+      (
+        await cli.run([
+          'deploy',
+          cli.writeSpec(`${owner}-both`, spec(owner, port, { traffic: { listenPort: port, extraListenPorts: [other] } })),
+          '--wait',
+        ])
+      ).code,
+    ).toBe(0);
     expect((await onOldPort.stop()).failed).toBe(0);
     // The clients move to the new port; the old one is dropped in the next deployment.
     const onNewPort = startLoad({ url: `http://127.0.0.1:${other}/`, ratePerSecond: 50, newConnectionShare: 1 });
@@ -86,9 +105,19 @@ describe('without a worker', () => {
   });
 
   it('deploy --wait gives up after --worker-timeout with exit 5 and the command that starts a worker, leaving the deployment started', async () => {
-    const { code, stderr } = await cli.run(['--task-queue', 'nobody-polls-this-queue', 'deploy', cli.writeSpec(unattended, spec(unattended, 1)), '--wait', '--worker-timeout', '2s']);
+    const { code, stderr } = await cli.run([
+      '--task-queue',
+      'nobody-polls-this-queue',
+      'deploy',
+      cli.writeSpec(unattended, spec(unattended, 1)),
+      '--wait',
+      '--worker-timeout',
+      '2s',
+    ]);
     expect(code).toBe(5);
-    expect(stderr).toMatch(/no worker picked up the deployment of .+ within 2s: no sluice worker polls task queue nobody-polls-this-queue .*start one with `sluice worker`.*stays started/);
+    expect(stderr).toMatch(
+      /no worker picked up the deployment of .+ within 2s: no sluice worker polls task queue nobody-polls-this-queue .*start one with `sluice worker`.*stays started/,
+    );
     expect((await deploymentHandle(client, unattended).describe()).status.name).toBe('RUNNING');
     const status = await cli.run(['--task-queue', 'nobody-polls-this-queue', 'status', unattended]);
     expect(status.code).toBe(5);

@@ -21,14 +21,32 @@ const spec = (overrides: Record<string, unknown> = {}) => ({
 });
 
 describe('sluice verbs', () => {
-  it.each(['validate', 'plan', 'deploy', 'status', 'promote', 'abort', 'pause', 'resume', 'rollback', 'history', 'worker', 'dev', 'codec-server', 'doctor'])('%s --help explains itself with an example', async (verb) => {
+  it.each([
+    'validate',
+    'plan',
+    'deploy',
+    'status',
+    'promote',
+    'abort',
+    'pause',
+    'resume',
+    'rollback',
+    'history',
+    'worker',
+    'dev',
+    'codec-server',
+    'doctor',
+  ])('%s --help explains itself with an example', async (verb) => {
     const { code, stdout } = await cli.run([verb, '--help']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/Examples:\n {2}\$ sluice /);
   });
 
   it('a spec with three mistakes exits 2 and names all three', async () => {
-    const file = cli.writeSpec('three-mistakes', spec({ service: 'Bad_Name', replicas: 0, strategy: { type: 'canary', steps: [{ setWeight: 150 }] } }));
+    const file = cli.writeSpec(
+      'three-mistakes',
+      spec({ service: 'Bad_Name', replicas: 0, strategy: { type: 'canary', steps: [{ setWeight: 150 }] } }),
+    );
     const { code, stderr } = await cli.run(['validate', file]);
     expect(code).toBe(2);
     expect(stderr).toContain('has 3 problems');
@@ -41,7 +59,9 @@ describe('sluice verbs', () => {
     const file = cli.writeSpec('json-mistakes', spec({ port: 0 }));
     const { code, stdout } = await cli.run(['--json', 'deploy', file, '--wait']);
     expect(code).toBe(2);
-    expect(JSON.parse(stdout)).toMatchObject({ details: { problems: [{ path: 'port', message: 'expected a port from 1 to 65535 (found 0)' }] } });
+    expect(JSON.parse(stdout)).toMatchObject({
+      details: { problems: [{ path: 'port', message: 'expected a port from 1 to 65535 (found 0)' }] },
+    });
   });
 
   it('a rolling budget that cannot work is an input error before anything starts', async () => {

@@ -23,7 +23,10 @@ let database: TcpLink;
 beforeAll(async () => {
   const real = new URL(stackValue('DATABASE_URL'));
   database = new TcpLink(await freePort(), { host: real.hostname, port: Number(real.port) });
-  cli = await cliEnvironment({ SLUICE_ENV_GRANTS: '*:FLAKY_DB', FLAKY_DB: `postgres://${real.username}@127.0.0.1:${database.port}${real.pathname}` });
+  cli = await cliEnvironment({
+    SLUICE_ENV_GRANTS: '*:FLAKY_DB',
+    FLAKY_DB: `postgres://${real.username}@127.0.0.1:${database.port}${real.pathname}`,
+  });
 });
 afterAll(async () => {
   database?.down();
@@ -49,7 +52,10 @@ async function service(name: string) {
   type Shown = { phase: string; gate?: { kind: string }; decisions: Array<{ kind: string; result: string }>; outcome?: string };
   // A running deployment shows its status; a finished one, its result.
   const status = async (): Promise<Shown> => {
-    const shown = JSON.parse((await cli.run(['--json', 'status', id])).stdout) as { status?: Shown; result?: { outcome: string; decisions: Shown['decisions'] } };
+    const shown = JSON.parse((await cli.run(['--json', 'status', id])).stdout) as {
+      status?: Shown;
+      result?: { outcome: string; decisions: Shown['decisions'] };
+    };
     return shown.status ?? { phase: shown.result!.outcome, outcome: shown.result!.outcome, decisions: shown.result!.decisions };
   };
   const waitForGate = async () => {
@@ -73,7 +79,9 @@ async function fetchTables(): Promise<string[]> {
   const client = new pg.Client({ connectionString: stackValue('DATABASE_URL') });
   await client.connect();
   try {
-    return (await client.query<{ tablename: string }>("select tablename from pg_tables where schemaname = 'public'")).rows.map((r) => r.tablename);
+    return (await client.query<{ tablename: string }>("select tablename from pg_tables where schemaname = 'public'")).rows.map(
+      (r) => r.tablename,
+    );
   } finally {
     await client.end();
   }
@@ -83,7 +91,11 @@ describe('faults', () => {
   it('nginx config broken by someone else between two weight changes: weights still change (no reload), a reload is refused, traffic keeps flowing', async () => {
     const s = await service('broken-nginx');
     const load = startLoad({ url: `http://127.0.0.1:${s.port}/`, ratePerSecond: 100 });
-    const deploy = cli.spawn(['deploy', s.spec(fixtureImage('v2'), { type: 'canary', steps: [{ setWeight: 25 }, { pause: {} }, { setWeight: 75 }, { pause: {} }] }), '--wait']).done;
+    const deploy = cli.spawn([
+      'deploy',
+      s.spec(fixtureImage('v2'), { type: 'canary', steps: [{ setWeight: 25 }, { pause: {} }, { setWeight: 75 }, { pause: {} }] }),
+      '--wait',
+    ]).done;
     await s.waitForGate();
     const intruder = path.join(cli.env.SLUICE_NGINX_CONF_DIR!, 'someone-else.conf');
     fs.writeFileSync(intruder, 'this is not nginx;\n');
@@ -94,7 +106,11 @@ describe('faults', () => {
       expect((await deploy).code).toBe(0);
       expect(await s.servedBy()).toEqual(new Set(['v2']));
       // A deployment that must change the static config (a preview route) is refused and rolled back: v2 keeps serving.
-      const refused = await cli.run(['deploy', s.spec(fixtureImage('v1'), { type: 'blueGreen', preview: { listenPort: await freePort() } }), '--wait']);
+      const refused = await cli.run([
+        'deploy',
+        s.spec(fixtureImage('v1'), { type: 'blueGreen', preview: { listenPort: await freePort() } }),
+        '--wait',
+      ]);
       expect(refused.code).toBe(1);
       expect(refused.stdout).toMatch(/rolledBack \(.*nginx rejected the configuration for .* unknown directive "this" .*did not reload/);
       expect(await s.servedBy()).toEqual(new Set(['v2']));
@@ -106,14 +122,20 @@ describe('faults', () => {
 
   it('PostgreSQL unreachable during expand: the deployment rolls back once it is back, nothing applied, nothing started, v1 serving', async () => {
     const s = await service('db-down');
-    const migrations = { migrations: { directory: 'examples/migrations/people', databaseUrlEnv: 'FLAKY_DB' }, progressDeadline: { default: '10m', migrating: '4s' } };
+    const migrations = {
+      migrations: { directory: 'examples/migrations/people', databaseUrlEnv: 'FLAKY_DB' },
+      progressDeadline: { default: '10m', migrating: '4s' },
+    };
     const deploy = cli.spawn(['deploy', s.spec(fixtureImage('v2'), { type: 'rolling' }, migrations), '--wait']).done;
     // Expand retries against a refused connection until its deadline; the database comes back during the rollback.
-    for (let i = 0; i < 100 && (await s.status().catch(() => undefined))?.phase !== 'rollingBack'; i++) await new Promise((resolve) => setTimeout(resolve, 200));
+    for (let i = 0; i < 100 && (await s.status().catch(() => undefined))?.phase !== 'rollingBack'; i++)
+      await new Promise((resolve) => setTimeout(resolve, 200));
     await database.up();
     const run = await deploy;
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/rolledBack \(progress deadline of 4s passed during "run expand migrations" \(phase migrating\); the last attempt failed with: connect ECONNREFUSED/);
+    expect(run.stdout).toMatch(
+      /rolledBack \(progress deadline of 4s passed during "run expand migrations" \(phase migrating\); the last attempt failed with: connect ECONNREFUSED/,
+    );
     const tables = await fetchTables();
     expect(tables.filter((t) => t.includes(s.id.replace(/-/g, '_')))).toEqual([]);
     const containers = await docker.listContainers({ all: true, filters: { label: [`dev.sluice.service=${s.id}`] } });
@@ -124,7 +146,11 @@ describe('faults', () => {
 
   it('two CLIs racing to promote and abort the same gate: one decision wins, and the history shows both', async () => {
     const s = await service('race');
-    const deploy = cli.spawn(['deploy', s.spec(fixtureImage('v2'), { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] }), '--wait']).done;
+    const deploy = cli.spawn([
+      'deploy',
+      s.spec(fixtureImage('v2'), { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] }),
+      '--wait',
+    ]).done;
     await s.waitForGate();
     const [promote, abort] = await Promise.all([cli.run(['promote', s.id]), cli.run(['abort', s.id, '--reason', 'race'])]);
     const outcome = await deploy;

@@ -12,7 +12,8 @@ import { cliEnvironment, type CliEnvironment } from './support/cli';
  */
 const dir = path.resolve(__dirname, '../fixtures/hostile-specs');
 const files = fs.readdirSync(dir).sort();
-const expectedField = (file: string) => (file.endsWith('.bin') ? '(spec)' : /^# expect: (.+)$/m.exec(fs.readFileSync(path.join(dir, file), 'utf8'))![1]!);
+const expectedField = (file: string) =>
+  file.endsWith('.bin') ? '(spec)' : /^# expect: (.+)$/m.exec(fs.readFileSync(path.join(dir, file), 'utf8'))![1]!;
 
 let cli: CliEnvironment;
 const docker = new Docker();
@@ -20,7 +21,10 @@ const startedAt = new Date();
 let nginxFilesBefore: string[];
 
 // Files whose service name is valid use `hostile`: no container may ever carry it (other test files run in parallel).
-const sluiceContainers = async () => (await docker.listContainers({ all: true, filters: { label: [`${LABELS.managedBy}=${MANAGED_BY_VALUE}`, `${LABELS.service}=hostile`] } })).map((c) => c.Id).sort();
+const sluiceContainers = async () =>
+  (await docker.listContainers({ all: true, filters: { label: [`${LABELS.managedBy}=${MANAGED_BY_VALUE}`, `${LABELS.service}=hostile`] } }))
+    .map((c) => c.Id)
+    .sort();
 const listFiles = (root: string): string[] => (fs.existsSync(root) ? fs.readdirSync(root, { recursive: true }).map(String).sort() : []);
 
 beforeAll(async () => {
@@ -57,7 +61,10 @@ describe('hostile and broken specs', () => {
       namespace: cli.env.TEMPORAL_NAMESPACE!,
     });
     const started = [];
-    for await (const execution of client.workflow.list({ query: `TaskQueue = "${cli.env.SLUICE_TASK_QUEUE}" AND WorkflowType = "deploy" AND StartTime >= "${startedAt.toISOString()}"` })) started.push(execution.workflowId);
+    for await (const execution of client.workflow.list({
+      query: `TaskQueue = "${cli.env.SLUICE_TASK_QUEUE}" AND WorkflowType = "deploy" AND StartTime >= "${startedAt.toISOString()}"`,
+    }))
+      started.push(execution.workflowId);
     await client.connection.close();
     expect(started).toEqual([]);
     expect(await sluiceContainers()).toEqual([]);

@@ -59,12 +59,32 @@ describe('sluice dev', () => {
     };
     const dev = spawn(process.execPath, [path.join(ROOT, 'bin', 'sluice.js'), 'dev'], { cwd: ROOT, env });
     const devOutput = output(dev);
-    await until(() => devOutput.text().includes('worker on task queue sluice-dev-e2e'), 120_000, `sluice dev to start:\n${devOutput.text()}`);
+    await until(
+      () => devOutput.text().includes('worker on task queue sluice-dev-e2e'),
+      120_000,
+      `sluice dev to start:\n${devOutput.text()}`,
+    );
 
     const spec = path.join(stateDir, 'tiny.yaml');
     const listenPort = await freePort();
-    fs.writeFileSync(spec, YAML.stringify({ service, image: 'sluice-fixture:v1', replicas: 1, port: 8080, health: { path: '/ready', interval: '200ms' }, strategy: { type: 'rolling' }, traffic: { listenPort } }));
-    const deploy = output(spawn(process.execPath, [path.join(ROOT, 'bin', 'sluice.js'), 'deploy', spec, '--wait'], { cwd: ROOT, env: { ...env, TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}` } }));
+    fs.writeFileSync(
+      spec,
+      YAML.stringify({
+        service,
+        image: 'sluice-fixture:v1',
+        replicas: 1,
+        port: 8080,
+        health: { path: '/ready', interval: '200ms' },
+        strategy: { type: 'rolling' },
+        traffic: { listenPort },
+      }),
+    );
+    const deploy = output(
+      spawn(process.execPath, [path.join(ROOT, 'bin', 'sluice.js'), 'deploy', spec, '--wait'], {
+        cwd: ROOT,
+        env: { ...env, TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}` },
+      }),
+    );
     expect(await deploy.exit).toBe(0);
     expect(deploy.text()).toMatch(/released; serving v1-/);
 

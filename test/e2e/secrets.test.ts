@@ -38,7 +38,11 @@ const specDocument = async (name: string) => ({
 });
 
 const spec = async (name: string) =>
-  cli.writeSpec(name, { ...(await specDocument(name)), env: { PUBLIC_NOTE: envValue }, secrets: [{ name: 'API_TOKEN', fromEnv: 'E2E_SECRET_SOURCE' }] });
+  cli.writeSpec(name, {
+    ...(await specDocument(name)),
+    env: { PUBLIC_NOTE: envValue },
+    secrets: [{ name: 'API_TOKEN', fromEnv: 'E2E_SECRET_SOURCE' }],
+  });
 
 /** Every string in a JSON document, and what it decodes to when it is base64 (payloads are base64 in the CLI's JSON). */
 function everythingIn(json: string): string {
@@ -52,7 +56,11 @@ function everythingIn(json: string): string {
 }
 
 function historyJson(workflowId: string): string {
-  const result = spawnSync(stackValue('TEMPORAL_CLI'), ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', stackValue('TEMPORAL_ADDRESS')], { encoding: 'utf8' });
+  const result = spawnSync(
+    stackValue('TEMPORAL_CLI'),
+    ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', stackValue('TEMPORAL_ADDRESS')],
+    { encoding: 'utf8' },
+  );
   expect(result.status, result.stderr).toBe(0);
   return result.stdout;
 }
@@ -65,7 +73,10 @@ beforeAll(async () => {
     SLUICE_ENV_GRANTS: `${service}:E2E_SECRET_SOURCE ${plainService}:E2E_SECRET_SOURCE ${loggingService}:E2E_SECRET_SOURCE someone-else:E2E_OTHER_SECRET`,
     E2E_OTHER_SECRET: otherValue,
     SLUICE_SECRETS_DIR: secretsDir,
-    SLUICE_CODEC_KEY: codecKey, SLUICE_CODEC_KEY_ID: 'e2e-1', E2E_SECRET_SOURCE: secretValue });
+    SLUICE_CODEC_KEY: codecKey,
+    SLUICE_CODEC_KEY_ID: 'e2e-1',
+    E2E_SECRET_SOURCE: secretValue,
+  });
 });
 afterAll(async () => {
   await cli?.stop();
@@ -75,7 +86,9 @@ afterAll(async () => {
 
 describe('secrets and the payload codec', () => {
   it('a deployment with a codec key leaves no canary in history, search attributes or logs; the container has its secret', async () => {
-    const run = await cli.run(['deploy', await spec(service), '--wait'], { env: { SLUICE_CODEC_KEY: codecKey, SLUICE_CODEC_KEY_ID: 'e2e-1' } });
+    const run = await cli.run(['deploy', await spec(service), '--wait'], {
+      env: { SLUICE_CODEC_KEY: codecKey, SLUICE_CODEC_KEY_ID: 'e2e-1' },
+    });
     expect(run.code, run.stderr).toBe(0);
 
     const history = everythingIn(historyJson(`deploy/${service}`));
@@ -83,7 +96,11 @@ describe('secrets and the payload codec', () => {
     expect(history).not.toContain(secretValue);
     expect(history).not.toContain(envValue);
 
-    const described = spawnSync(stackValue('TEMPORAL_CLI'), ['workflow', 'describe', '--workflow-id', `deploy/${service}`, '--output', 'json', '--address', stackValue('TEMPORAL_ADDRESS')], { encoding: 'utf8' });
+    const described = spawnSync(
+      stackValue('TEMPORAL_CLI'),
+      ['workflow', 'describe', '--workflow-id', `deploy/${service}`, '--output', 'json', '--address', stackValue('TEMPORAL_ADDRESS')],
+      { encoding: 'utf8' },
+    );
     expect(described.stdout).toContain('SluiceService');
     expect(described.stdout).not.toContain(envValue);
     expect(described.stdout).not.toContain(secretValue);
@@ -112,8 +129,15 @@ describe('secrets and the payload codec', () => {
 
   it('with a codec key, what a failing container prints (here, its secret) reaches no worker log, no CLI output and no history', async () => {
     // The fixture prints "release <RELEASE> listening": given the secret as RELEASE, it prints the secret; the bad image never turns ready.
-    const document = { ...(await specDocument(loggingService)), image: 'sluice-fixture:bad', health: { path: '/ready', interval: '200ms', unhealthyThreshold: 2 }, secrets: [{ name: 'RELEASE', fromEnv: 'E2E_SECRET_SOURCE' }] };
-    const run = await cli.run(['deploy', cli.writeSpec('logging', document), '--wait'], { env: { SLUICE_CODEC_KEY: codecKey, SLUICE_CODEC_KEY_ID: 'e2e-1' } });
+    const document = {
+      ...(await specDocument(loggingService)),
+      image: 'sluice-fixture:bad',
+      health: { path: '/ready', interval: '200ms', unhealthyThreshold: 2 },
+      secrets: [{ name: 'RELEASE', fromEnv: 'E2E_SECRET_SOURCE' }],
+    };
+    const run = await cli.run(['deploy', cli.writeSpec('logging', document), '--wait'], {
+      env: { SLUICE_CODEC_KEY: codecKey, SLUICE_CODEC_KEY_ID: 'e2e-1' },
+    });
     expect(run.code, run.stderr).toBe(1);
     const history = everythingIn(historyJson(`deploy/${loggingService}`));
     expect(history).toContain('binary/encrypted');
@@ -122,17 +146,27 @@ describe('secrets and the payload codec', () => {
     expect(`${run.stdout}${run.stderr}`).toMatch(/is unhealthy/);
   });
 
-  it("a spec asking for a variable of the worker not granted to its service is refused before anything is touched, naming the grant", async () => {
-    const asking = cli.writeSpec('asking', { ...(await specDocument(grantedService)), secrets: [{ name: 'STOLEN', fromEnv: 'E2E_OTHER_SECRET' }] });
+  it('a spec asking for a variable of the worker not granted to its service is refused before anything is touched, naming the grant', async () => {
+    const asking = cli.writeSpec('asking', {
+      ...(await specDocument(grantedService)),
+      secrets: [{ name: 'STOLEN', fromEnv: 'E2E_OTHER_SECRET' }],
+    });
     const run = await cli.run(['deploy', asking, '--wait']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(new RegExp(`secret STOLEN: environment variable E2E_OTHER_SECRET is not granted to ${grantedService}: .*SLUICE_ENV_GRANTS="${grantedService}:E2E_OTHER_SECRET"`));
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `secret STOLEN: environment variable E2E_OTHER_SECRET is not granted to ${grantedService}: .*SLUICE_ENV_GRANTS="${grantedService}:E2E_OTHER_SECRET"`,
+      ),
+    );
     expect(`${run.stdout}${run.stderr}${cli.workerOutput()}`).not.toContain(otherValue);
     expect(await new Docker().listContainers({ all: true, filters: { label: [`dev.sluice.service=${grantedService}`] } })).toEqual([]);
   });
 
   it("a file in the service's own secrets directory reaches its container", async () => {
-    const reading = cli.writeSpec('reading', { ...(await specDocument(grantedService)), secrets: [{ name: 'FILE_TOKEN', fromFile: 'token' }] });
+    const reading = cli.writeSpec('reading', {
+      ...(await specDocument(grantedService)),
+      secrets: [{ name: 'FILE_TOKEN', fromFile: 'token' }],
+    });
     const run = await cli.run(['deploy', reading, '--wait']);
     expect(run.code, run.stderr).toBe(0);
     const [container] = await new Docker().listContainers({ filters: { label: [`dev.sluice.service=${grantedService}`] } });
@@ -142,12 +176,30 @@ describe('secrets and the payload codec', () => {
   it('the codec server decodes for a caller with the token, and refuses one without', async () => {
     const port = await freePort();
     const token = crypto.randomBytes(16).toString('hex');
-    const server = spawn(process.execPath, [SLUICE_BIN, 'codec-server', '--port', String(port)], { env: { ...cli.env, SLUICE_CODEC_KEY: codecKey, SLUICE_CODEC_KEY_ID: 'e2e-1', SLUICE_CODEC_SERVER_TOKEN: token } });
+    const server = spawn(process.execPath, [SLUICE_BIN, 'codec-server', '--port', String(port)], {
+      env: { ...cli.env, SLUICE_CODEC_KEY: codecKey, SLUICE_CODEC_KEY_ID: 'e2e-1', SLUICE_CODEC_SERVER_TOKEN: token },
+    });
     try {
-      const history = JSON.parse(historyJson(`deploy/${service}`)) as { events: Array<{ workflowExecutionStartedEventAttributes?: { input: { payloads: unknown[] } } }> };
+      const history = JSON.parse(historyJson(`deploy/${service}`)) as {
+        events: Array<{ workflowExecutionStartedEventAttributes?: { input: { payloads: unknown[] } } }>;
+      };
       const input = history.events[0]!.workflowExecutionStartedEventAttributes!.input;
-      const decode = (headers: Record<string, string>) => fetch(`http://127.0.0.1:${port}/decode`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(input) });
-      for (let i = 0; i < 50 && !(await decode({}).then(() => true, () => false)); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      const decode = (headers: Record<string, string>) =>
+        fetch(`http://127.0.0.1:${port}/decode`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify(input),
+        });
+      for (
+        let i = 0;
+        i < 50 &&
+        !(await decode({}).then(
+          () => true,
+          () => false,
+        ));
+        i++
+      )
+        await new Promise((resolve) => setTimeout(resolve, 100));
       expect((await decode({})).status).toBe(401);
       expect((await decode({ authorization: 'Bearer wrong' })).status).toBe(401);
       const decoded = (await (await decode({ authorization: `Bearer ${token}` })).json()) as { payloads: Array<{ data: string }> };

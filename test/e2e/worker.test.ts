@@ -50,9 +50,17 @@ afterAll(async () => {
 
 describe('sluice worker', () => {
   it("exports the SDK's metrics and sluice's own: deployments by outcome, rollbacks, gate wait", async () => {
-    const canary = cli.spawn(['deploy', spec(fixtureImage('v1'), { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] }), '--wait']).done;
+    const canary = cli.spawn([
+      'deploy',
+      spec(fixtureImage('v1'), { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] }),
+      '--wait',
+    ]).done;
     expect((await canary).code).toBe(0); // a first deployment: no gate
-    const second = cli.spawn(['deploy', spec(fixtureImage('v2'), { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] }), '--wait']).done;
+    const second = cli.spawn([
+      'deploy',
+      spec(fixtureImage('v2'), { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] }),
+      '--wait',
+    ]).done;
     await until(async () => (await status()).status.gate !== undefined, 'the gate');
     expect((await cli.run(['promote', service])).code).toBe(0);
     expect((await second).code).toBe(0);
@@ -66,7 +74,7 @@ describe('sluice worker', () => {
     expect(metrics).toMatch(/^temporal_\w+/m);
   });
 
-  it('binds its metrics endpoint to loopback by default (read from the kernel\'s socket table, no traffic sent)', () => {
+  it("binds its metrics endpoint to loopback by default (read from the kernel's socket table, no traffic sent)", () => {
     const listening = fs
       .readFileSync('/proc/net/tcp', 'utf8')
       .split('\n')
@@ -79,9 +87,13 @@ describe('sluice worker', () => {
   });
 
   it('writes structured JSON logs, one object per line', () => {
-    const lines = cli.workerOutput().split('\n').filter((line) => line.trim() !== '');
+    const lines = cli
+      .workerOutput()
+      .split('\n')
+      .filter((line) => line.trim() !== '');
     expect(lines.length).toBeGreaterThan(0);
-    for (const line of lines) expect(JSON.parse(line)).toMatchObject({ time: expect.any(String), level: expect.any(String), message: expect.any(String) });
+    for (const line of lines)
+      expect(JSON.parse(line)).toMatchObject({ time: expect.any(String), level: expect.any(String), message: expect.any(String) });
   });
 
   it('on SIGTERM stops polling but lets the running activity finish; a new worker completes the deployment', async () => {
@@ -89,7 +101,13 @@ describe('sluice worker', () => {
     await until(async () => (await status()).status.phase === 'starting', 'a health wait');
     await new Promise((resolve) => setTimeout(resolve, 1000)); // inside waitHealthy now
     await cli.worker.kill('SIGTERM');
-    const history = JSON.parse(spawnSync(stackValue('TEMPORAL_CLI'), ['workflow', 'show', '--workflow-id', `deploy/${service}`, '--output', 'json', '--address', stackValue('TEMPORAL_ADDRESS')], { encoding: 'utf8' }).stdout) as { events: Array<{ eventType: string; activityTaskStartedEventAttributes?: { attempt: number } }> };
+    const history = JSON.parse(
+      spawnSync(
+        stackValue('TEMPORAL_CLI'),
+        ['workflow', 'show', '--workflow-id', `deploy/${service}`, '--output', 'json', '--address', stackValue('TEMPORAL_ADDRESS')],
+        { encoding: 'utf8' },
+      ).stdout,
+    ) as { events: Array<{ eventType: string; activityTaskStartedEventAttributes?: { attempt: number } }> };
     const started = history.events.filter((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_STARTED');
     expect(started.length).toBeGreaterThan(0);
     expect(started.every((e) => e.activityTaskStartedEventAttributes!.attempt === 1)).toBe(true);
@@ -101,7 +119,11 @@ describe('sluice worker', () => {
 
 describe('sluice deploy --wait', () => {
   it('detaches on Ctrl-C, leaving the deployment running', async () => {
-    const child = spawn(process.execPath, [SLUICE_BIN, 'deploy', spec(fixtureImage('v2'), { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] }), '--wait'], { env: cli.env, cwd: path.resolve(__dirname, '../..') });
+    const child = spawn(
+      process.execPath,
+      [SLUICE_BIN, 'deploy', spec(fixtureImage('v2'), { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] }), '--wait'],
+      { env: cli.env, cwd: path.resolve(__dirname, '../..') },
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));

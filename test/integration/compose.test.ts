@@ -17,7 +17,9 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives the worker settings the worker accepts: nginx in its container, the shared config volume', () => {
-    const compose = YAML.parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, { environment?: Record<string, string>; volumes?: string[]; network_mode?: string }> };
+    const compose = YAML.parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as {
+      services: Record<string, { environment?: Record<string, string>; volumes?: string[]; network_mode?: string }>;
+    };
     const worker = compose.services.worker!;
     const config = workerConfig(worker.environment, '/app');
     expect(config.nginx.control).toEqual({ kind: 'container', container: 'sluice-nginx' });

@@ -20,16 +20,35 @@ import { timeSkippingEnvironment } from '../support/temporal';
 import { FakeWorld } from '../workflows/support/fake-world';
 import { Harness, uniqueSpec } from '../workflows/support/harness';
 
-type Scenario = { name: string; world: () => FakeWorld; spec: Parameters<typeof uniqueSpec>[0]; drive?: (handle: DeploymentHandle, harness: Harness) => Promise<void> };
+type Scenario = {
+  name: string;
+  world: () => FakeWorld;
+  spec: Parameters<typeof uniqueSpec>[0];
+  drive?: (handle: DeploymentHandle, harness: Harness) => Promise<void>;
+};
 
 const scenarios: Scenario[] = [
-  { name: 'rolling-released', world: () => new FakeWorld({ release: 'v1', slots: [0, 1] }), spec: { replicas: 2, migrations: { directory: 'migrations', contract: 'auto' } } },
+  {
+    name: 'rolling-released',
+    world: () => new FakeWorld({ release: 'v1', slots: [0, 1] }),
+    spec: { replicas: 2, migrations: { directory: 'migrations', contract: 'auto' } },
+  },
   { name: 'first-deploy-released', world: () => new FakeWorld(), spec: { replicas: 2 } },
-  { name: 'recreate-released', world: () => new FakeWorld({ release: 'v1', slots: [0] }), spec: { replicas: 1, strategy: { type: 'recreate' } } },
+  {
+    name: 'recreate-released',
+    world: () => new FakeWorld({ release: 'v1', slots: [0] }),
+    spec: { replicas: 1, strategy: { type: 'recreate' } },
+  },
   {
     name: 'canary-promoted',
     world: () => new FakeWorld({ release: 'v1', slots: [0, 1] }),
-    spec: { replicas: 2, strategy: { type: 'canary', steps: [{ setWeight: 10 }, { pause: {} }, { setWeight: 50 }, { analysis: { interval: '30s', count: 2 } }] } },
+    spec: {
+      replicas: 2,
+      strategy: {
+        type: 'canary',
+        steps: [{ setWeight: 10 }, { pause: {} }, { setWeight: 50 }, { analysis: { interval: '30s', count: 2 } }],
+      },
+    },
     drive: async (handle, harness) => {
       await harness.waitForGate(handle, 'canaryPause');
       await handle.executeUpdate(promoteUpdate, { args: [{ by: 'recorder' }] });
@@ -55,7 +74,11 @@ const scenarios: Scenario[] = [
       await handle.executeUpdate(promoteUpdate, { args: [{ by: 'recorder' }] });
     },
   },
-  { name: 'rolling-failed-rolled-back', world: () => new FakeWorld({ release: 'v1', slots: [0, 1] }).failOn(/^wait .*\[1\]$/), spec: { replicas: 2 } },
+  {
+    name: 'rolling-failed-rolled-back',
+    world: () => new FakeWorld({ release: 'v1', slots: [0, 1] }).failOn(/^wait .*\[1\]$/),
+    spec: { replicas: 2 },
+  },
   {
     name: 'contract-failed-forward-only',
     world: () => new FakeWorld({ release: 'v1', slots: [0, 1] }).failOn('migrate contract'),
@@ -81,7 +104,10 @@ async function main(): Promise<void> {
   const bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-record-'));
   const bundlePath = path.join(bundleDir, 'bundle.js');
   const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error };
-  fs.writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, '../../src/workflows/index.ts'), logger: quiet })).code);
+  fs.writeFileSync(
+    bundlePath,
+    (await bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, '../../src/workflows/index.ts'), logger: quiet })).code,
+  );
   const env = await timeSkippingEnvironment();
   const harness = new Harness(env, bundlePath);
   try {

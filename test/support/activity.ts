@@ -16,6 +16,10 @@ export function runActivity<A extends unknown[], R>(fn: (...args: A) => Promise<
 }
 
 /** The same in an environment of the caller's, to watch its heartbeats. */
-export function runActivityIn<A extends unknown[], R>(environment: MockActivityEnvironment, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
+export function runActivityIn<A extends unknown[], R>(
+  environment: MockActivityEnvironment,
+  fn: (...args: A) => Promise<R>,
+  ...args: A
+): Promise<R> {
   return environment.run<A, R, typeof fn>(fn, ...args);
 }

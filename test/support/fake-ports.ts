@@ -2,12 +2,34 @@
  * In-memory implementations of the activity ports, for unit tests of the
  * activities themselves (the workflow tests fake whole activities instead).
  */
-import type { ContainerRuntime, HealthProber, ProbeResult, ReleaseTraffic, ReplicaInfo, ReplicaSpec, RouterServiceSettings, RoutingTable, SecretResolver, TrafficRouter } from '../../src/activities/ports';
+import type {
+  ContainerRuntime,
+  HealthProber,
+  ProbeResult,
+  ReleaseTraffic,
+  ReplicaInfo,
+  ReplicaSpec,
+  RouterServiceSettings,
+  RoutingTable,
+  SecretResolver,
+  TrafficRouter,
+} from '../../src/activities/ports';
 import type { PortClaims, ResolvedImage } from '../../src/domain';
 import { replicaName } from '../../src/shared/names';
 
 export function replica(release: string, slot: number, extra: Partial<ReplicaInfo> = {}): ReplicaInfo {
-  return { name: replicaName('web', release, slot), service: 'web', release, slot, image: `app:${release}`, deployment: 'd', state: 'running', address: `127.0.0.1:${20000 + slot}`, health: 'none', ...extra };
+  return {
+    name: replicaName('web', release, slot),
+    service: 'web',
+    release,
+    slot,
+    image: `app:${release}`,
+    deployment: 'd',
+    state: 'running',
+    address: `127.0.0.1:${20000 + slot}`,
+    health: 'none',
+    ...extra,
+  };
 }
 
 /** A container runtime whose listing the test sets (or scripts: one listing per call, the last one repeating). */
@@ -38,7 +60,12 @@ export class FakeRuntime implements ContainerRuntime {
   restarted: string[] = [];
   async startReplica(spec: ReplicaSpec): Promise<ReplicaInfo> {
     this.created.push(spec);
-    return replica(spec.release, spec.slot, { name: replicaName(spec.service, spec.release, spec.slot), service: spec.service, image: spec.image, deployment: spec.deployment });
+    return replica(spec.release, spec.slot, {
+      name: replicaName(spec.service, spec.release, spec.slot),
+      service: spec.service,
+      image: spec.image,
+      deployment: spec.deployment,
+    });
   }
   async restartReplica(name: string): Promise<ReplicaInfo> {
     this.restarted.push(name);
@@ -114,7 +141,8 @@ export function hangUntilAborted(signal: AbortSignal): Promise<never> {
 /** Secrets from a map of the worker's environment, every name granted to every service (none by default); no files. */
 export function fakeSecrets(env: Record<string, string | undefined> = {}): SecretResolver {
   return {
-    fromEnv: (_service, name) => (env[name] !== undefined ? { value: env[name] } : { problem: `the worker has no environment variable ${name}` }),
+    fromEnv: (_service, name) =>
+      env[name] !== undefined ? { value: env[name] } : { problem: `the worker has no environment variable ${name}` },
     fromFile: async (_service, file) => ({ problem: `the worker has no file ${file}` }),
   };
 }
@@ -147,7 +175,13 @@ export class FakeRouter implements TrafficRouter {
   async read(): Promise<RoutingTable | undefined> {
     return this.table;
   }
-  async drain(_service: string, addresses: string[], timeoutMs: number, _signal: AbortSignal, onWait?: (inFlight: number) => void): Promise<{ drained: boolean; inFlight: number }> {
+  async drain(
+    _service: string,
+    addresses: string[],
+    timeoutMs: number,
+    _signal: AbortSignal,
+    onWait?: (inFlight: number) => void,
+  ): Promise<{ drained: boolean; inFlight: number }> {
     this.drained.push(addresses);
     this.drainTimeouts.push(timeoutMs);
     for (const inFlight of this.inFlightWhileDraining) onWait?.(inFlight);

@@ -5,7 +5,14 @@
  * answers. Unit tests of src/client/commands run the real `sluice` program against it.
  */
 import { RetryState, TypedSearchAttributes } from '@temporalio/common';
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
 import type { TemporalSettings } from '../../src/temporal/connection';
 import { notReleasedFailureType } from '../../src/shared/errors';
 import type { DeployResult } from '../../src/shared/messages';
@@ -18,16 +25,36 @@ export type RunStatus = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'TERMINATED' | 'CAN
 
 /** A deployment's status as the query returns it: a fresh one, with the fields the test cares about. */
 export function deploymentStatus(overrides: Partial<DeploymentStatus> = {}): DeploymentStatus {
-  return { ...initialStatus('web', '2030-01-01T00:00:00.000Z'), strategy: 'rolling', image: 'app:v2', targetRelease: 'v2-abc', ...overrides };
+  return {
+    ...initialStatus('web', '2030-01-01T00:00:00.000Z'),
+    strategy: 'rolling',
+    image: 'app:v2',
+    targetRelease: 'v2-abc',
+    ...overrides,
+  };
 }
 
 export function deployResult(overrides: Partial<DeployResult> = {}): DeployResult {
-  return { outcome: 'released', service: 'web', targetRelease: 'v2-abc', stableRelease: 'v1-abc', serving: 'v2-abc', timeline: [], decisions: [], compensationFailures: [], ...overrides };
+  return {
+    outcome: 'released',
+    service: 'web',
+    targetRelease: 'v2-abc',
+    stableRelease: 'v1-abc',
+    serving: 'v2-abc',
+    timeline: [],
+    decisions: [],
+    compensationFailures: [],
+    ...overrides,
+  };
 }
 
 /** How a workflow that did not complete reports itself to `result()`: as the real client does. */
 export function workflowFailed(type: string, message: string, details?: unknown): WorkflowFailedError {
-  return new WorkflowFailedError('Workflow execution failed', ApplicationFailure.create({ type, message, details: details === undefined ? undefined : [details] }), RetryState.NON_RETRYABLE_FAILURE);
+  return new WorkflowFailedError(
+    'Workflow execution failed',
+    ApplicationFailure.create({ type, message, details: details === undefined ? undefined : [details] }),
+    RetryState.NON_RETRYABLE_FAILURE,
+  );
 }
 
 /** A deployment that ended without releasing: its workflow fails with the result as details. */
@@ -135,7 +162,8 @@ export class FakeTemporal {
       executeUpdate: async (definition: { name: string }, options: { args: unknown[] }) => {
         const r = run();
         r.updates.push({ name: definition.name, arg: options.args[0] });
-        if (!r.onUpdate) throw new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.create({ message: 'no gate to promote' }));
+        if (!r.onUpdate)
+          throw new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.create({ message: 'no gate to promote' }));
         return r.onUpdate(definition.name, options.args[0]);
       },
     };
@@ -157,8 +185,17 @@ export class FakeTemporal {
         if (this.runs.some((r) => r.workflowId === workflowId && r.status === 'RUNNING')) {
           throw new WorkflowExecutionAlreadyStartedError('Workflow execution already started', workflowId, workflowType);
         }
-        const attributes = Object.fromEntries((options.typedSearchAttributes as Array<{ key: { name: string }; value: string }>).map(({ key, value }) => [key.name.replace(/^Sluice/, '').toLowerCase(), value]));
-        const run = this.addRun(workflowId.replace(/^deploy\//, ''), { searchAttributes: attributes, memo: options.memo as Record<string, unknown>, started: { workflowType, options } });
+        const attributes = Object.fromEntries(
+          (options.typedSearchAttributes as Array<{ key: { name: string }; value: string }>).map(({ key, value }) => [
+            key.name.replace(/^Sluice/, '').toLowerCase(),
+            value,
+          ]),
+        );
+        const run = this.addRun(workflowId.replace(/^deploy\//, ''), {
+          searchAttributes: attributes,
+          memo: options.memo as Record<string, unknown>,
+          started: { workflowType, options },
+        });
         this.onStart(run);
         return this.handle(workflowId, undefined, run.runId);
       },
@@ -170,11 +207,21 @@ export class FakeTemporal {
       list: (options: { query: string }) => {
         const service = /SluiceService = "([^"]+)"/.exec(options.query)?.[1];
         const releasedOnly = options.query.includes('SluicePhase = "released"');
-        const runs = this.runs.filter((r) => r.searchAttributes.service === service && (!releasedOnly || r.searchAttributes.phase === 'released'));
+        const runs = this.runs.filter(
+          (r) => r.searchAttributes.service === service && (!releasedOnly || r.searchAttributes.phase === 'released'),
+        );
         return (async function* () {
           for (const r of [...runs].reverse()) {
             const pairs = searchAttributeUpdates(r.searchAttributes);
-            yield { workflowId: r.workflowId, runId: r.runId, startTime: r.startTime, closeTime: r.closeTime, status: { name: r.status }, memo: r.memo, typedSearchAttributes: new TypedSearchAttributes(pairs) };
+            yield {
+              workflowId: r.workflowId,
+              runId: r.runId,
+              startTime: r.startTime,
+              closeTime: r.closeTime,
+              status: { name: r.status },
+              memo: r.memo,
+              typedSearchAttributes: new TypedSearchAttributes(pairs),
+            };
           }
         })();
       },

@@ -68,7 +68,11 @@ export async function buildNginxImage(docker = new Docker()): Promise<string> {
     fs.writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\n');
     fs.writeFileSync(path.join(root, 'Dockerfile'), `FROM scratch\nCOPY . /\nENTRYPOINT ["${bin}", "-c", "/etc/nginx/nginx.conf"]\n`);
     const stream = await docker.buildImage({ context: root, src: filesUnder(root) }, { t: NGINX_TEST_IMAGE, rm: true });
-    const output: Array<{ error?: string }> = await new Promise((resolve, reject) => docker.modem.followProgress(stream, (error: Error | null, result: Array<{ error?: string }>) => (error ? reject(error) : resolve(result))));
+    const output: Array<{ error?: string }> = await new Promise((resolve, reject) =>
+      docker.modem.followProgress(stream, (error: Error | null, result: Array<{ error?: string }>) =>
+        error ? reject(error) : resolve(result),
+      ),
+    );
     const failed = output.find((line) => line.error);
     if (failed) throw new Error(`building ${NGINX_TEST_IMAGE} failed: ${failed.error}`);
     return NGINX_TEST_IMAGE;

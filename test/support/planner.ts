@@ -8,7 +8,11 @@ import { makeSpec } from './specs';
 /** v1 serving with `n` replicas, all traffic on it. */
 export function serving(n: number): ObservedService {
   const slots = Array.from({ length: n }, (_, i) => i);
-  return { releases: [{ release: 'v1', image: 'sluice-fixture:v1', slots }], stopped: [], routing: { peers: [{ release: 'v1', slots }], weights: { v1: n } } };
+  return {
+    releases: [{ release: 'v1', image: 'sluice-fixture:v1', slots }],
+    stopped: [],
+    routing: { peers: [{ release: 'v1', slots }], weights: { v1: n } },
+  };
 }
 
 /** Nothing runs yet: a first deployment. */

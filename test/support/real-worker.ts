@@ -24,7 +24,12 @@ export async function realWorker(bundlePath: string, extra: Partial<WorkerConfig
   const config: WorkerConfig = {
     temporal: { address, namespace },
     taskQueue: `it-${randomUUID()}`,
-    nginx: { confDir: nginx.confDir, adminPort: nginx.adminPort, listenAddress: '127.0.0.1', control: { kind: 'host', ...nginx.hostControl } },
+    nginx: {
+      confDir: nginx.confDir,
+      adminPort: nginx.adminPort,
+      listenAddress: '127.0.0.1',
+      control: { kind: 'host', ...nginx.hostControl },
+    },
     migrationsRoot: process.cwd(),
     publishHost: '127.0.0.1',
     shutdownGraceMs: 5000,

@@ -43,9 +43,13 @@ export async function pushPrivateImage(docker: Docker, repository: string, layer
 
 async function push(docker: Docker, image: string): Promise<void> {
   const { username, password } = registryCredentials();
-  const stream = await docker.getImage(image).push({ authconfig: { username, password, serveraddress: stackValue('SLUICE_TEST_REGISTRY') } });
+  const stream = await docker
+    .getImage(image)
+    .push({ authconfig: { username, password, serveraddress: stackValue('SLUICE_TEST_REGISTRY') } });
   const output: Array<{ error?: string }> = await new Promise((resolve, reject) =>
-    docker.modem.followProgress(stream, (error: Error | null, result: Array<{ error?: string }>) => (error ? reject(error) : resolve(result))),
+    docker.modem.followProgress(stream, (error: Error | null, result: Array<{ error?: string }>) =>
+      error ? reject(error) : resolve(result),
+    ),
   );
   const failed = output.find((line) => line.error);
   if (failed) throw new Error(`docker push ${image} failed: ${failed.error}`);

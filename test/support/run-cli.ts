@@ -20,7 +20,10 @@ export interface CliRun {
 /** Who the verbs say acted, unless a test sets SLUICE_ACTOR itself. */
 export const TEST_ACTOR = 'tester@ci';
 
-export async function runCli(args: string[], options: { temporal?: FakeTemporal; connectFailure?: Error; env?: Record<string, string | undefined> } = {}): Promise<CliRun> {
+export async function runCli(
+  args: string[],
+  options: { temporal?: FakeTemporal; connectFailure?: Error; env?: Record<string, string | undefined> } = {},
+): Promise<CliRun> {
   temporalStub.current = options.temporal;
   temporalStub.failure = options.connectFailure;
   temporalStub.connected = [];
@@ -28,12 +31,14 @@ export async function runCli(args: string[], options: { temporal?: FakeTemporal;
   for (const [name, value] of Object.entries(options.env ?? {})) vi.stubEnv(name, value);
   let stdout = '';
   let stderr = '';
-  const capture = (append: (text: string) => void) => (chunk: unknown, ...rest: unknown[]) => {
-    append(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString());
-    const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-    callback?.();
-    return true;
-  };
+  const capture =
+    (append: (text: string) => void) =>
+    (chunk: unknown, ...rest: unknown[]) => {
+      append(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString());
+      const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+      callback?.();
+      return true;
+    };
   const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture((t) => (stdout += t)));
   const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture((t) => (stderr += t)));
   process.exitCode = undefined;
@@ -54,7 +59,10 @@ export async function runCli(args: string[], options: { temporal?: FakeTemporal;
  * it: its positional arguments and its options, defaults included. A usage error throws
  * commander's error (its `code` and `message`).
  */
-export async function parseVerb(register: (program: Command, wrap: Wrap) => void, argv: string[]): Promise<{ args: unknown[]; options: Record<string, unknown> }> {
+export async function parseVerb(
+  register: (program: Command, wrap: Wrap) => void,
+  argv: string[],
+): Promise<{ args: unknown[]; options: Record<string, unknown> }> {
   const program = new Command('sluice').exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
   let parsed: { args: unknown[]; options: Record<string, unknown> } | undefined;
   register(program, () => async (...received: unknown[]) => {

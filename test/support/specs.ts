@@ -4,7 +4,9 @@ import path from 'node:path';
 import { validateSpec, type DeploymentSpec, type DeploymentSpecInput } from '../../src/shared/spec';
 
 /** A valid spec document; overrides replace top-level fields. */
-export function specDocument(overrides: Partial<Record<keyof DeploymentSpecInput, unknown>> & Record<string, unknown> = {}): Record<string, unknown> {
+export function specDocument(
+  overrides: Partial<Record<keyof DeploymentSpecInput, unknown>> & Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     service: 'web',
     image: 'sluice-fixture:v2',

@@ -13,8 +13,18 @@ export { freePort } from '../../bench/worker-process';
 /** Removes every container sluice made for these services (test clean-up). */
 export async function removeServiceContainers(docker: Docker, ...services: string[]): Promise<void> {
   for (const service of services) {
-    const containers = await docker.listContainers({ all: true, filters: { label: [`${LABELS.managedBy}=${MANAGED_BY_VALUE}`, `${LABELS.service}=${service}`] } });
-    await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    const containers = await docker.listContainers({
+      all: true,
+      filters: { label: [`${LABELS.managedBy}=${MANAGED_BY_VALUE}`, `${LABELS.service}=${service}`] },
+    });
+    await Promise.all(
+      containers.map((c) =>
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
   }
 }
 
@@ -24,7 +34,10 @@ export function testServiceName(prefix: string): string {
 }
 
 /** GET over a fresh connection (no keep-alive pool), so no answer comes from a connection opened before a reload. */
-export async function getFresh(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+export async function getFresh(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   const http = await import('node:http');
   return new Promise((resolve, reject) => {
     http

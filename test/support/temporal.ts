@@ -24,7 +24,9 @@ export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment
   const env = await TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } } } : {});
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(Object.values(SEARCH_ATTRIBUTE_NAMES).map((name) => [name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+    searchAttributes: Object.fromEntries(
+      Object.values(SEARCH_ATTRIBUTE_NAMES).map((name) => [name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+    ),
   });
   return env;
 }
@@ -46,7 +48,11 @@ export async function devServerEnvironment(): Promise<TestWorkflowEnvironment> {
 }
 
 /** A worker for a prebuilt workflow bundle (see workflow-bundle.ts) and the given activities. */
-export async function bundledWorker(env: TestWorkflowEnvironment, bundlePath: string, options: Omit<WorkerOptions, 'workflowBundle' | 'connection'> & { taskQueue: string }): Promise<Worker> {
+export async function bundledWorker(
+  env: TestWorkflowEnvironment,
+  bundlePath: string,
+  options: Omit<WorkerOptions, 'workflowBundle' | 'connection'> & { taskQueue: string },
+): Promise<Worker> {
   return Worker.create({
     connection: env.nativeConnection,
     workflowBundle: { codePath: bundlePath },

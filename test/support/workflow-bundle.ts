@@ -15,7 +15,10 @@ declare module 'vitest' {
 
 export default async function setup(project: { provide: (key: 'workflowBundlePath', value: string) => void }): Promise<() => void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bundle-'));
-  const { code } = await bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, '../../src/workflows/index.ts'), logger: quietLogger });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: path.resolve(__dirname, '../../src/workflows/index.ts'),
+    logger: quietLogger,
+  });
   const codePath = path.join(dir, 'workflow-bundle.js');
   fs.writeFileSync(codePath, code);
   project.provide('workflowBundlePath', codePath);

@@ -23,23 +23,28 @@ describe('a failure at each step', () => {
   });
 
   // The last two steps (contract, removing v1) are past the point of no return: their failures are covered below.
-  it.each(Array.from({ length: stepCount - 2 }, (_, i) => i))('failing step %i rolls back exactly the steps begun, in rollback order', async (failing) => {
-    const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
-    const spec = deployment();
-    const { plan } = await expectedPlan(world, spec.spec);
-    const failingCall = renderStep(plan.steps[failing]!.step);
-    expect(plan.steps.slice(0, failing).map((s) => renderStep(s.step)), 'the first call matching is the failing step').not.toContain(failingCall);
-    world.failOn(failingCall);
-    const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, spec)).result());
-    expect(result.outcome).toBe('rolledBack');
-    expect(result.reason).toContain(`injected failure at "${failingCall}"`);
-    expect(result.compensationFailures).toEqual([]);
-    expect(world.callsAfter(failingCall)).toEqual(rollbackSteps(plan.steps.slice(0, failing + 1)).map(renderStep));
-    expect(world.routing).toEqual({ peers: [{ release: 'v1', slots: [0, 1] }], weights: { v1: 100 } });
-    expect(world.runningSlots('v1')).toEqual([0, 1]);
-    expect(world.runningSlots(plan.targetRelease)).toEqual([]);
-  });
-
+  it.each(Array.from({ length: stepCount - 2 }, (_, i) => i))(
+    'failing step %i rolls back exactly the steps begun, in rollback order',
+    async (failing) => {
+      const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
+      const spec = deployment();
+      const { plan } = await expectedPlan(world, spec.spec);
+      const failingCall = renderStep(plan.steps[failing]!.step);
+      expect(
+        plan.steps.slice(0, failing).map((s) => renderStep(s.step)),
+        'the first call matching is the failing step',
+      ).not.toContain(failingCall);
+      world.failOn(failingCall);
+      const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, spec)).result());
+      expect(result.outcome).toBe('rolledBack');
+      expect(result.reason).toContain(`injected failure at "${failingCall}"`);
+      expect(result.compensationFailures).toEqual([]);
+      expect(world.callsAfter(failingCall)).toEqual(rollbackSteps(plan.steps.slice(0, failing + 1)).map(renderStep));
+      expect(world.routing).toEqual({ peers: [{ release: 'v1', slots: [0, 1] }], weights: { v1: 100 } });
+      expect(world.runningSlots('v1')).toEqual([0, 1]);
+      expect(world.runningSlots(plan.targetRelease)).toEqual([]);
+    },
+  );
 });
 
 describe('past the point of no return a deployment only goes forward', () => {
@@ -59,7 +64,9 @@ describe('past the point of no return a deployment only goes forward', () => {
     expect(world.runningSlots('v1')).toEqual([]);
     expect(result.compensationFailures).toEqual([]);
     expect(result.leftToDo).toEqual(['remove 2 replicas of v1 (slots 0,1)']);
-    expect(result.reason).toMatch(/remove 2 replicas of v1 \(slots 0,1\) failed past the point of no return, so nothing was undone and .+ keeps serving: .*injected failure/);
+    expect(result.reason).toMatch(
+      /remove 2 replicas of v1 \(slots 0,1\) failed past the point of no return, so nothing was undone and .+ keeps serving: .*injected failure/,
+    );
     expect(result.serving).toBe(plan.targetRelease);
   });
 
@@ -84,7 +91,11 @@ describe('past the point of no return a deployment only goes forward', () => {
 
   it('after a full promotion skipped pauses, a failure past the point of no return still names exactly the steps left', async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0, 1] }).failOn('remove v1[0,1]');
-    const spec = uniqueSpec({ replicas: 2, migrations: { directory: 'migrations', contract: 'auto' }, strategy: { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }, { pause: { duration: '1h' } }] } });
+    const spec = uniqueSpec({
+      replicas: 2,
+      migrations: { directory: 'migrations', contract: 'auto' },
+      strategy: { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }, { pause: { duration: '1h' } }] },
+    });
     const result = await suite.harness().withWorker(world, async (taskQueue) => {
       const handle = await suite.harness().start(taskQueue, spec);
       await suite.harness().waitForGate(handle, 'canaryPause');
@@ -98,7 +109,9 @@ describe('past the point of no return a deployment only goes forward', () => {
   it('a retryable failure past the point of no return is retried and the deployment releases', async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
     world.failOn('migrate contract', { nonRetryable: false, times: 2 });
-    const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment())).result());
+    const result = await suite
+      .harness()
+      .withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment())).result());
     expect(result.outcome).toBe('released');
     expect(world.calls.filter((c) => c === 'migrate contract')).toHaveLength(3);
   });
@@ -140,7 +153,9 @@ describe('retries, deadlines and failing compensations', () => {
     const world = new FakeWorld({ release: 'v1', slots: [0] });
     const deployment = uniqueSpec({ replicas: 1 });
     world.failOn(/^start /, { nonRetryable: false, times: 2 });
-    const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
+    const result = await suite
+      .harness()
+      .withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
     expect(result.outcome).toBe('released');
     expect(world.calls.filter((c) => c.startsWith('start '))).toHaveLength(3);
   });
@@ -148,18 +163,24 @@ describe('retries, deadlines and failing compensations', () => {
   it('a step that outlives its phase deadline is cancelled and rolled back', async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0] }).hangOn(/^wait /);
     const deployment = uniqueSpec({ replicas: 1, progressDeadline: { default: '10m', starting: '2s' } });
-    const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
+    const result = await suite
+      .harness()
+      .withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
     expect(result.outcome).toBe('rolledBack');
     expect(result.reason).toMatch(/progress deadline of 2s passed during "wait until 1 replica of .+ are healthy" \(phase starting\)/);
     expect(world.routing.peers).toEqual([{ release: 'v1', slots: [0] }]);
   });
 
-  it('a step that fails until its deadline reports the last attempt\'s error in the reason', async () => {
+  it("a step that fails until its deadline reports the last attempt's error in the reason", async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0] }).failOn(/^wait /, { nonRetryable: false, times: 1000 });
     const deployment = uniqueSpec({ replicas: 1, progressDeadline: { default: '10m', starting: '3s' } });
-    const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
+    const result = await suite
+      .harness()
+      .withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
     expect(result.outcome).toBe('rolledBack');
-    expect(result.reason).toMatch(/progress deadline of 3s passed during "wait until 1 replica of .+ are healthy" \(phase starting\); the last attempt failed with: injected failure at "wait /);
+    expect(result.reason).toMatch(
+      /progress deadline of 3s passed during "wait until 1 replica of .+ are healthy" \(phase starting\); the last attempt failed with: injected failure at "wait /,
+    );
   });
 
   it('a rollback goes on without an old replica that stays unhealthy, routing traffic back to those that are healthy', async () => {
@@ -168,7 +189,9 @@ describe('retries, deadlines and failing compensations', () => {
     const { plan } = await expectedPlan(world, deployment.spec);
     world.failOn(`wait ${plan.targetRelease}[0,1]`);
     world.unhealthy.add('v1[1]');
-    const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
+    const result = await suite
+      .harness()
+      .withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
     expect(result.outcome).toBe('rolledBack');
     expect(result.compensationFailures).toEqual([]);
     expect(result.reason).toMatch(/the rollback left out replicas that did not turn healthy: v1 slots 1/);
@@ -181,7 +204,9 @@ describe('retries, deadlines and failing compensations', () => {
     const deployment = uniqueSpec({ replicas: 2 });
     const { plan } = await expectedPlan(world, deployment.spec);
     world.failOn(`start ${plan.targetRelease}[1]`).failOn('start v1[0]');
-    const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
+    const result = await suite
+      .harness()
+      .withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
     expect(result.outcome).toBe('failed');
     expect(result.reason).toMatch(/rollback incomplete: undo: start 1 replica of v1 \(slots 0\): .*injected failure/);
     expect(result.compensationFailures.map((f) => f.summary)).toEqual([
@@ -219,14 +244,21 @@ describe('retries, deadlines and failing compensations', () => {
       await started.result();
       return started;
     });
-    expect((await suite.env().client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).describe()).status.name).toBe('COMPLETED');
+    expect((await suite.env().client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).describe()).status.name).toBe(
+      'COMPLETED',
+    );
   });
 
   it('a failed analysis rolls back with the measurements in the reason', async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
     world.samples = [{ requests: 200, errors: 30 }];
-    const deployment = uniqueSpec({ replicas: 2, strategy: { type: 'canary', steps: [{ setWeight: 50 }, { analysis: { interval: '30s', count: 3, maxErrorRate: 0.05 } }] } });
-    const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
+    const deployment = uniqueSpec({
+      replicas: 2,
+      strategy: { type: 'canary', steps: [{ setWeight: 50 }, { analysis: { interval: '30s', count: 3, maxErrorRate: 0.05 } }] },
+    });
+    const result = await suite
+      .harness()
+      .withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
     expect(result.outcome).toBe('rolledBack');
     expect(result.reason).toMatch(/analysis of .+ failed: error rate 15.00% \(30\/200\) above 5.00%/);
     expect(world.routing.weights).toEqual({ v1: 100 });
@@ -238,8 +270,13 @@ describe('input that never touches anything', () => {
     const world = new FakeWorld();
     const document = { ...specDocument({ service: 'bad-input-1' }), replicas: 0, image: 'NOT VALID' };
     const error = await suite.harness().withWorker(world, async (taskQueue) => {
-      const handle = await suite.env().client.workflow.start('deploy', { args: [{ spec: document, requestedBy: 'test' }], taskQueue, workflowId: 'deploy/bad-input-1' });
-      return handle.result().then(() => undefined, (e: unknown) => e);
+      const handle = await suite
+        .env()
+        .client.workflow.start('deploy', { args: [{ spec: document, requestedBy: 'test' }], taskQueue, workflowId: 'deploy/bad-input-1' });
+      return handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     });
     expect(error).toBeInstanceOf(WorkflowFailedError);
     const cause = (error as WorkflowFailedError).cause as Error & { type?: string };
@@ -252,7 +289,12 @@ describe('input that never touches anything', () => {
   it('a spec whose rolling budget resolves to nothing is rejected as PlanRejected, naming the field', async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0] });
     const deployment = uniqueSpec({ replicas: 1, strategy: { type: 'rolling', maxSurge: '0%', maxUnavailable: '50%' } });
-    const error = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result().then(() => undefined, (e: unknown) => e));
+    const error = await suite.harness().withWorker(world, async (taskQueue) =>
+      (await suite.harness().start(taskQueue, deployment)).result().then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    );
     const cause = (error as WorkflowFailedError).cause as Error & { type?: string };
     expect(cause.type).toBe('PlanRejected');
     expect(cause.message).toMatch(/^strategy\.maxSurge: /);
@@ -265,8 +307,12 @@ describe('input that never touches anything', () => {
     await suite.harness().withWorker(world, async (taskQueue) => {
       const handle = await suite.harness().start(taskQueue, first);
       await suite.harness().waitForGate(handle, 'promotion');
-      await expect(suite.harness().start(taskQueue, { ...first, document: { ...first.document, image: 'sluice-fixture:v3' } })).rejects.toThrow(DeploymentInProgress);
-      await expect(suite.harness().start(taskQueue, first)).rejects.toThrow(/a deployment of .+ is already running \(workflow deploy\/.+\): wait for it, or `sluice abort/);
+      await expect(
+        suite.harness().start(taskQueue, { ...first, document: { ...first.document, image: 'sluice-fixture:v3' } }),
+      ).rejects.toThrow(DeploymentInProgress);
+      await expect(suite.harness().start(taskQueue, first)).rejects.toThrow(
+        /a deployment of .+ is already running \(workflow deploy\/.+\): wait for it, or `sluice abort/,
+      );
       await handle.terminate('test over');
     });
   });

@@ -10,7 +10,14 @@ import { timeSkippingSuite } from './support/suite';
 const suite = timeSkippingSuite();
 
 const canary = (extra: Record<string, unknown> = {}) =>
-  uniqueSpec({ replicas: 2, strategy: { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }, { analysis: { interval: '1m', count: 2 } }, { pause: { duration: '1h' } }] }, ...extra });
+  uniqueSpec({
+    replicas: 2,
+    strategy: {
+      type: 'canary',
+      steps: [{ setWeight: 50 }, { pause: {} }, { analysis: { interval: '1m', count: 2 } }, { pause: { duration: '1h' } }],
+    },
+    ...extra,
+  });
 
 async function promoteError(promise: Promise<unknown>): Promise<string> {
   const error = await promise.then(
@@ -47,7 +54,9 @@ describe('promote', () => {
       return handle.result();
     });
     expect(result.outcome).toBe('released');
-    expect(result.decisions).toMatchObject([{ kind: 'promote', by: 'ci', result: 'accepted', note: expect.stringMatching(/full promotion/) }]);
+    expect(result.decisions).toMatchObject([
+      { kind: 'promote', by: 'ci', result: 'accepted', note: expect.stringMatching(/full promotion/) },
+    ]);
     // No analysis ran and the 1h pause was skipped: the replicas still started before taking traffic.
     expect(world.calls.filter((c) => c.startsWith('start '))).toHaveLength(2);
   });
@@ -76,7 +85,10 @@ describe('promote', () => {
       { requests: 1, errors: 0 },
       { requests: 2, errors: 0 },
     ];
-    const deployment = uniqueSpec({ replicas: 2, strategy: { type: 'canary', steps: [{ setWeight: 50 }, { analysis: { interval: '1m', count: 2, minRequests: 20 } }] } });
+    const deployment = uniqueSpec({
+      replicas: 2,
+      strategy: { type: 'canary', steps: [{ setWeight: 50 }, { analysis: { interval: '1m', count: 2, minRequests: 20 } }] },
+    });
     const result = await suite.harness().withWorker(world, async (taskQueue) => {
       const handle = await suite.harness().start(taskQueue, deployment);
       await suite.harness().skipTimeUntil(handle, (s) => s.gate?.kind === 'inconclusiveAnalysis', '30s');
@@ -106,7 +118,11 @@ describe('pause and resume', () => {
     });
     expect(result.outcome).toBe('released');
     expect(world.calls).toEqual(calls);
-    expect(result.decisions.map((d) => `${d.kind} ${d.by} ${d.result}`)).toEqual(['pause ana accepted', 'pause bob ignored', 'resume ana accepted']);
+    expect(result.decisions.map((d) => `${d.kind} ${d.by} ${d.result}`)).toEqual([
+      'pause ana accepted',
+      'pause bob ignored',
+      'resume ana accepted',
+    ]);
   });
 });
 
@@ -123,7 +139,9 @@ describe('abort', () => {
     });
     expect(result).toMatchObject({ outcome: 'aborted', reason: 'aborted by ana: p99 up', serving: 'v1', compensationFailures: [] });
     const gateIndex = plan.steps.findIndex((s) => s.step.kind === 'pause');
-    expect(world.callsAfter('migrate expand').slice(gateIndex - 2)).toEqual(rollbackSteps(plan.steps.slice(0, gateIndex + 1)).map(renderStep));
+    expect(world.callsAfter('migrate expand').slice(gateIndex - 2)).toEqual(
+      rollbackSteps(plan.steps.slice(0, gateIndex + 1)).map(renderStep),
+    );
     expect(world.routing).toEqual({ peers: [{ release: 'v1', slots: [0, 1] }], weights: { v1: 100 } });
     expect(world.runningSlots(plan.targetRelease)).toEqual([]);
     expect(world.calls.at(-1)).toBe('migrate rollbackExpand');
@@ -190,7 +208,10 @@ describe('abort', () => {
       expect(rollingBack.step).toMatchObject({ rollback: true });
       await handle.signal(abortSignal, { by: 'bob', reason: 'second' });
       await handle.signal(pauseSignal, { by: 'bob' });
-      expect(await handle.executeUpdate(promoteUpdate, { args: [{ by: 'bob' }] })).toMatchObject({ ignored: true, message: 'ignored: the deployment is rolling back' });
+      expect(await handle.executeUpdate(promoteUpdate, { args: [{ by: 'bob' }] })).toMatchObject({
+        ignored: true,
+        message: 'ignored: the deployment is rolling back',
+      });
       return handle.result();
     });
     expect(result.outcome).toBe('aborted');

@@ -12,17 +12,28 @@ describe('happy paths: every strategy releases, running exactly its plan', () =>
     const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
     const deployment = uniqueSpec({ replicas: 2 });
     const { plan, calls } = await expectedPlan(world, deployment.spec);
-    const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
+    const result = await suite
+      .harness()
+      .withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
     expect(result).toMatchObject({ outcome: 'released', serving: plan.targetRelease, stableRelease: 'v1', compensationFailures: [] });
     expect(world.calls).toEqual(calls);
     expect(world.routing.peers).toEqual([{ release: plan.targetRelease, slots: [0, 1] }]);
     expect(world.runningSlots('v1')).toEqual([]);
-    expect(result.timeline.map((p) => p.phase)).toEqual(expect.arrayContaining(['preparing', 'starting', 'shifting', 'draining', 'cleaningUp', 'released']));
+    expect(result.timeline.map((p) => p.phase)).toEqual(
+      expect.arrayContaining(['preparing', 'starting', 'shifting', 'draining', 'cleaningUp', 'released']),
+    );
   });
 
   it('blue-green waits at the promotion gate with green previewed, switches on promote, then scales blue down after the delay', async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
-    const deployment = uniqueSpec({ replicas: 2, strategy: { type: 'blueGreen', preview: { header: 'X-Preview', headerValueFrom: { fromEnv: 'PREVIEW_TOKEN' } }, scaleDownDelay: '10m' } });
+    const deployment = uniqueSpec({
+      replicas: 2,
+      strategy: {
+        type: 'blueGreen',
+        preview: { header: 'X-Preview', headerValueFrom: { fromEnv: 'PREVIEW_TOKEN' } },
+        scaleDownDelay: '10m',
+      },
+    });
     const { plan, calls } = await expectedPlan(world, deployment.spec);
     const result = await suite.harness().withWorker(world, async (taskQueue) => {
       const handle = await suite.harness().start(taskQueue, deployment);
@@ -42,7 +53,19 @@ describe('happy paths: every strategy releases, running exactly its plan', () =>
 
   it('canary shifts 10% then 50% through a timed pause and a promote-gated pause, then promotes fully', async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0, 1, 2, 3] });
-    const deployment = uniqueSpec({ replicas: 4, strategy: { type: 'canary', steps: [{ setWeight: 10 }, { pause: { duration: '5m' } }, { setWeight: 50 }, { pause: {} }, { analysis: { interval: '30s', count: 2 } }] } });
+    const deployment = uniqueSpec({
+      replicas: 4,
+      strategy: {
+        type: 'canary',
+        steps: [
+          { setWeight: 10 },
+          { pause: { duration: '5m' } },
+          { setWeight: 50 },
+          { pause: {} },
+          { analysis: { interval: '30s', count: 2 } },
+        ],
+      },
+    });
     const { plan, calls } = await expectedPlan(world, deployment.spec);
     const result = await suite.harness().withWorker(world, async (taskQueue) => {
       const handle = await suite.harness().start(taskQueue, deployment);
@@ -56,12 +79,18 @@ describe('happy paths: every strategy releases, running exactly its plan', () =>
     });
     expect(result.outcome).toBe('released');
     expect(world.calls).toEqual(calls);
-    expect(world.routing).toEqual({ peers: [{ release: plan.targetRelease, slots: [0, 1, 2, 3] }], weights: { [plan.targetRelease]: 100 } });
+    expect(world.routing).toEqual({
+      peers: [{ release: plan.targetRelease, slots: [0, 1, 2, 3] }],
+      weights: { [plan.targetRelease]: 100 },
+    });
   });
 
   it('names its timers and its planning step in the history, so the Web UI says what each waits for', async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0, 1] });
-    const deployment = uniqueSpec({ replicas: 2, strategy: { type: 'canary', steps: [{ setWeight: 50 }, { pause: { duration: '5m' } }, { analysis: { interval: '30s', count: 1 } }] } });
+    const deployment = uniqueSpec({
+      replicas: 2,
+      strategy: { type: 'canary', steps: [{ setWeight: 50 }, { pause: { duration: '5m' } }, { analysis: { interval: '30s', count: 1 } }] },
+    });
     const handle = await suite.harness().withWorker(world, async (taskQueue) => {
       const started = await suite.harness().start(taskQueue, deployment);
       await started.result();
@@ -71,14 +100,22 @@ describe('happy paths: every strategy releases, running exactly its plan', () =>
     const summaries = events
       .filter((event) => event.timerStartedEventAttributes || event.activityTaskScheduledEventAttributes)
       .map((event) => defaultPayloadConverter.fromPayload<string>(event.userMetadata!.summary!));
-    expect(summaries).toEqual(expect.arrayContaining([`plan ${deployment.spec.service}: observe what runs, resolve ${deployment.spec.image}`, 'canary pause: 5m', expect.stringMatching(/^analysis of .+: sample 1\/1 after 30s$/)]));
+    expect(summaries).toEqual(
+      expect.arrayContaining([
+        `plan ${deployment.spec.service}: observe what runs, resolve ${deployment.spec.image}`,
+        'canary pause: 5m',
+        expect.stringMatching(/^analysis of .+: sample 1\/1 after 30s$/),
+      ]),
+    );
   });
 
   it('recreate stops v1 before starting the new release', async () => {
     const world = new FakeWorld({ release: 'v1', slots: [0] });
     const deployment = uniqueSpec({ replicas: 1, strategy: { type: 'recreate' } });
     const { calls } = await expectedPlan(world, deployment.spec);
-    const result = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
+    const result = await suite
+      .harness()
+      .withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
     expect(result.outcome).toBe('released');
     expect(world.calls).toEqual(calls);
     expect(calls.indexOf('stop v1[0]')).toBeLessThan(calls.findIndex((c) => c.startsWith('start ')));
@@ -87,7 +124,9 @@ describe('happy paths: every strategy releases, running exactly its plan', () =>
   it('a first deployment, then a redeploy of the same spec that has nothing to do', async () => {
     const world = new FakeWorld();
     const deployment = uniqueSpec({ replicas: 2, strategy: { type: 'canary', steps: [{ setWeight: 10 }, { pause: {} }] } });
-    const first = await suite.harness().withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
+    const first = await suite
+      .harness()
+      .withWorker(world, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
     expect(first.outcome).toBe('released');
     expect(first.stableRelease).toBeUndefined();
     const callsBefore = world.calls.length;

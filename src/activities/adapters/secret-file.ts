@@ -14,7 +14,9 @@ function readSecret(file: string): string | undefined {
   const read = readRegularFile(file, 4096);
   if ('text' in read) return read.text.trim();
   if (read.refused === 'missing') return undefined;
-  throw new Error(`${file} is not a regular file of sluice's (${read.refused}${read.code ? `: ${read.code}` : ''}): remove it and sluice makes a new one`);
+  throw new Error(
+    `${file} is not a regular file of sluice's (${read.refused}${read.code ? `: ${read.code}` : ''}): remove it and sluice makes a new one`,
+  );
 }
 
 export function secretFile(file: string): string {

@@ -38,10 +38,15 @@ export function parseEnvGrants(text: string | undefined): EnvGrants {
     const [service, names, extra] = entry.split(':');
     const list = (names ?? '').split(',').filter(Boolean);
     if (extra !== undefined || !SERVICE.test(service ?? '') || list.length === 0 || !list.every((name) => ENV_NAME.test(name))) {
-      throw new Error(`SLUICE_ENV_GRANTS: "${entry}" is not service:NAME[,NAME]; write e.g. SLUICE_ENV_GRANTS="web:DATABASE_URL,STRIPE_KEY api:API_TOKEN"`);
+      throw new Error(
+        `SLUICE_ENV_GRANTS: "${entry}" is not service:NAME[,NAME]; write e.g. SLUICE_ENV_GRANTS="web:DATABASE_URL,STRIPE_KEY api:API_TOKEN"`,
+      );
     }
     const own = list.filter(isOwnSetting);
-    if (own.length > 0) throw new Error(`SLUICE_ENV_GRANTS: ${own.join(', ')} ${own.length === 1 ? 'is' : 'are'} sluice's own setting${own.length === 1 ? '' : 's'} and cannot be granted to a service; remove ${own.length === 1 ? 'it' : 'them'}`);
+    if (own.length > 0)
+      throw new Error(
+        `SLUICE_ENV_GRANTS: ${own.join(', ')} ${own.length === 1 ? 'is' : 'are'} sluice's own setting${own.length === 1 ? '' : 's'} and cannot be granted to a service; remove ${own.length === 1 ? 'it' : 'them'}`,
+      );
     const granted = grants.get(service!) ?? new Set<string>();
     list.forEach((name) => granted.add(name));
     grants.set(service!, granted);
@@ -64,18 +69,28 @@ export class ScopedSecrets implements SecretResolver {
   fromEnv(service: string, name: string): SecretLookup {
     if (isOwnSetting(name)) return { problem: `environment variable ${name} is one of sluice's own settings, never given to a service` };
     const granted = this.scope.env.get(service)?.has(name) || this.scope.env.get(ANY_SERVICE)?.has(name);
-    if (!granted) return { problem: `environment variable ${name} is not granted to ${service}: the worker's operator grants it with SLUICE_ENV_GRANTS="${service}:${name}"` };
+    if (!granted)
+      return {
+        problem: `environment variable ${name} is not granted to ${service}: the worker's operator grants it with SLUICE_ENV_GRANTS="${service}:${name}"`,
+      };
     const value = this.environment[name];
-    if (value === undefined) return { problem: `the worker has no environment variable ${name}; set it on the worker host (its value never passes through Temporal)` };
+    if (value === undefined)
+      return {
+        problem: `the worker has no environment variable ${name}; set it on the worker host (its value never passes through Temporal)`,
+      };
     return { value };
   }
 
   async fromFile(service: string, file: string): Promise<SecretLookup> {
     const dir = path.resolve(this.scope.dir, service);
     const target = path.resolve(dir, file);
-    const outside: SecretLookup = { problem: `file ${file} is outside ${service}'s secrets directory ${dir}: the worker's operator puts the files a service may read there` };
+    const outside: SecretLookup = {
+      problem: `file ${file} is outside ${service}'s secrets directory ${dir}: the worker's operator puts the files a service may read there`,
+    };
     if (!target.startsWith(dir + path.sep)) return outside;
-    const missing: SecretLookup = { problem: `the worker has no file ${target}; put it in ${dir} on the worker host (its value never passes through Temporal)` };
+    const missing: SecretLookup = {
+      problem: `the worker has no file ${target}; put it in ${dir} on the worker host (its value never passes through Temporal)`,
+    };
     // Links inside the scope are the operator's (a Kubernetes secret volume is made of them): followed,
     // but wherever they lead must still be inside the scope.
     const [realDir, realTarget] = await Promise.all([fs.realpath(dir), fs.realpath(target)].map((p) => p.catch(() => undefined)));

@@ -11,7 +11,7 @@ export function registerAbort(program: Command, wrap: Wrap): void {
     .command('abort')
     .description('stop the deployment and roll back (traffic back to the stable release first)')
     .argument('<service>', 'the service')
-    .option('--reason <text>', 'why: recorded in the deployment\'s history')
+    .option('--reason <text>', "why: recorded in the deployment's history")
     .option('--wait', 'follow the rollback to its end')
     .addHelpText('after', examples('sluice abort web --reason "p99 up"', 'sluice abort web --wait'))
     .action(
@@ -19,7 +19,10 @@ export function registerAbort(program: Command, wrap: Wrap): void {
         const handle = await runningHandle(context, service);
         await handle.signal(abortSignal, { by: context.actor(), ...(options.reason ? { reason: options.reason } : {}) });
         if (!options.wait) {
-          context.out.result({ sent: 'abort', service }, `abort sent to ${service}: it rolls back now; \`sluice status ${service} --watch\` follows it`);
+          context.out.result(
+            { sent: 'abort', service },
+            `abort sent to ${service}: it rolls back now; \`sluice status ${service} --watch\` follows it`,
+          );
           return;
         }
         const result = await waitForOutcome(context, handle, service);

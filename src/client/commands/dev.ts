@@ -13,7 +13,9 @@ import { examples, type Wrap } from './verb';
 export function registerDev(program: Command, wrap: Wrap): void {
   program
     .command('dev')
-    .description('everything on one machine, in the foreground: the local stack (Temporal dev server + Web UI, Docker, nginx, PostgreSQL) and a worker; Ctrl-C stops the worker and Temporal')
+    .description(
+      'everything on one machine, in the foreground: the local stack (Temporal dev server + Web UI, Docker, nginx, PostgreSQL) and a worker; Ctrl-C stops the worker and Temporal',
+    )
     .addHelpText('after', examples('sluice dev', 'sluice deploy examples/specs/demo.yaml --wait   # in another terminal'))
     .action(
       wrap(async (context) => {
@@ -30,8 +32,12 @@ export function registerDev(program: Command, wrap: Wrap): void {
         process.env.SLUICE_ENV_GRANTS ??= '*:DATABASE_URL';
         installRuntime({ logLevel: 'WARN', logFormat: 'text', metricsPort: 0 });
         const config = workerConfig(process.env, path.resolve(__dirname, '..', '..', '..'));
-        context.out.say(`sluice dev: Temporal ${stack.TEMPORAL_ADDRESS} (Web UI ${stack.SLUICE_TEMPORAL_UI}), worker on task queue ${config.taskQueue}`);
-        context.out.say('deploy from another terminal, e.g. `sluice deploy examples/specs/demo.yaml --wait`; Ctrl-C stops the worker and Temporal');
+        context.out.say(
+          `sluice dev: Temporal ${stack.TEMPORAL_ADDRESS} (Web UI ${stack.SLUICE_TEMPORAL_UI}), worker on task queue ${config.taskQueue}`,
+        );
+        context.out.say(
+          'deploy from another terminal, e.g. `sluice deploy examples/specs/demo.yaml --wait`; Ctrl-C stops the worker and Temporal',
+        );
         await runWorker(config);
         await stopTemporal(settings);
         context.out.say('sluice dev: stopped the worker and Temporal (Docker, nginx and PostgreSQL stay up: `npm run stack:down`)');

@@ -21,19 +21,47 @@ export function registerHistory(program: Command, wrap: Wrap): void {
         const rows = await Promise.all(
           (await listDeployments(client, service, { limit })).map(async (row) => {
             const ended = row.status === 'COMPLETED' || row.status === 'FAILED';
-            const result: DeployResult | undefined = ended ? await deploymentHandle(client, service, row.runId).result().catch(() => undefined) : undefined;
-            const decisions = (result?.decisions ?? []).filter((d) => d.result === 'accepted' && (d.kind === 'promote' || d.kind === 'abort')).map((d) => `${d.kind} by ${d.by}`);
+            const result: DeployResult | undefined = ended
+              ? await deploymentHandle(client, service, row.runId)
+                  .result()
+                  .catch(() => undefined)
+              : undefined;
+            const decisions = (result?.decisions ?? [])
+              .filter((d) => d.result === 'accepted' && (d.kind === 'promote' || d.kind === 'abort'))
+              .map((d) => `${d.kind} by ${d.by}`);
             const { spec: _spec, ...summary } = row;
-            return { ...summary, outcome: result?.outcome ?? row.status.toLowerCase(), ...(result?.reason ? { reason: result.reason } : {}), decisions };
+            return {
+              ...summary,
+              outcome: result?.outcome ?? row.status.toLowerCase(),
+              ...(result?.reason ? { reason: result.reason } : {}),
+              decisions,
+            };
           }),
         );
         if (rows.length === 0) throw invalidInput(`no deployments of ${service} found`);
         const table = [
           ['STARTED (UTC)', 'RELEASE', 'STRATEGY', 'OUTCOME', 'STARTED BY', 'DECISIONS'],
-          ...rows.map((r) => [r.startTime.toISOString().slice(0, 19).replace('T', ' '), r.release ?? '-', r.strategy ?? '-', r.outcome, r.requestedBy ?? '-', r.decisions.join(', ') || '-']),
+          ...rows.map((r) => [
+            r.startTime.toISOString().slice(0, 19).replace('T', ' '),
+            r.release ?? '-',
+            r.strategy ?? '-',
+            r.outcome,
+            r.requestedBy ?? '-',
+            r.decisions.join(', ') || '-',
+          ]),
         ];
         const widths = table[0]!.map((_, column) => Math.max(...table.map((line) => line[column]!.length)));
-        context.out.result(rows, table.map((line) => line.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n'));
+        context.out.result(
+          rows,
+          table
+            .map((line) =>
+              line
+                .map((cell, column) => cell.padEnd(widths[column]!))
+                .join('  ')
+                .trimEnd(),
+            )
+            .join('\n'),
+        );
       }),
     );
 }

@@ -15,7 +15,22 @@ import type { Wrap } from './verb';
 import { registerWorker } from './worker';
 
 export function registerCommands(program: Command, wrap: Wrap): void {
-  for (const register of [registerValidate, registerPlan, registerDeploy, registerStatus, registerPromote, registerAbort, registerPause, registerResume, registerRollback, registerHistory, registerWorker, registerDev, registerCodecServer, registerDoctor]) {
+  for (const register of [
+    registerValidate,
+    registerPlan,
+    registerDeploy,
+    registerStatus,
+    registerPromote,
+    registerAbort,
+    registerPause,
+    registerResume,
+    registerRollback,
+    registerHistory,
+    registerWorker,
+    registerDev,
+    registerCodecServer,
+    registerDoctor,
+  ]) {
     register(program, wrap);
   }
 }

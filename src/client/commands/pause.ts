@@ -8,7 +8,7 @@ export function registerPause(program: Command, wrap: Wrap): void {
     .command('pause')
     .description('hold the deployment after its current step (timers keep running; resume continues)')
     .argument('<service>', 'the service')
-    .option('--reason <text>', 'why: recorded in the deployment\'s history')
+    .option('--reason <text>', "why: recorded in the deployment's history")
     .addHelpText('after', examples('sluice pause web --reason "checking dashboards"'))
     .action(
       wrap(async (context, service: string, options: { reason?: string }) => {

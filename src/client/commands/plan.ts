@@ -12,14 +12,15 @@ export function registerPlan(program: Command, wrap: Wrap): void {
     .command('plan')
     .description('print the steps a deploy would run now, against what runs now; touches nothing')
     .argument('<spec>', 'spec file (YAML or JSON)')
-    .option('--image <ref>', 'plan with this image instead of the spec\'s')
+    .option('--image <ref>', "plan with this image instead of the spec's")
     .addHelpText('after', examples('sluice plan deploy/web.yaml --image registry.example.com/web:2.4.1'))
     .action(
       wrap(async (context, file: string, options: { image?: string }) => {
         const { document, spec } = readSpec(file, options.image);
         const client = await context.client();
         // The plan is computed by a worker, from what it sees (its Docker host and router).
-        if (!(await workerPolling(client, context.settings.namespace, context.taskQueue))) throw new CliError(ExitCode.unreachable, noWorkerMessage(context.settings.namespace, context.taskQueue));
+        if (!(await workerPolling(client, context.settings.namespace, context.taskQueue)))
+          throw new CliError(ExitCode.unreachable, noWorkerMessage(context.settings.namespace, context.taskQueue));
         const plan = await client.workflow.execute<typeof planPreview>('planPreview', {
           args: [{ spec: document }],
           taskQueue: context.taskQueue,

@@ -10,7 +10,7 @@ export function registerPromote(program: Command, wrap: Wrap): void {
     .description('answer the gate the deployment waits at (prints accepted, or why it was rejected)')
     .argument('<service>', 'the service')
     .option('--full', 'skip every remaining pause and analysis (replicas still start and turn healthy first)')
-    .option('--reason <text>', 'why: recorded in the deployment\'s history')
+    .option('--reason <text>', "why: recorded in the deployment's history")
     .addHelpText('after', examples('sluice promote web', 'sluice promote web --full --reason "hotfix, verified on staging"'))
     .action(
       wrap(async (context, service: string, options: { full?: boolean; reason?: string }) => {

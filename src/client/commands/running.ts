@@ -9,6 +9,9 @@ import { invalidInput } from '../errors';
 export async function runningHandle(context: CliContext, service: string): Promise<DeploymentHandle> {
   const client = await context.client();
   const { status, runId } = await deploymentHandle(client, service).describe();
-  if (status.name !== 'RUNNING') throw invalidInput(`no deployment of ${service} is running (the last one is ${status.name.toLowerCase()}): see \`sluice status ${service}\``);
+  if (status.name !== 'RUNNING')
+    throw invalidInput(
+      `no deployment of ${service} is running (the last one is ${status.name.toLowerCase()}): see \`sluice status ${service}\``,
+    );
   return deploymentHandle(client, service, runId);
 }

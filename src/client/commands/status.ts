@@ -32,11 +32,19 @@ export function registerStatus(program: Command, wrap: Wrap): void {
         if (!running) {
           // A finished deployment is its result: no worker is needed to show it.
           const ended = await endedDeployment(client, service, description.runId);
-          if ('result' in ended) return context.out.result({ ...ids, result: ended.result }, renderResultBlock(ended.result, description).join('\n'));
-          return context.out.result({ ...ids, status: description.status.name, error: ended.error }, `deploy/${service}: ${description.status.name.toLowerCase()}: ${ended.error}`);
+          if ('result' in ended)
+            return context.out.result({ ...ids, result: ended.result }, renderResultBlock(ended.result, description).join('\n'));
+          return context.out.result(
+            { ...ids, status: description.status.name, error: ended.error },
+            `deploy/${service}: ${description.status.name.toLowerCase()}: ${ended.error}`,
+          );
         }
         const status = await client.connection.withDeadline(Date.now() + 10_000, () => handle.query(statusQuery)).catch(() => undefined);
-        if (!status) throw new CliError(ExitCode.unreachable, `the deployment of ${service} is running but no worker answered for its status: ${noWorkerMessage(context.settings.namespace, context.taskQueue)}`);
+        if (!status)
+          throw new CliError(
+            ExitCode.unreachable,
+            `the deployment of ${service} is running but no worker answered for its status: ${noWorkerMessage(context.settings.namespace, context.taskQueue)}`,
+          );
         context.out.result({ ...ids, status }, renderStatusBlock(status).join('\n'));
       }),
     );

@@ -19,7 +19,9 @@ export async function waitForOutcome(context: CliContext, handle: DeploymentHand
     detach = () => resolve(undefined);
   });
   const onInterrupt = () => {
-    context.out.say(`\ndetached: the deployment of ${service} goes on; follow it with \`sluice status ${service} --watch\`, stop it with \`sluice abort ${service}\``);
+    context.out.say(
+      `\ndetached: the deployment of ${service} goes on; follow it with \`sluice status ${service} --watch\`, stop it with \`sluice abort ${service}\``,
+    );
     detach();
   };
   process.once('SIGINT', onInterrupt);
@@ -43,17 +45,24 @@ export interface WorkerWait {
  * the command that starts one; the deployment stays started and begins when a worker polls. Once
  * a worker answers, planning may take as long as it takes (the preparing deadline bounds it).
  */
-export async function awaitPlanned(context: CliContext, handle: DeploymentHandle, service: string, wait: WorkerWait): Promise<{ status?: DeploymentStatus; result?: DeployResult }> {
+export async function awaitPlanned(
+  context: CliContext,
+  handle: DeploymentHandle,
+  service: string,
+  wait: WorkerWait,
+): Promise<{ status?: DeploymentStatus; result?: DeployResult }> {
   const client = await context.client();
   let deadline = wait.limitMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + wait.limitMs;
   let warned = false;
   for (;;) {
     if ((await handle.describe()).status.name !== 'RUNNING') return { result: await handle.result() };
     // Without a worker a query waits for one: bounded, so the loop keeps its own deadline.
-    const answer = await client.connection.withDeadline(Date.now() + 2000, () => handle.query(statusQuery)).then(
-      (status) => ({ status }),
-      (error: unknown) => ({ error: error as Error }),
-    );
+    const answer = await client.connection
+      .withDeadline(Date.now() + 2000, () => handle.query(statusQuery))
+      .then(
+        (status) => ({ status }),
+        (error: unknown) => ({ error: error as Error }),
+      );
     // A worker answered, in payloads this CLI cannot decrypt (no codec key): it runs, and its status is not ours to read.
     if ('error' in answer && /Unknown encoding/.test(answer.error.message)) return {};
     if ('status' in answer && answer.status.targetRelease !== 'unknown') return { status: answer.status };

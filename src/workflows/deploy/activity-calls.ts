@@ -18,7 +18,14 @@ export const activities = proxyActivities<SluiceActivities>({ startToCloseTimeou
 
 export const HEARTBEAT_TIMEOUT = '15s';
 const SHORT_ACTIVITY_TIMEOUT_MS = 60_000;
-const LONG_RUNNING: ReadonlySet<Step['kind']> = new Set(['startReplicas', 'waitHealthy', 'route', 'stopReplicas', 'removeReplicas', 'migrate']);
+const LONG_RUNNING: ReadonlySet<Step['kind']> = new Set([
+  'startReplicas',
+  'waitHealthy',
+  'route',
+  'stopReplicas',
+  'removeReplicas',
+  'migrate',
+]);
 
 /** A step's activity options: the phase's progress deadline bounds the retries (schedule-to-close) and a long attempt; a short attempt gets a minute. */
 export function stepActivityOptions(run: DeploymentRun, step: Step, phase: StepPhase, summary: string): ActivityOptions {

@@ -13,7 +13,8 @@ import type { Decision, DecisionKind, DeploymentStatus, GateKind } from '../../d
 import { describeStatus, initialStatus, reduceStatus, type StatusEvent } from '../planner/status';
 import { searchAttributeUpdates } from '../search-attributes';
 
-export const TOO_LATE_TO_ABORT = 'too late: contract migrations or the removal of the old release have begun, so the deployment only goes forward; deploy the previous release instead';
+export const TOO_LATE_TO_ABORT =
+  'too late: contract migrations or the removal of the old release have begun, so the deployment only goes forward; deploy the previous release instead';
 
 /** The actor recorded when the workflow itself is cancelled rather than aborted with `sluice abort`. */
 export const WORKFLOW_CANCELLATION: Actor = { by: 'temporal', reason: 'the workflow was cancelled (Web UI, CLI or API)' };
@@ -29,7 +30,13 @@ export interface Gate {
 }
 
 function isActor(value: unknown): value is Actor {
-  return typeof value === 'object' && value !== null && typeof (value as Actor).by === 'string' && (value as Actor).by.length > 0 && ((value as Actor).reason === undefined || typeof (value as Actor).reason === 'string');
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Actor).by === 'string' &&
+    (value as Actor).by.length > 0 &&
+    ((value as Actor).reason === undefined || typeof (value as Actor).reason === 'string')
+  );
 }
 
 export class DeploymentControl {
@@ -56,7 +63,9 @@ export class DeploymentControl {
   /** Handlers first: a message that arrives with the first task must find them. */
   registerHandlers(): void {
     setHandler(statusQuery, () => this.status);
-    setHandler(promoteUpdate, (request: PromoteRequest) => this.promote(request), { validator: (request: PromoteRequest) => this.validatePromote(request) });
+    setHandler(promoteUpdate, (request: PromoteRequest) => this.promote(request), {
+      validator: (request: PromoteRequest) => this.validatePromote(request),
+    });
     setHandler(abortSignal, (actor: Actor) => this.abort(actor));
     setHandler(pauseSignal, (actor: Actor) => this.pause(actor));
     setHandler(resumeSignal, (actor: Actor) => this.resume(actor));
@@ -71,7 +80,10 @@ export class DeploymentControl {
   }
 
   decide(kind: DecisionKind, actor: Actor, result: Decision['result'], note?: string): void {
-    this.record({ type: 'decision', decision: { kind, by: actor.by, ...(actor.reason ? { reason: actor.reason } : {}), at: now(), result, ...(note ? { note } : {}) } });
+    this.record({
+      type: 'decision',
+      decision: { kind, by: actor.by, ...(actor.reason ? { reason: actor.reason } : {}), at: now(), result, ...(note ? { note } : {}) },
+    });
     log.info(`${kind} by ${actor.by}: ${result}${note ? ` (${note})` : ''}`);
   }
 
@@ -89,12 +101,22 @@ export class DeploymentControl {
   }
 
   validatePromote(request: PromoteRequest): void {
-    if (!isActor(request)) throw ApplicationFailure.create({ type: 'InvalidMessage', message: 'promote needs { by: string, reason?: string, full?: boolean }' });
-    if (this.finished) throw ApplicationFailure.create({ type: 'NothingToPromote', message: `the deployment has finished (${this.status.phase})` });
+    if (!isActor(request))
+      throw ApplicationFailure.create({ type: 'InvalidMessage', message: 'promote needs { by: string, reason?: string, full?: boolean }' });
+    if (this.finished)
+      throw ApplicationFailure.create({ type: 'NothingToPromote', message: `the deployment has finished (${this.status.phase})` });
     if (this.rollingBack || request.full === true) return; // during a rollback the handler records it as ignored
     const { gate, status } = this;
-    if (!gate) throw ApplicationFailure.create({ type: 'NothingToPromote', message: `no gate is waiting (phase ${status.phase}${status.step ? `, step ${status.step.number}/${status.step.total}: ${status.step.summary}` : ''}); promote answers pauses, inconclusive analyses and the contract gate` });
-    if (!gate.promotable) throw ApplicationFailure.create({ type: 'NothingToPromote', message: `the ${gate.kind} is a timer, not a gate; use promote --full to skip the remaining pauses` });
+    if (!gate)
+      throw ApplicationFailure.create({
+        type: 'NothingToPromote',
+        message: `no gate is waiting (phase ${status.phase}${status.step ? `, step ${status.step.number}/${status.step.total}: ${status.step.summary}` : ''}); promote answers pauses, inconclusive analyses and the contract gate`,
+      });
+    if (!gate.promotable)
+      throw ApplicationFailure.create({
+        type: 'NothingToPromote',
+        message: `the ${gate.kind} is a timer, not a gate; use promote --full to skip the remaining pauses`,
+      });
   }
 
   promote(request: PromoteRequest): PromoteResponse {
@@ -130,7 +152,13 @@ export class DeploymentControl {
 
   pause(actor: Actor): void {
     if (!isActor(actor)) return log.warn('ignored a pause signal without { by: string }', { payload: actor });
-    if (this.finished || this.rollingBack || this.paused) return this.decide('pause', actor, 'ignored', this.finished ? 'the deployment has finished' : this.rollingBack ? 'a rollback is never paused' : 'already paused');
+    if (this.finished || this.rollingBack || this.paused)
+      return this.decide(
+        'pause',
+        actor,
+        'ignored',
+        this.finished ? 'the deployment has finished' : this.rollingBack ? 'a rollback is never paused' : 'already paused',
+      );
     this.paused = true;
     this.decide('pause', actor, 'accepted', 'the plan holds after the current step');
     this.record({ type: 'paused', paused: true, at: now() });

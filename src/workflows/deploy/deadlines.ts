@@ -42,11 +42,16 @@ export async function withDeadline<T>(run: DeploymentRun, phase: StepPhase, summ
  * attempt's own failure when the next retry would start past the deadline. Either is the deadline's failure.
  */
 function deadlineFailure(error: unknown, limit: number, phase: StepPhase, summary: string): unknown {
-  const timedOut = error instanceof ActivityFailure && error.cause instanceof TimeoutFailure && error.cause.timeoutType === 'SCHEDULE_TO_CLOSE';
+  const timedOut =
+    error instanceof ActivityFailure && error.cause instanceof TimeoutFailure && error.cause.timeoutType === 'SCHEDULE_TO_CLOSE';
   if (!timedOut && !(error instanceof ActivityFailure && error.retryState === 'TIMEOUT')) return error;
   const lastError = timedOut ? error.cause.cause : error.cause;
   const last = lastError ? `; the last attempt failed with: ${messageOf(lastError)}` : '';
-  return ApplicationFailure.create({ type: FailureType.deadlineExceeded, nonRetryable: true, message: `progress deadline of ${formatDuration(limit)} passed during "${summary}" (phase ${phase})${last}` });
+  return ApplicationFailure.create({
+    type: FailureType.deadlineExceeded,
+    nonRetryable: true,
+    message: `progress deadline of ${formatDuration(limit)} passed during "${summary}" (phase ${phase})${last}`,
+  });
 }
 
 /** Deployments recorded before the deadline moved onto the activity: a workflow timer cancels the step. */
@@ -67,7 +72,11 @@ async function cancelledByTimer<T>(limit: number, phase: StepPhase, summary: str
     return await scope.run(fn);
   } catch (error) {
     if (expired && isCancellation(error)) {
-      throw ApplicationFailure.create({ type: FailureType.deadlineExceeded, nonRetryable: true, message: `progress deadline of ${limit} ms passed during "${summary}" (phase ${phase})` });
+      throw ApplicationFailure.create({
+        type: FailureType.deadlineExceeded,
+        nonRetryable: true,
+        message: `progress deadline of ${limit} ms passed during "${summary}" (phase ${phase})`,
+      });
     }
     throw error;
   } finally {

@@ -47,7 +47,8 @@ export async function runForward(run: DeploymentRun, requestedBy: string): Promi
   }
   progress.failure ??= lateAbort(run);
   // A cancellation that arrived past the point of no return: the steps ran forward (or stopped, failed); nothing was undone.
-  if (patches.forwardOnlyPastNoReturn && control.pastPointOfNoReturn && control.forward.consideredCancelled) control.decide('abort', WORKFLOW_CANCELLATION, 'ignored', TOO_LATE_TO_ABORT);
+  if (patches.forwardOnlyPastNoReturn && control.pastPointOfNoReturn && control.forward.consideredCancelled)
+    control.decide('abort', WORKFLOW_CANCELLATION, 'ignored', TOO_LATE_TO_ABORT);
   return progress;
 }
 

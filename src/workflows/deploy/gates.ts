@@ -31,15 +31,24 @@ export async function waitAtGate(run: DeploymentRun, kind: GateKind, durationMs:
 }
 
 /** Samples the release's error rate and latency until the analysis passes or fails; an inconclusive one waits for a promote. */
-export async function runAnalysis(run: DeploymentRun, step: Extract<Step, { kind: 'analysis' }>, phase: StepPhase, summary: string): Promise<void> {
+export async function runAnalysis(
+  run: DeploymentRun,
+  step: Extract<Step, { kind: 'analysis' }>,
+  phase: StepPhase,
+  summary: string,
+): Promise<void> {
   const { analysis, release } = step;
   const verdicts: SampleVerdict[] = [];
   let since = Date.now();
   for (;;) {
     if (run.control.promoteFull) return;
-    await sleep(analysis.interval, { summary: `analysis of ${release}: sample ${verdicts.length + 1}/${analysis.count} after ${formatDuration(analysis.interval)}` });
+    await sleep(analysis.interval, {
+      summary: `analysis of ${release}: sample ${verdicts.length + 1}/${analysis.count} after ${formatDuration(analysis.interval)}`,
+    });
     const sample = await withDeadline(run, phase, summary, () =>
-      activities.measureRelease.executeWithOptions(stepActivityOptions(run, step, phase, `measure ${release}`), [{ service: run.spec.service, release, sinceMs: since }]),
+      activities.measureRelease.executeWithOptions(stepActivityOptions(run, step, phase, `measure ${release}`), [
+        { service: run.spec.service, release, sinceMs: since },
+      ]),
     );
     since = Date.now();
     verdicts.push(judgeSample(analysis, sample));
@@ -47,7 +56,11 @@ export async function runAnalysis(run: DeploymentRun, step: Extract<Step, { kind
     const verdict = judgeRun(analysis, verdicts);
     if (verdict === 'failed') {
       const reasons = verdicts.filter((v) => v.verdict === 'fail').map((v) => v.reason);
-      throw ApplicationFailure.create({ type: FailureType.analysisFailed, nonRetryable: true, message: `analysis of ${release} failed: ${reasons.join('; ')}` });
+      throw ApplicationFailure.create({
+        type: FailureType.analysisFailed,
+        nonRetryable: true,
+        message: `analysis of ${release} failed: ${reasons.join('; ')}`,
+      });
     }
     if (verdict === 'passed') return;
     if (verdict === 'inconclusive') return waitAtGate(run, 'inconclusiveAnalysis', undefined, true);

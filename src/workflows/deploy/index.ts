@@ -32,7 +32,8 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   const forward = await runForward(run, input.requestedBy);
   const { plan, failure } = forward;
   // Past the point of no return (outcome `failed`) there is nothing to roll back to.
-  const rollback = plan && failure && failure.outcome !== 'failed' ? await rollBack(run, plan, forward.begun, failure) : nothingRolledBack();
+  const rollback =
+    plan && failure && failure.outcome !== 'failed' ? await rollBack(run, plan, forward.begun, failure) : nothingRolledBack();
   return finish(run, forward, rollback);
 }
 

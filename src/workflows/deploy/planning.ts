@@ -23,7 +23,16 @@ export function recordPlan(run: DeploymentRun, { plan, observed }: PlannedDeploy
   const observedReplicas = Object.fromEntries(observed.releases.map((r) => [r.release, r.slots]));
   control.record({ type: 'planned', plan, image: spec.image, observedReplicas, routing: plan.initialRouting, at: now() });
   upsertSearchAttributes(searchAttributeUpdates({ release: plan.targetRelease }));
-  upsertMemo({ image: spec.image, imageId: plan.template?.imageId ?? null, pinnedImage: plan.template?.pinnedImage ?? null, replicas: spec.replicas, strategy: spec.strategy.type, targetRelease: plan.targetRelease, stableRelease: plan.stableRelease ?? null, requestedBy });
+  upsertMemo({
+    image: spec.image,
+    imageId: plan.template?.imageId ?? null,
+    pinnedImage: plan.template?.pinnedImage ?? null,
+    replicas: spec.replicas,
+    strategy: spec.strategy.type,
+    targetRelease: plan.targetRelease,
+    stableRelease: plan.stableRelease ?? null,
+    requestedBy,
+  });
 }
 
 /** The plan as an activity made it (resolving the image and the secrets' digest). */
@@ -32,13 +41,19 @@ async function planInActivity(run: DeploymentRun): Promise<PlannedDeployment> {
   const summary = `plan ${spec.service}: observe what runs, resolve ${spec.image}`;
   const limit = deadlineFor(spec, 'preparing')!;
   return withDeadline(run, 'preparing', summary, () =>
-    activities.observeAndPlan.executeWithOptions({ summary, scheduleToCloseTimeout: limit, startToCloseTimeout: limit, heartbeatTimeout: HEARTBEAT_TIMEOUT }, [{ spec }]),
+    activities.observeAndPlan.executeWithOptions(
+      { summary, scheduleToCloseTimeout: limit, startToCloseTimeout: limit, heartbeatTimeout: HEARTBEAT_TIMEOUT },
+      [{ spec }],
+    ),
   );
 }
 
 /** Deployments begun before plans were recorded plan here, from the observation; kept so that their histories replay. */
 async function planHere(spec: DeploymentSpec): Promise<PlannedDeployment> {
-  const observed = await activities.observeService.executeWithOptions({ summary: `observe ${spec.service}`, startToCloseTimeout: '1 minute' }, [{ service: spec.service }]);
+  const observed = await activities.observeService.executeWithOptions(
+    { summary: `observe ${spec.service}`, startToCloseTimeout: '1 minute' },
+    [{ service: spec.service }],
+  );
   return { plan: planOrFail(spec, observed), observed };
 }
 
@@ -46,7 +61,13 @@ function planOrFail(spec: DeploymentSpec, observed: Parameters<typeof planDeploy
   try {
     return planDeployment(spec, observed);
   } catch (error) {
-    if (error instanceof PlanError) throw ApplicationFailure.create({ type: FailureType.planRejected, nonRetryable: true, message: error.message, details: [{ field: error.field }] });
+    if (error instanceof PlanError)
+      throw ApplicationFailure.create({
+        type: FailureType.planRejected,
+        nonRetryable: true,
+        message: error.message,
+        details: [{ field: error.field }],
+      });
     throw error;
   }
 }

@@ -32,7 +32,12 @@ export function finish(run: DeploymentRun, { failure }: ForwardProgress, rollbac
   // from the released ones at a glance; the failure carries the same result for the CLI. Its message
   // is recorded in histories and keeps its form (the CLI prints the result through describeOutcome).
   if (outcome !== 'released' && run.patches.failWhenNotReleased) {
-    throw ApplicationFailure.create({ type: notReleasedFailureType(outcome), nonRetryable: true, message: `${spec.service} ${outcome}${reason ? `: ${reason}` : ''}`, details: [result] });
+    throw ApplicationFailure.create({
+      type: notReleasedFailureType(outcome),
+      nonRetryable: true,
+      message: `${spec.service} ${outcome}${reason ? `: ${reason}` : ''}`,
+      details: [result],
+    });
   }
   return result;
 }
@@ -40,7 +45,8 @@ export function finish(run: DeploymentRun, { failure }: ForwardProgress, rollbac
 /** The forward failure's reason, with what the rollback left out and, if it failed, where. */
 function reasonFor(failure: ForwardFailure, { compensationFailures, leftOut }: RollbackReport): string {
   let reason = failure.reason;
-  if (leftOut.length > 0) reason += `; the rollback left out replicas that did not turn healthy: ${leftOut.map((g) => `${g.release} slots ${g.slots.join(',')}`).join('; ')}`;
+  if (leftOut.length > 0)
+    reason += `; the rollback left out replicas that did not turn healthy: ${leftOut.map((g) => `${g.release} slots ${g.slots.join(',')}`).join('; ')}`;
   const [first] = compensationFailures;
   if (first) reason += `; rollback incomplete: ${first.summary}: ${first.message}`;
   return reason;

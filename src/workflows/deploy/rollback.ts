@@ -51,5 +51,8 @@ export async function rollBack(run: DeploymentRun, plan: Plan, begun: PlannedSte
 }
 
 function undoFailed(summary: string, error: unknown, notRun: Step[]): CompensationFailure[] {
-  return [{ summary, message: messageOf(error) }, ...notRun.map((rest) => ({ summary: `not run: ${describeStep(rest).summary}`, message: 'skipped after the failure above' }))];
+  return [
+    { summary, message: messageOf(error) },
+    ...notRun.map((rest) => ({ summary: `not run: ${describeStep(rest).summary}`, message: 'skipped after the failure above' })),
+  ];
 }

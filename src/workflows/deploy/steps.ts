@@ -18,7 +18,14 @@ import type { DeploymentRun } from './run';
  * that stay unhealthy (one crash-looping container), as long as one is healthy, and routes around them (they are
  * added to the list): better the old release with less capacity than traffic left split.
  */
-export async function runStep(run: DeploymentRun, plan: Plan, step: Step, phase: StepPhase, summary: string, leftOutOfRollback?: ReplicaGroup[]): Promise<void> {
+export async function runStep(
+  run: DeploymentRun,
+  plan: Plan,
+  step: Step,
+  phase: StepPhase,
+  summary: string,
+  leftOutOfRollback?: ReplicaGroup[],
+): Promise<void> {
   const options = stepActivityOptions(run, step, phase, summary);
   const within = <T>(fn: () => Promise<T>) => withDeadline(run, phase, summary, fn);
   const { spec, deploymentId: deployment } = run;
@@ -29,29 +36,52 @@ export async function runStep(run: DeploymentRun, plan: Plan, step: Step, phase:
       await within(() => activities.prepareRouter.executeWithOptions(options, [{ service, settings: routerSettings(spec) }]));
       return;
     case 'migrate':
-      await within(() => activities.migrate.executeWithOptions(options, [{ service, deployment, direction: step.direction, settings: spec.migrations! }]));
+      await within(() =>
+        activities.migrate.executeWithOptions(options, [{ service, deployment, direction: step.direction, settings: spec.migrations! }]),
+      );
       return;
     case 'startReplicas': {
-      const template = step.release === plan.targetRelease ? { template: plan.template ?? containerTemplate(spec), health: spec.health } : {};
-      await within(() => activities.startReplicas.executeWithOptions(options, [{ service, release: step.release, slots: step.slots, deployment, ...template }]));
+      const template =
+        step.release === plan.targetRelease ? { template: plan.template ?? containerTemplate(spec), health: spec.health } : {};
+      await within(() =>
+        activities.startReplicas.executeWithOptions(options, [
+          { service, release: step.release, slots: step.slots, deployment, ...template },
+        ]),
+      );
       return;
     }
     case 'waitHealthy': {
-      const report = await within(() => activities.waitHealthy.executeWithOptions(options, [{ service, release: step.release, slots: step.slots, health: spec.health, ...(rollback ? { tolerate: true } : {}) }]));
+      const report = await within(() =>
+        activities.waitHealthy.executeWithOptions(options, [
+          { service, release: step.release, slots: step.slots, health: spec.health, ...(rollback ? { tolerate: true } : {}) },
+        ]),
+      );
       if (rollback && report.unhealthy?.length) leftOutOfRollback.push({ release: step.release, slots: report.unhealthy });
       return;
     }
     case 'route': {
       // A rollback's way back routes to the replicas that run, instead of halting on one Docker is restarting.
       const routing = rollback ? withoutReplicas(step.routing, leftOutOfRollback) : step.routing;
-      await within(() => activities.route.executeWithOptions(options, [{ service, routing, drainTimeoutMs: spec.traffic.drainTimeout, ...(rollback ? { onlyRunning: true } : {}) }]));
+      await within(() =>
+        activities.route.executeWithOptions(options, [
+          { service, routing, drainTimeoutMs: spec.traffic.drainTimeout, ...(rollback ? { onlyRunning: true } : {}) },
+        ]),
+      );
       return;
     }
     case 'stopReplicas':
-      await within(() => activities.stopReplicas.executeWithOptions(options, [{ service, release: step.release, slots: step.slots, gracePeriodMs: spec.stopGracePeriod }]));
+      await within(() =>
+        activities.stopReplicas.executeWithOptions(options, [
+          { service, release: step.release, slots: step.slots, gracePeriodMs: spec.stopGracePeriod },
+        ]),
+      );
       return;
     case 'removeReplicas':
-      await within(() => activities.removeReplicas.executeWithOptions(options, [{ service, release: step.release, slots: step.slots, gracePeriodMs: spec.stopGracePeriod }]));
+      await within(() =>
+        activities.removeReplicas.executeWithOptions(options, [
+          { service, release: step.release, slots: step.slots, gracePeriodMs: spec.stopGracePeriod },
+        ]),
+      );
       return;
     case 'pause':
       return waitAtGate(run, step.gate, step.durationMs, step.promotable);

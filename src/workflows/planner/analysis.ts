@@ -23,12 +23,18 @@ export function judgeSample(spec: AnalysisSpec, sample: AnalysisSample): SampleV
   const errorRate = sample.errors / sample.requests;
   const rate = `${(errorRate * 100).toFixed(2)}%`;
   if (errorRate > spec.maxErrorRate) {
-    return { verdict: 'fail', reason: `error rate ${rate} (${sample.errors}/${sample.requests}) above ${(spec.maxErrorRate * 100).toFixed(2)}%` };
+    return {
+      verdict: 'fail',
+      reason: `error rate ${rate} (${sample.errors}/${sample.requests}) above ${(spec.maxErrorRate * 100).toFixed(2)}%`,
+    };
   }
   if (spec.maxLatencyP99 !== undefined && sample.p99Ms !== undefined && sample.p99Ms > spec.maxLatencyP99) {
     return { verdict: 'fail', reason: `p99 latency ${Math.round(sample.p99Ms)}ms above ${formatDuration(spec.maxLatencyP99)}` };
   }
-  return { verdict: 'pass', reason: `error rate ${rate} of ${sample.requests} requests${sample.p99Ms !== undefined ? `, p99 ${Math.round(sample.p99Ms)}ms` : ''}` };
+  return {
+    verdict: 'pass',
+    reason: `error rate ${rate} of ${sample.requests} requests${sample.p99Ms !== undefined ? `, p99 ${Math.round(sample.p99Ms)}ms` : ''}`,
+  };
 }
 
 export type RunVerdict = 'running' | 'passed' | 'failed' | 'inconclusive';

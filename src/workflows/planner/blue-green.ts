@@ -30,7 +30,14 @@ function planBlueGreen({ spec, strategy, target, stable, builder }: StrategyCont
 function openPreview(strategy: BlueGreenStrategy): PlanError | undefined {
   const { preview } = strategy;
   if (preview?.header === undefined || preview.headerValueFrom !== undefined) return undefined;
-  return new PlanError('strategy.preview.headerValueFrom', `the preview header ${preview.header} needs a secret value: set headerValueFrom: { fromEnv: NAME } (or fromFile) naming where the worker finds it; with any value, any client could reach the release under test`);
+  return new PlanError(
+    'strategy.preview.headerValueFrom',
+    `the preview header ${preview.header} needs a secret value: set headerValueFrom: { fromEnv: NAME } (or fromFile) naming where the worker finds it; with any value, any client could reach the release under test`,
+  );
 }
 
-export const blueGreen: StrategyPlanner<'blueGreen'> = { plan: planBlueGreen, admission: openPreview, preview: (strategy) => strategy.preview };
+export const blueGreen: StrategyPlanner<'blueGreen'> = {
+  plan: planBlueGreen,
+  admission: openPreview,
+  preview: (strategy) => strategy.preview,
+};

@@ -73,7 +73,8 @@ export class PlanBuilder {
     if (sameRouting(next, this.routing)) return this;
     for (const group of next.peers) {
       const notRunning = group.slots.filter((slot) => !this.running.get(group.release)?.has(slot));
-      if (notRunning.length > 0) throw new PlanError('(plan)', `planner bug: routing to ${group.release} slots ${notRunning.join(',')} that do not run`);
+      if (notRunning.length > 0)
+        throw new PlanError('(plan)', `planner bug: routing to ${group.release} slots ${notRunning.join(',')} that do not run`);
     }
     const previous = this.routing;
     this.routing = next;
@@ -84,7 +85,8 @@ export class PlanBuilder {
   stop(release: string, slots: number[]): this {
     if (slots.length === 0) return this;
     const routed = this.routing.peers.find((g) => g.release === release)?.slots.filter((s) => slots.includes(s)) ?? [];
-    if (routed.length > 0) throw new PlanError('(plan)', `planner bug: stopping ${release} slots ${routed.join(',')} while they are routed`);
+    if (routed.length > 0)
+      throw new PlanError('(plan)', `planner bug: stopping ${release} slots ${routed.join(',')} while they are routed`);
     slots.forEach((slot) => this.running.get(release)?.delete(slot));
     return this.add({ kind: 'stopReplicas', release, slots }, [
       { kind: 'startReplicas', release, slots },

@@ -42,7 +42,9 @@ export function gateName(gate: GateKind): string {
 }
 
 export function describeGate(gate: GateKind, durationMs: number | undefined): string {
-  return durationMs === undefined ? `${GATE_NAMES[gate]}: wait for \`sluice promote\`` : `${GATE_NAMES[gate]}: ${formatDuration(durationMs)}`;
+  return durationMs === undefined
+    ? `${GATE_NAMES[gate]}: wait for \`sluice promote\``
+    : `${GATE_NAMES[gate]}: ${formatDuration(durationMs)}`;
 }
 
 export function describeStep(step: Step): { phase: StepPhase; summary: string } {
@@ -62,12 +64,18 @@ export function describeStep(step: Step): { phase: StepPhase; summary: string } 
     case 'stopReplicas':
       return { phase: 'draining', summary: `stop ${replicas(step.slots.length)} of ${step.release} (slots ${describeSlots(step.slots)})` };
     case 'removeReplicas':
-      return { phase: 'cleaningUp', summary: `remove ${replicas(step.slots.length)} of ${step.release} (slots ${describeSlots(step.slots)})` };
+      return {
+        phase: 'cleaningUp',
+        summary: `remove ${replicas(step.slots.length)} of ${step.release} (slots ${describeSlots(step.slots)})`,
+      };
     case 'pause':
       return { phase: 'paused', summary: describeGate(step.gate, step.durationMs) };
     case 'analysis': {
       const a = step.analysis;
-      return { phase: 'analyzing', summary: `analyze ${step.release}: ${a.count} x ${formatDuration(a.interval)}, error rate <= ${a.maxErrorRate * 100}%` };
+      return {
+        phase: 'analyzing',
+        summary: `analyze ${step.release}: ${a.count} x ${formatDuration(a.interval)}, error rate <= ${a.maxErrorRate * 100}%`,
+      };
     }
   }
 }

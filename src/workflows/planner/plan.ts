@@ -18,7 +18,9 @@ import { planStrategy, previewOf, unplannable } from './strategies';
 export function findStable(observed: ObservedService): ReplicaGroup | undefined {
   const weight = (release: string) => observed.routing?.weights[release] ?? 0;
   const running = observed.releases.filter((r) => r.slots.length > 0);
-  const best = [...running].sort((a, b) => weight(b.release) - weight(a.release) || b.slots.length - a.slots.length || (a.release < b.release ? -1 : 1))[0];
+  const best = [...running].sort(
+    (a, b) => weight(b.release) - weight(a.release) || b.slots.length - a.slots.length || (a.release < b.release ? -1 : 1),
+  )[0];
   return best && group(best.release, best.slots);
 }
 
@@ -27,7 +29,13 @@ export function findStable(observed: ObservedService): ReplicaGroup | undefined 
  * extra, and finish what an interrupted deployment left (its other releases' containers, and
  * the contract migrations it did not run once nothing else runs).
  */
-function planConverge(spec: DeploymentSpec, stable: ObservedGroup, leftovers: ObservedGroup[], builder: PlanBuilder, notes: string[]): void {
+function planConverge(
+  spec: DeploymentSpec,
+  stable: ObservedGroup,
+  leftovers: ObservedGroup[],
+  builder: PlanBuilder,
+  notes: string[],
+): void {
   const wanted = slotRange(0, spec.replicas);
   const missing = wanted.filter((slot) => !stable.slots.includes(slot));
   const extra = stable.slots.filter((slot) => !wanted.includes(slot));
@@ -56,7 +64,9 @@ function planConverge(spec: DeploymentSpec, stable: ObservedGroup, leftovers: Ob
 function routableNow(observed: ObservedService): Routing {
   if (!observed.routing) return EMPTY_ROUTING;
   const running = (release: string) => observed.releases.find((r) => r.release === release)?.slots ?? [];
-  const peers = observed.routing.peers.map((g) => ({ release: g.release, slots: g.slots.filter((slot) => running(g.release).includes(slot)) })).filter((g) => g.slots.length > 0);
+  const peers = observed.routing.peers
+    .map((g) => ({ release: g.release, slots: g.slots.filter((slot) => running(g.release).includes(slot)) }))
+    .filter((g) => g.slots.length > 0);
   return { ...observed.routing, peers };
 }
 
@@ -78,9 +88,16 @@ function requestedPorts(spec: DeploymentSpec): Array<{ field: string; port: numb
 export function checkPorts(spec: DeploymentSpec, claims: PortClaims | undefined): void {
   if (!claims) return;
   for (const { field, port } of requestedPorts(spec)) {
-    if (claims.router.includes(port)) throw new PlanError(field, `port ${port} is the router's own admin port (SLUICE_NGINX_ADMIN_PORT): choose another port`);
-    const owner = Object.entries(claims.services).find(([service, ports]) => service !== spec.service && (ports.traffic.includes(port) || ports.preview === port));
-    if (owner) throw new PlanError(field, `port ${port} is taken by service "${owner[0]}" on this router: choose a free port (two services on one port would serve each other's traffic)`);
+    if (claims.router.includes(port))
+      throw new PlanError(field, `port ${port} is the router's own admin port (SLUICE_NGINX_ADMIN_PORT): choose another port`);
+    const owner = Object.entries(claims.services).find(
+      ([service, ports]) => service !== spec.service && (ports.traffic.includes(port) || ports.preview === port),
+    );
+    if (owner)
+      throw new PlanError(
+        field,
+        `port ${port} is taken by service "${owner[0]}" on this router: choose a free port (two services on one port would serve each other's traffic)`,
+      );
   }
   const serving = claims.services[spec.service]?.traffic ?? [];
   const { listenPort } = spec.traffic;
@@ -102,7 +119,10 @@ export function planDeployment(spec: DeploymentSpec, observed: ObservedService, 
   const initialRouting = routableNow(observed);
   const builder = new PlanBuilder(initialRouting, stable ? [stable] : []);
   // Containers of other releases take no traffic once the plan has run: garbage from an interrupted past.
-  const leftovers = [...observed.releases.filter((r) => r.release !== stable?.release), ...observed.stopped.filter((r) => r.release !== stable?.release)];
+  const leftovers = [
+    ...observed.releases.filter((r) => r.release !== stable?.release),
+    ...observed.stopped.filter((r) => r.release !== stable?.release),
+  ];
 
   // Checked even when nothing runs yet, so a budget mistake shows on the first deployment, not the second.
   const refusal = unplannable(spec);
@@ -111,13 +131,24 @@ export function planDeployment(spec: DeploymentSpec, observed: ObservedService, 
   if (stable?.release === target) {
     const createdAt = observed.releases.find((r) => r.release === stable.release)?.createdAt;
     planConverge(spec, { ...stable, ...(createdAt !== undefined ? { createdAt } : {}) }, leftovers, builder, notes);
-    return { service: spec.service, strategy: spec.strategy.type, targetRelease: target, template, stableRelease: stable.release, initialRouting, steps: builder.build(), notes };
+    return {
+      service: spec.service,
+      strategy: spec.strategy.type,
+      targetRelease: target,
+      template,
+      stableRelease: stable.release,
+      initialRouting,
+      steps: builder.build(),
+      notes,
+    };
   }
   if (spec.migrations) builder.migrate('expand');
   if (stable) {
     planStrategy({ spec, strategy: spec.strategy, target, stable, builder, notes });
   } else {
-    notes.push(`first deployment of ${spec.service}: nothing runs yet, so the new release starts at full size and takes all traffic (no gates)`);
+    notes.push(
+      `first deployment of ${spec.service}: nothing runs yet, so the new release starts at full size and takes all traffic (no gates)`,
+    );
     const fresh = group(target, slotRange(0, spec.replicas));
     builder.start(target, fresh.slots);
     builder.route({ peers: [fresh], weights: { [target]: 100 } });
@@ -129,11 +160,23 @@ export function planDeployment(spec: DeploymentSpec, observed: ObservedService, 
   }
   if (stable) {
     const crashed = observed.stopped.find((g) => g.release === stable.release)?.slots ?? [];
-    builder.remove(stable.release, [...stable.slots, ...crashed].sort((a, b) => a - b));
+    builder.remove(
+      stable.release,
+      [...stable.slots, ...crashed].sort((a, b) => a - b),
+    );
   }
   for (const leftover of leftovers) {
     const unused = leftover.release === target ? leftover.slots.filter((slot) => slot >= spec.replicas) : leftover.slots;
     builder.remove(leftover.release, unused);
   }
-  return { service: spec.service, strategy: spec.strategy.type, targetRelease: target, template, stableRelease: stable?.release, initialRouting, steps: builder.build(), notes };
+  return {
+    service: spec.service,
+    strategy: spec.strategy.type,
+    targetRelease: target,
+    template,
+    stableRelease: stable?.release,
+    initialRouting,
+    steps: builder.build(),
+    notes,
+  };
 }

@@ -19,7 +19,9 @@ import type { PlannedStep, ReplicaGroup, Routing, Step } from '../../domain';
  */
 export function withoutReplicas(routing: Routing, leftOut: ReplicaGroup[]): Routing {
   const out = (release: string, slot: number) => leftOut.some((g) => g.release === release && g.slots.includes(slot));
-  const peers = routing.peers.map((g) => ({ release: g.release, slots: g.slots.filter((slot) => !out(g.release, slot)) })).filter((g) => g.slots.length > 0);
+  const peers = routing.peers
+    .map((g) => ({ release: g.release, slots: g.slots.filter((slot) => !out(g.release, slot)) }))
+    .filter((g) => g.slots.length > 0);
   const routed = new Set(peers.map((g) => g.release));
   const weights = Object.fromEntries(Object.entries(routing.weights).filter(([release]) => routed.has(release)));
   return { peers, weights, ...(routing.preview && routed.has(routing.preview) ? { preview: routing.preview } : {}) };

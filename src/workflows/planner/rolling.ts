@@ -21,17 +21,26 @@ export function resolveCountOrPercent(value: number | string, replicas: number, 
 }
 
 function resolvedBudgets(strategy: RollingStrategy, replicas: number): { surge: number; unavailable: number } {
-  return { surge: resolveCountOrPercent(strategy.maxSurge, replicas, 'up'), unavailable: resolveCountOrPercent(strategy.maxUnavailable, replicas, 'down') };
+  return {
+    surge: resolveCountOrPercent(strategy.maxSurge, replicas, 'up'),
+    unavailable: resolveCountOrPercent(strategy.maxUnavailable, replicas, 'down'),
+  };
 }
 
 /** Budgets under which no replica could ever be replaced. */
 function budgetRefusal(strategy: RollingStrategy, replicas: number): PlanError | undefined {
   const { surge, unavailable } = resolvedBudgets(strategy, replicas);
   if (surge === 0 && unavailable === 0) {
-    return new PlanError('strategy.maxSurge', `maxSurge and maxUnavailable both resolve to 0 for ${replicas} replicas, so no replica could ever be replaced: raise one of them`);
+    return new PlanError(
+      'strategy.maxSurge',
+      `maxSurge and maxUnavailable both resolve to 0 for ${replicas} replicas, so no replica could ever be replaced: raise one of them`,
+    );
   }
   if (strategy.order === 'stop-first' && unavailable === 0) {
-    return new PlanError('strategy.order', `stop-first needs maxUnavailable of at least 1, but it resolves to 0 for ${replicas} replicas: raise maxUnavailable or use start-first`);
+    return new PlanError(
+      'strategy.order',
+      `stop-first needs maxUnavailable of at least 1, but it resolves to 0 for ${replicas} replicas: raise maxUnavailable or use start-first`,
+    );
   }
   return undefined;
 }
@@ -47,7 +56,8 @@ export function rollingBudget(strategy: RollingStrategy, replicas: number): { ma
 function planRolling({ spec, strategy, target, stable, builder, notes }: StrategyContext<RollingStrategy>): void {
   const n = spec.replicas;
   const { maxTotal, minAvailable } = rollingBudget(strategy, n);
-  if (minAvailable === 0) notes.push(`maxUnavailable allows all ${n} replicas to be down at once: requests may fail during this deployment`);
+  if (minAvailable === 0)
+    notes.push(`maxUnavailable allows all ${n} replicas to be down at once: requests may fail during this deployment`);
 
   let old = [...stable.slots];
   let fresh: number[] = [];
@@ -77,9 +87,13 @@ function planRolling({ spec, strategy, target, stable, builder, notes }: Strateg
       progress += startCount;
     }
     progress += retire();
-    if (progress === 0) throw new PlanError('(plan)', `planner bug: rolling made no progress with ${old.length} old and ${fresh.length} new replicas`);
+    if (progress === 0)
+      throw new PlanError('(plan)', `planner bug: rolling made no progress with ${old.length} old and ${fresh.length} new replicas`);
     if (fresh.length < n || old.length > 0) builder.pause('batchDelay', strategy.batchDelay, false);
   }
 }
 
-export const rolling: StrategyPlanner<'rolling'> = { plan: planRolling, refusal: (strategy, spec) => budgetRefusal(strategy, spec.replicas) };
+export const rolling: StrategyPlanner<'rolling'> = {
+  plan: planRolling,
+  refusal: (strategy, spec) => budgetRefusal(strategy, spec.replicas),
+};

@@ -39,12 +39,18 @@ export function initialStatus(service: string, at: string): DeploymentStatus {
 function withPhase(status: DeploymentStatus, phase: Phase, at: string): DeploymentStatus {
   if (status.phase === phase) return status;
   const timeline = status.timeline.map((span, i) =>
-    i === status.timeline.length - 1 && span.durationMs === undefined ? { ...span, durationMs: Date.parse(at) - Date.parse(span.startedAt) } : span,
+    i === status.timeline.length - 1 && span.durationMs === undefined
+      ? { ...span, durationMs: Date.parse(at) - Date.parse(span.startedAt) }
+      : span,
   );
   return { ...status, phase, timeline: [...timeline, { phase, startedAt: at }] };
 }
 
-function updateReplicas(replicas: Record<string, ReplicaStatus>, release: string, change: (r: ReplicaStatus) => ReplicaStatus): Record<string, ReplicaStatus> {
+function updateReplicas(
+  replicas: Record<string, ReplicaStatus>,
+  release: string,
+  change: (r: ReplicaStatus) => ReplicaStatus,
+): Record<string, ReplicaStatus> {
   const next = change(replicas[release] ?? { running: [], healthy: [] });
   const sorted = { running: [...new Set(next.running)].sort((a, b) => a - b), healthy: [...new Set(next.healthy)].sort((a, b) => a - b) };
   const { [release]: _, ...others } = replicas;
@@ -54,13 +60,22 @@ function updateReplicas(replicas: Record<string, ReplicaStatus>, release: string
 function applyStep(status: DeploymentStatus, step: Step): DeploymentStatus {
   switch (step.kind) {
     case 'startReplicas':
-      return { ...status, replicas: updateReplicas(status.replicas, step.release, (r) => ({ ...r, running: [...r.running, ...step.slots] })) };
+      return {
+        ...status,
+        replicas: updateReplicas(status.replicas, step.release, (r) => ({ ...r, running: [...r.running, ...step.slots] })),
+      };
     case 'waitHealthy':
-      return { ...status, replicas: updateReplicas(status.replicas, step.release, (r) => ({ ...r, healthy: [...r.healthy, ...step.slots] })) };
+      return {
+        ...status,
+        replicas: updateReplicas(status.replicas, step.release, (r) => ({ ...r, healthy: [...r.healthy, ...step.slots] })),
+      };
     case 'stopReplicas':
     case 'removeReplicas': {
       const without = (slots: number[]) => slots.filter((slot) => !step.slots.includes(slot));
-      return { ...status, replicas: updateReplicas(status.replicas, step.release, (r) => ({ running: without(r.running), healthy: without(r.healthy) })) };
+      return {
+        ...status,
+        replicas: updateReplicas(status.replicas, step.release, (r) => ({ running: without(r.running), healthy: without(r.healthy) })),
+      };
     }
     case 'route':
       return { ...status, routing: step.routing, weights: percentWeights(step.routing) };
@@ -78,7 +93,9 @@ export function reduceStatus(status: DeploymentStatus, event: StatusEvent): Depl
 function reduce(status: DeploymentStatus, event: StatusEvent): DeploymentStatus {
   switch (event.type) {
     case 'planned': {
-      const replicas = Object.fromEntries(Object.entries(event.observedReplicas).map(([release, slots]) => [release, { running: slots, healthy: slots }]));
+      const replicas = Object.fromEntries(
+        Object.entries(event.observedReplicas).map(([release, slots]) => [release, { running: slots, healthy: slots }]),
+      );
       return {
         ...status,
         strategy: event.plan.strategy,
@@ -99,7 +116,16 @@ function reduce(status: DeploymentStatus, event: StatusEvent): DeploymentStatus 
       return applyStep(status, event.step);
     case 'gateOpened': {
       const until = event.durationMs === undefined ? undefined : new Date(Date.parse(event.at) + event.durationMs).toISOString();
-      return { ...status, gate: { kind: event.gate, description: describeGate(event.gate, event.durationMs), since: event.at, until, promotable: event.promotable } };
+      return {
+        ...status,
+        gate: {
+          kind: event.gate,
+          description: describeGate(event.gate, event.durationMs),
+          since: event.at,
+          until,
+          promotable: event.promotable,
+        },
+      };
     }
     case 'gateClosed':
       return { ...status, gate: undefined };
@@ -112,14 +138,20 @@ function reduce(status: DeploymentStatus, event: StatusEvent): DeploymentStatus 
     case 'finished': {
       const serving = Object.entries(percentWeights(status.routing)).sort(([, a], [, b]) => b - a)[0]?.[0];
       const finalPhase: Phase = event.outcome;
-      return withPhase({ ...status, outcome: event.outcome, reason: event.reason, serving, gate: undefined, step: undefined }, finalPhase, event.at);
+      return withPhase(
+        { ...status, outcome: event.outcome, reason: event.reason, serving, gate: undefined, step: undefined },
+        finalPhase,
+        event.at,
+      );
     }
   }
 }
 
 /** One line for the Web UI's current details and CI logs. */
 export function describeStatus(status: DeploymentStatus): string {
-  const step = status.step ? ` step ${status.step.number}/${status.step.total}${status.step.rollback ? ' (rollback)' : ''}: ${status.step.summary}` : '';
+  const step = status.step
+    ? ` step ${status.step.number}/${status.step.total}${status.step.rollback ? ' (rollback)' : ''}: ${status.step.summary}`
+    : '';
   const gate = status.gate && status.gate.description !== status.step?.summary ? ` | waiting: ${status.gate.description}` : '';
   const paused = status.paused ? ' | PAUSED (sluice resume)' : '';
   return `${status.service} ${status.phase}${step} | traffic: ${describeRouting(status.routing)}${gate}${paused}`;

@@ -52,13 +52,32 @@ function collect(child: ChildProcess, timeoutMs: number): Promise<CliRun> {
 
 /** A worker process (its own task queue and nginx) and a way to run the CLI against it. */
 export async function cliEnvironment(workerEnv: NodeJS.ProcessEnv = {}, options: { metricsPort?: number } = {}): Promise<CliEnvironment> {
-  const worker = await startWorkerProcess({ temporalAddress: stackValue('TEMPORAL_ADDRESS'), namespace: stackValue('TEMPORAL_NAMESPACE'), extraEnv: { SLUICE_ACTOR: 'e2e', ...workerEnv }, ...options });
+  const worker = await startWorkerProcess({
+    temporalAddress: stackValue('TEMPORAL_ADDRESS'),
+    namespace: stackValue('TEMPORAL_NAMESPACE'),
+    extraEnv: { SLUICE_ACTOR: 'e2e', ...workerEnv },
+    ...options,
+  });
   const { env, dir } = worker;
   const run = (args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) =>
-    collect(spawn(process.execPath, [BIN, ...args], { env: { ...env, ...options.env }, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }), options.timeoutMs ?? 300_000);
+    collect(
+      spawn(process.execPath, [BIN, ...args], { env: { ...env, ...options.env }, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }),
+      options.timeoutMs ?? 300_000,
+    );
   // Ready once the worker polls: `plan` needs one, and answers quickly when it is there.
   const probe = path.join(dir, 'probe.yaml');
-  fs.writeFileSync(probe, YAML.stringify({ service: 'e2e-probe', image: 'sluice-fixture:v1', replicas: 1, port: 8080, health: { path: '/ready' }, strategy: { type: 'rolling' }, traffic: { listenPort: 1 } }));
+  fs.writeFileSync(
+    probe,
+    YAML.stringify({
+      service: 'e2e-probe',
+      image: 'sluice-fixture:v1',
+      replicas: 1,
+      port: 8080,
+      health: { path: '/ready' },
+      strategy: { type: 'rolling' },
+      traffic: { listenPort: 1 },
+    }),
+  );
   const deadline = Date.now() + 60_000;
   while ((await run(['plan', probe])).code !== 0) {
     if (Date.now() > deadline) throw new Error(`the sluice worker did not start:\n${worker.output()}`);

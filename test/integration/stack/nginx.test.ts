@@ -7,10 +7,14 @@ import { freePort, getFresh, stackValue } from '../../support/stack';
 
 /** Processes whose parent is `pid` (nginx's workers and cache helpers). */
 function childrenOf(pid: number): number[] {
-  return fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number).filter((child) => {
-    const status = readIfAlive(`/proc/${child}/status`); // a process may exit while we look
-    return Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]) === pid;
-  });
+  return fs
+    .readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((child) => {
+      const status = readIfAlive(`/proc/${child}/status`); // a process may exit while we look
+      return Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]) === pid;
+    });
 }
 
 function readIfAlive(file: string): string {
@@ -51,7 +55,8 @@ describe('nginx from the stack', () => {
     // Old workers may still accept a few connections while they exit: wait for 20 new answers in a row.
     const deadline = Date.now() + 10_000;
     let streak = 0;
-    while (Date.now() < deadline && streak < 20) streak = (await getFresh(`http://127.0.0.1:${port}/`)).body === 'second\n' ? streak + 1 : 0;
+    while (Date.now() < deadline && streak < 20)
+      streak = (await getFresh(`http://127.0.0.1:${port}/`)).body === 'second\n' ? streak + 1 : 0;
     expect(streak).toBe(20);
   });
 
@@ -64,13 +69,16 @@ describe('nginx from the stack', () => {
 
   it('takes request bodies larger than its memory buffer (the workers can write their temp files)', async () => {
     const port = await freePort();
-    fs.writeFileSync(path.join(prefix, 'conf.d', 'upload.conf'), [
-      'server {',
-      `  listen 127.0.0.1:${port};`,
-      '  client_max_body_size 4m;',
-      '  location / { content_by_lua_block { ngx.req.read_body(); local f = ngx.req.get_body_file(); ngx.say(f and "on disk" or "in memory") } }',
-      '}',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(prefix, 'conf.d', 'upload.conf'),
+      [
+        'server {',
+        `  listen 127.0.0.1:${port};`,
+        '  client_max_body_size 4m;',
+        '  location / { content_by_lua_block { ngx.req.read_body(); local f = ngx.req.get_body_file(); ngx.say(f and "on disk" or "in memory") } }',
+        '}',
+      ].join('\n'),
+    );
     await startNginx(prefix);
     const body = 'x'.repeat(1024 * 1024);
     const deadline = Date.now() + 10_000;

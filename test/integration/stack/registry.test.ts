@@ -15,7 +15,9 @@ describe('the test registry', () => {
   });
 
   it('answers the user the stack recorded', async () => {
-    const token = Buffer.from(`${stackValue('SLUICE_TEST_REGISTRY_USER')}:${stackValue('SLUICE_TEST_REGISTRY_PASSWORD')}`).toString('base64');
+    const token = Buffer.from(`${stackValue('SLUICE_TEST_REGISTRY_USER')}:${stackValue('SLUICE_TEST_REGISTRY_PASSWORD')}`).toString(
+      'base64',
+    );
     expect((await fetch(base, { headers: { authorization: `Basic ${token}` } })).status).toBe(200);
     expect((await fetch(base, { headers: { authorization: `Basic ${Buffer.from('docker:wrong').toString('base64')}` } })).status).toBe(401);
   });

@@ -11,7 +11,9 @@ import { stackValue, testServiceName } from '../../support/stack';
 let client: Client;
 
 beforeAll(async () => {
-  client = await connectClient(temporalSettings({ TEMPORAL_ADDRESS: stackValue('TEMPORAL_ADDRESS'), TEMPORAL_NAMESPACE: stackValue('TEMPORAL_NAMESPACE') }));
+  client = await connectClient(
+    temporalSettings({ TEMPORAL_ADDRESS: stackValue('TEMPORAL_ADDRESS'), TEMPORAL_NAMESPACE: stackValue('TEMPORAL_NAMESPACE') }),
+  );
 });
 afterAll(async () => {
   await client?.connection.close();
@@ -20,7 +22,13 @@ afterAll(async () => {
 describe('a finished deployment read back', () => {
   it('is the run that was described: a deployment started since (status raced with a deploy) is not waited for', async () => {
     const service = testServiceName('ended');
-    const start = () => client.workflow.start(DEPLOY_WORKFLOW_TYPE, { args: [{}], taskQueue: `nobody-${randomUUID()}`, workflowId: deploymentWorkflowId(service), workflowIdReusePolicy: 'ALLOW_DUPLICATE' });
+    const start = () =>
+      client.workflow.start(DEPLOY_WORKFLOW_TYPE, {
+        args: [{}],
+        taskQueue: `nobody-${randomUUID()}`,
+        workflowId: deploymentWorkflowId(service),
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      });
     const first = await start();
     await first.terminate('ended for the test');
     const described = await client.workflow.getHandle(deploymentWorkflowId(service)).describe();

@@ -24,7 +24,13 @@ afterAll(() => {
 });
 
 describe('Temporal over mutual TLS', () => {
-  const env = () => ({ TEMPORAL_ADDRESS: `127.0.0.1:${proxy.port}`, TEMPORAL_TLS_CERT: certs.cert, TEMPORAL_TLS_KEY: certs.key, TEMPORAL_TLS_CA: certs.ca, TEMPORAL_TLS_SERVER_NAME: 'localhost' });
+  const env = () => ({
+    TEMPORAL_ADDRESS: `127.0.0.1:${proxy.port}`,
+    TEMPORAL_TLS_CERT: certs.cert,
+    TEMPORAL_TLS_KEY: certs.key,
+    TEMPORAL_TLS_CA: certs.ca,
+    TEMPORAL_TLS_SERVER_NAME: 'localhost',
+  });
 
   it('the CLI client connects with TEMPORAL_TLS_CERT, _KEY, _CA and _SERVER_NAME', async () => {
     const settings = temporalSettings(env());
@@ -42,16 +48,27 @@ describe('Temporal over mutual TLS', () => {
   });
 
   it('is refused without the client certificate', async () => {
-    const settings = temporalSettings({ TEMPORAL_ADDRESS: `127.0.0.1:${proxy.port}`, TEMPORAL_TLS_CA: certs.ca, TEMPORAL_TLS_SERVER_NAME: 'localhost' });
+    const settings = temporalSettings({
+      TEMPORAL_ADDRESS: `127.0.0.1:${proxy.port}`,
+      TEMPORAL_TLS_CA: certs.ca,
+      TEMPORAL_TLS_SERVER_NAME: 'localhost',
+    });
     await expect(connectClient(settings).then((c) => c.workflowService.getSystemInfo({}))).rejects.toThrow();
   });
 
   it('says what is missing when only half a certificate pair is set, and when a file cannot be read', () => {
-    expect(() => temporalSettings({ TEMPORAL_TLS_CERT: certs.cert })).toThrow('set both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY (the client certificate and its key), or neither');
-    expect(() => temporalSettings({ TEMPORAL_TLS_CA: '/nope.pem' })).toThrow('TEMPORAL_TLS_CA=/nope.pem cannot be read (ENOENT): point it at the PEM file');
+    expect(() => temporalSettings({ TEMPORAL_TLS_CERT: certs.cert })).toThrow(
+      'set both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY (the client certificate and its key), or neither',
+    );
+    expect(() => temporalSettings({ TEMPORAL_TLS_CA: '/nope.pem' })).toThrow(
+      'TEMPORAL_TLS_CA=/nope.pem cannot be read (ENOENT): point it at the PEM file',
+    );
   });
 
   it('an API key turns TLS on (Temporal Cloud)', () => {
-    expect(temporalSettings({ TEMPORAL_API_KEY: 'k', TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233' })).toMatchObject({ apiKey: 'k', tls: {} });
+    expect(temporalSettings({ TEMPORAL_API_KEY: 'k', TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233' })).toMatchObject({
+      apiKey: 'k',
+      tls: {},
+    });
   });
 });

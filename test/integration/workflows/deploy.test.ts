@@ -75,7 +75,11 @@ describe('deployments on the real stack', () => {
   });
 
   it('a rollback probes the old release with its own health settings, not those of the spec that failed (recreate, bad image, new expectStatus)', async () => {
-    const changed = { ...spec(fixtureImage('bad')), strategy: { type: 'recreate' }, health: { path: '/ready', expectStatus: 204, interval: '200ms', startPeriod: '1s', unhealthyThreshold: 3 } };
+    const changed = {
+      ...spec(fixtureImage('bad')),
+      strategy: { type: 'recreate' },
+      health: { path: '/ready', expectStatus: 204, interval: '200ms', startPeriod: '1s', unhealthyThreshold: 3 },
+    };
     const result = await (await worker.deploy(changed)).result();
     expect(result.outcome).toBe('rolledBack');
     expect(result.compensationFailures).toEqual([]);

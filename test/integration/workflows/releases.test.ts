@@ -40,7 +40,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.stop();
   for (const service of services) await removeServiceContainers(worker.docker, service);
-  for (const image of [`${registry}/${repository}:latest`, `sluice-local-only-${repository}:latest`]) await worker.docker.getImage(image).remove({ force: true }).catch(() => undefined);
+  for (const image of [`${registry}/${repository}:latest`, `sluice-local-only-${repository}:latest`])
+    await worker.docker
+      .getImage(image)
+      .remove({ force: true })
+      .catch(() => undefined);
 });
 
 describe('releases follow what will actually run', () => {
@@ -58,7 +62,11 @@ describe('releases follow what will actually run', () => {
     expect(second.targetRelease).not.toBe(first.targetRelease);
     expect(await servedRelease(port)).toBe('v2');
     const { memo } = await handle.describe();
-    expect(memo).toMatchObject({ image, imageId: (await worker.docker.getImage(fixtureImage('v2')).inspect()).Id, pinnedImage: expect.stringMatching(new RegExp(`^${registry}/${repository}@sha256:`)) });
+    expect(memo).toMatchObject({
+      image,
+      imageId: (await worker.docker.getImage(fixtureImage('v2')).inspect()).Id,
+      pinnedImage: expect.stringMatching(new RegExp(`^${registry}/${repository}@sha256:`)),
+    });
   });
 
   it('an image built on the host and never pushed deploys under the default pull policy, saying so in the plan', async () => {
@@ -76,7 +84,10 @@ describe('releases follow what will actually run', () => {
     const document = await spec(`${registry}/${repository}:never-pushed`, { pull: 'never' })(port);
     const error = await (await worker.deploy(document)).result().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkflowFailedError);
-    expect((error as WorkflowFailedError).cause).toMatchObject({ type: 'ImageNotFound', message: expect.stringMatching(/pull is "never"/) });
+    expect((error as WorkflowFailedError).cause).toMatchObject({
+      type: 'ImageNotFound',
+      message: expect.stringMatching(/pull is "never"/),
+    });
     expect(await worker.docker.listContainers({ all: true, filters: { label: [`dev.sluice.service=${document.service}`] } })).toEqual([]);
   });
 
@@ -96,7 +107,9 @@ describe('releases follow what will actually run', () => {
     expect((await worker.docker.getContainer(container!.Id).inspect()).Config.Env).toContain(`API_TOKEN=${after}`);
     const history = JSON.stringify(await handle.fetchHistory());
     // Neither the value, nor an unkeyed hash of it (of the value, or of the entries as the digest canonicalizes them).
-    const unkeyed = [after, JSON.stringify([['API_TOKEN', after]])].flatMap((text) => ['sha256', 'sha1'].map((hash) => crypto.createHash(hash).update(text).digest('hex').slice(0, 32)));
+    const unkeyed = [after, JSON.stringify([['API_TOKEN', after]])].flatMap((text) =>
+      ['sha256', 'sha1'].map((hash) => crypto.createHash(hash).update(text).digest('hex').slice(0, 32)),
+    );
     for (const text of [before, after, ...unkeyed]) expect(history).not.toContain(text);
   });
 });

@@ -11,10 +11,11 @@ describe('failure', () => {
   });
 
   it('a replica Docker is restarting, a missed deadline and a failed analysis stay retryable', () => {
-    for (const type of [FailureType.replicaNotRunning, FailureType.deadlineExceeded, FailureType.analysisFailed]) expect(failure(type, 'x').nonRetryable).toBe(false);
+    for (const type of [FailureType.replicaNotRunning, FailureType.deadlineExceeded, FailureType.analysisFailed])
+      expect(failure(type, 'x').nonRetryable).toBe(false);
   });
 
-  it('details become the failure\'s single detail; none stays none', () => {
+  it("details become the failure's single detail; none stays none", () => {
     expect(failure(FailureType.replicaUnhealthy, 'x', { replica: 'r' }).details).toEqual([{ replica: 'r' }]);
     expect(failure(FailureType.replicaUnhealthy, 'x').details).toBeUndefined();
   });

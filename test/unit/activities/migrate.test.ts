@@ -4,7 +4,12 @@ import { createMigrationActivities } from '../../../src/activities/migrate';
 import type { MigrationRun, MigrationRunner } from '../../../src/activities/ports';
 import { activityEnvironment, runActivityIn } from '../../support/activity';
 
-const run: MigrationRun = { service: 'web', deployment: 'deploy/web/run-1', direction: 'expand', settings: { directory: 'migrations', databaseUrlEnv: 'WEB_DB' } as MigrationRun['settings'] };
+const run: MigrationRun = {
+  service: 'web',
+  deployment: 'deploy/web/run-1',
+  direction: 'expand',
+  settings: { directory: 'migrations', databaseUrlEnv: 'WEB_DB' } as MigrationRun['settings'],
+};
 
 /** A runner driven by the test: it reports progress, then waits for `finish` (or the signal). */
 function controlledRunner() {
@@ -25,7 +30,7 @@ function controlledRunner() {
 }
 
 describe('migrate', () => {
-  it('runs the migration, heartbeating what runs at once and then the runner\'s latest progress; returns its report', async () => {
+  it("runs the migration, heartbeating what runs at once and then the runner's latest progress; returns its report", async () => {
     const runner = controlledRunner();
     const { migrate } = createMigrationActivities({ migrations: runner.runner });
     const environment = activityEnvironment();
@@ -51,9 +56,11 @@ describe('migrate', () => {
     expect(runner.received().signal?.aborted).toBe(true);
   });
 
-  it('a failing migration fails the activity with the runner\'s error', async () => {
+  it("a failing migration fails the activity with the runner's error", async () => {
     const failing: MigrationRunner = { run: async () => Promise.reject(new Error('relation "people" does not exist')) };
-    const error = await runActivityIn(activityEnvironment(), createMigrationActivities({ migrations: failing }).migrate, run).catch((e: unknown) => e);
+    const error = await runActivityIn(activityEnvironment(), createMigrationActivities({ migrations: failing }).migrate, run).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ message: 'relation "people" does not exist' });
   });
 });

@@ -5,7 +5,14 @@ import { FakeRouter, FakeRuntime, replica } from '../../support/fake-ports';
 
 describe('groupSlots', () => {
   it('groups by release in the order releases first appear, slots sorted', () => {
-    expect(groupSlots([{ release: 'v2', slot: 2 }, { release: 'v1', slot: 1 }, { release: 'v2', slot: 0 }, { release: 'v1', slot: 0 }])).toEqual([
+    expect(
+      groupSlots([
+        { release: 'v2', slot: 2 },
+        { release: 'v1', slot: 1 },
+        { release: 'v2', slot: 0 },
+        { release: 'v1', slot: 0 },
+      ]),
+    ).toEqual([
       { release: 'v2', slots: [0, 2] },
       { release: 'v1', slots: [0, 1] },
     ]);
@@ -14,15 +21,22 @@ describe('groupSlots', () => {
 });
 
 describe('routingFromTable', () => {
-  it('turns the router\'s peers back into release groups, keeping weights and the preview', () => {
-    const table = { peers: [{ release: 'v1', slot: 1, address: 'a:1' }, { release: 'v1', slot: 0, address: 'a:0' }], weights: { v1: 100 }, preview: 'v2' };
+  it("turns the router's peers back into release groups, keeping weights and the preview", () => {
+    const table = {
+      peers: [
+        { release: 'v1', slot: 1, address: 'a:1' },
+        { release: 'v1', slot: 0, address: 'a:0' },
+      ],
+      weights: { v1: 100 },
+      preview: 'v2',
+    };
     expect(routingFromTable(table)).toEqual({ peers: [{ release: 'v1', slots: [0, 1] }], weights: { v1: 100 }, preview: 'v2' });
     expect(routingFromTable({ peers: [], weights: {} })).toEqual({ peers: [], weights: {} });
   });
 });
 
 describe('observe', () => {
-  it('running replicas by release (with image and the oldest creation time), stopped ones apart, and the router\'s table', async () => {
+  it("running replicas by release (with image and the oldest creation time), stopped ones apart, and the router's table", async () => {
     const runtime = new FakeRuntime([
       replica('v1', 1, { createdAt: 2000 }),
       replica('v1', 0, { createdAt: 1000 }),

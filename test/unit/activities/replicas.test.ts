@@ -37,7 +37,12 @@ describe('waitHealthy', () => {
     const environment = activityEnvironment();
     const beats: unknown[] = [];
     environment.on('heartbeat', (details: unknown) => beats.push(details));
-    await runActivityIn(environment, waitHealthy, { service: 'web', release: 'v2', slots: [0], health: health({ interval: 600, healthyThreshold: 2 }) });
+    await runActivityIn(environment, waitHealthy, {
+      service: 'web',
+      release: 'v2',
+      slots: [0],
+      health: health({ interval: 600, healthyThreshold: 2 }),
+    });
     expect(prober.urls).toHaveLength(2);
     // Two probes, one interval between them: the heartbeats kept coming during it.
     expect(beats.length).toBeGreaterThanOrEqual(4);
@@ -49,20 +54,36 @@ describe('waitHealthy', () => {
     const prober = new FakeProber((url) => !url.includes(':20001'));
     const { waitHealthy } = createReplicaActivities({ runtime, prober, secrets });
     // Slot 0 had 2 of 3 successes; slot 1 had 2 failures, and the start period (1 min) began 2 min ago.
-    const resumed: HealthProgress = { startedAt: Date.now() - 120_000, slots: { 0: { successes: 2, failures: 0 }, 1: { successes: 0, failures: 2 } } };
+    const resumed: HealthProgress = {
+      startedAt: Date.now() - 120_000,
+      slots: { 0: { successes: 2, failures: 0 }, 1: { successes: 0, failures: 2 } },
+    };
     const environment = activityEnvironment({ heartbeatDetails: resumed });
-    const error = await runActivityIn(environment, waitHealthy, { service: 'web', release: 'v2', slots: [0, 1], health: health({ healthyThreshold: 3, unhealthyThreshold: 3, startPeriod: 60_000 }) }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ type: 'ReplicaUnhealthy', message: expect.stringMatching(/sluice_web_v2_1 is unhealthy: 3 failed checks in a row/) });
+    const error = await runActivityIn(environment, waitHealthy, {
+      service: 'web',
+      release: 'v2',
+      slots: [0, 1],
+      health: health({ healthyThreshold: 3, unhealthyThreshold: 3, startPeriod: 60_000 }),
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      type: 'ReplicaUnhealthy',
+      message: expect.stringMatching(/sluice_web_v2_1 is unhealthy: 3 failed checks in a row/),
+    });
     expect(prober.urls.filter((url) => url.includes(':20001'))).toHaveLength(1);
   });
 
-  it('an unhealthy replica\'s failure carries its last log lines, unless the worker encrypts payloads: then they stay on the host', async () => {
+  it("an unhealthy replica's failure carries its last log lines, unless the worker encrypts payloads: then they stay on the host", async () => {
     const canary = `API_TOKEN=canary-${Date.now()}`;
     const failing = async (containerLogs: 'attach' | 'withhold') => {
       const runtime = new FakeRuntime([replica('v2', 0)]);
       runtime.containerOutput = `starting with ${canary}`;
       const { waitHealthy } = createReplicaActivities({ runtime, prober: new FakeProber(() => false), secrets }, { containerLogs });
-      return (await runActivity(waitHealthy, { service: 'web', release: 'v2', slots: [0], health: health({ unhealthyThreshold: 1 }) }).catch((e: unknown) => e)) as ApplicationFailure;
+      return (await runActivity(waitHealthy, {
+        service: 'web',
+        release: 'v2',
+        slots: [0],
+        health: health({ unhealthyThreshold: 1 }),
+      }).catch((e: unknown) => e)) as ApplicationFailure;
     };
     expect(JSON.stringify((await failing('attach')).details)).toContain(canary);
     const withheld = await failing('withhold');
@@ -80,7 +101,7 @@ describe('waitHealthy', () => {
     expect(runtime.removed).toEqual(['sluice_web_v1_0', 'sluice-web-v1-0']);
   });
 
-  it('probes a replica with the health settings recorded on its container, not the deploying spec\'s', async () => {
+  it("probes a replica with the health settings recorded on its container, not the deploying spec's", async () => {
     const recorded = health({ path: '/old-ready', expectStatus: 204 });
     const runtime = new FakeRuntime([replica('v1', 0, { healthCheck: recorded }), replica('v1', 1)]);
     const prober = new FakeProber();
@@ -103,14 +124,22 @@ describe('waitHealthy', () => {
     const runtime = new FakeRuntime([replica('v2', 0, { state: 'exited', address: undefined })]);
     const { waitHealthy } = createReplicaActivities({ runtime, prober: new FakeProber(), secrets });
     const error = await runActivity(waitHealthy, { service: 'web', release: 'v2', slots: [0], health: health() }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ type: 'ReplicaUnhealthy', nonRetryable: true, message: expect.stringMatching(/its container is exited/) });
+    expect(error).toMatchObject({
+      type: 'ReplicaUnhealthy',
+      nonRetryable: true,
+      message: expect.stringMatching(/its container is exited/),
+    });
   });
 
   it('tolerating (a rollback): a replica that exits is reported and the others count; with none healthy it still fails', async () => {
     const runtime = new FakeRuntime([replica('v1', 0), replica('v1', 1, { state: 'exited', address: undefined })]);
     const { waitHealthy } = createReplicaActivities({ runtime, prober: new FakeProber(), secrets });
-    expect(await runActivity(waitHealthy, { service: 'web', release: 'v1', slots: [0, 1], health: health(), tolerate: true })).toMatchObject({ healthy: [0], unhealthy: [1] });
-    const error = await runActivity(waitHealthy, { service: 'web', release: 'v1', slots: [1], health: health(), tolerate: true }).catch((e: unknown) => e);
+    expect(
+      await runActivity(waitHealthy, { service: 'web', release: 'v1', slots: [0, 1], health: health(), tolerate: true }),
+    ).toMatchObject({ healthy: [0], unhealthy: [1] });
+    const error = await runActivity(waitHealthy, { service: 'web', release: 'v1', slots: [1], health: health(), tolerate: true }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ type: 'ReplicaUnhealthy' });
   });
 });
@@ -132,7 +161,12 @@ function scripted(answers: Record<number, Array<boolean | { error: string } | { 
   });
 }
 
-const waitFor = (slots: number[], overrides: Partial<HealthSpec> = {}) => ({ service: 'web', release: 'v2', slots, health: health({ interval: 5, ...overrides }) });
+const waitFor = (slots: number[], overrides: Partial<HealthSpec> = {}) => ({
+  service: 'web',
+  release: 'v2',
+  slots,
+  health: health({ interval: 5, ...overrides }),
+});
 
 describe('waitHealthy: the health-check state machine', () => {
   it('healthy takes healthyThreshold successes in a row: a failure in between starts the count again', async () => {
@@ -140,7 +174,9 @@ describe('waitHealthy: the health-check state machine', () => {
     const { waitHealthy } = createReplicaActivities({ runtime: new FakeRuntime([replica('v2', 0)]), prober, secrets });
     const report = await runActivity(waitHealthy, waitFor([0], { healthyThreshold: 2 }));
     expect(report).toEqual({ healthy: [0], probes: 4 });
-    expect(prober.calls.map((c) => [c.url, c.expectStatus, c.timeoutMs])).toEqual(Array(4).fill(['http://127.0.0.1:20000/ready', 200, 1000]));
+    expect(prober.calls.map((c) => [c.url, c.expectStatus, c.timeoutMs])).toEqual(
+      Array(4).fill(['http://127.0.0.1:20000/ready', 200, 1000]),
+    );
   });
 
   it('unhealthy after unhealthyThreshold failures in a row: a non-retryable ReplicaUnhealthy with the last probes (at most 5) and log lines', async () => {
@@ -149,7 +185,11 @@ describe('waitHealthy: the health-check state machine', () => {
     const prober = scripted({ 0: [{ status: 500 }] });
     const { waitHealthy } = createReplicaActivities({ runtime, prober, secrets });
     const error = (await runActivity(waitHealthy, waitFor([0], { unhealthyThreshold: 7 })).catch((e: unknown) => e)) as ApplicationFailure;
-    expect(error).toMatchObject({ type: 'ReplicaUnhealthy', nonRetryable: true, message: 'replica sluice_web_v2_0 is unhealthy: 7 failed checks in a row, last: status 500' });
+    expect(error).toMatchObject({
+      type: 'ReplicaUnhealthy',
+      nonRetryable: true,
+      message: 'replica sluice_web_v2_0 is unhealthy: 7 failed checks in a row, last: status 500',
+    });
     const [details] = error.details as [{ replica: string; recentProbes: unknown[]; lastLogLines: string }];
     expect(details.replica).toBe('sluice_web_v2_0');
     expect(details.recentProbes).toHaveLength(5);
@@ -158,18 +198,24 @@ describe('waitHealthy: the health-check state machine', () => {
     expect(prober.calls).toHaveLength(7);
   });
 
-  it('a probe that timed out is a failed check, with the prober\'s error in the verdict', async () => {
+  it("a probe that timed out is a failed check, with the prober's error in the verdict", async () => {
     const prober = scripted({ 0: [{ error: 'timed out after 250 ms' }] });
     const { waitHealthy } = createReplicaActivities({ runtime: new FakeRuntime([replica('v2', 0)]), prober, secrets });
     const error = await runActivity(waitHealthy, waitFor([0], { timeout: 250, unhealthyThreshold: 2 })).catch((e: unknown) => e);
-    expect(error).toMatchObject({ type: 'ReplicaUnhealthy', message: 'replica sluice_web_v2_0 is unhealthy: 2 failed checks in a row, last: timed out after 250 ms' });
+    expect(error).toMatchObject({
+      type: 'ReplicaUnhealthy',
+      message: 'replica sluice_web_v2_0 is unhealthy: 2 failed checks in a row, last: timed out after 250 ms',
+    });
     expect(prober.calls.every((call) => call.timeoutMs === 250)).toBe(true);
   });
 
   it('failures inside the start period do not count; after it, the replica can still turn healthy', async () => {
     const prober = scripted({ 0: [false, false, false, false, true] });
     const { waitHealthy } = createReplicaActivities({ runtime: new FakeRuntime([replica('v2', 0)]), prober, secrets });
-    expect(await runActivity(waitHealthy, waitFor([0], { startPeriod: 60_000, unhealthyThreshold: 2 }))).toEqual({ healthy: [0], probes: 5 });
+    expect(await runActivity(waitHealthy, waitFor([0], { startPeriod: 60_000, unhealthyThreshold: 2 }))).toEqual({
+      healthy: [0],
+      probes: 5,
+    });
   });
 
   it('the logs of an unhealthy replica that cannot be read are reported as such, not a second failure', async () => {
@@ -188,14 +234,25 @@ describe('waitHealthy: the health-check state machine', () => {
     const prober = new FakeProber();
     const { waitHealthy } = createReplicaActivities({ runtime: new FakeRuntime([restarting]), prober, secrets });
     const error = await runActivity(waitHealthy, waitFor([0], { unhealthyThreshold: 3 })).catch((e: unknown) => e);
-    expect(error).toMatchObject({ type: 'ReplicaUnhealthy', message: 'replica sluice_web_v2_0 is unhealthy: 3 failed checks in a row, last: its container is restarting' });
+    expect(error).toMatchObject({
+      type: 'ReplicaUnhealthy',
+      message: 'replica sluice_web_v2_0 is unhealthy: 3 failed checks in a row, last: its container is restarting',
+    });
     expect(prober.calls).toEqual([]);
   });
 
   it('a replica that disappears while it is waited for is ReplicaMissing (non-retryable)', async () => {
-    const { waitHealthy } = createReplicaActivities({ runtime: new FakeRuntime([replica('v2', 0)], []), prober: new FakeProber(() => false), secrets });
+    const { waitHealthy } = createReplicaActivities({
+      runtime: new FakeRuntime([replica('v2', 0)], []),
+      prober: new FakeProber(() => false),
+      secrets,
+    });
     const error = await runActivity(waitHealthy, waitFor([0])).catch((e: unknown) => e);
-    expect(error).toMatchObject({ type: 'ReplicaMissing', nonRetryable: true, message: 'replica sluice_web_v2_0 disappeared while waiting for it to become healthy' });
+    expect(error).toMatchObject({
+      type: 'ReplicaMissing',
+      nonRetryable: true,
+      message: 'replica sluice_web_v2_0 disappeared while waiting for it to become healthy',
+    });
   });
 
   it('the slots watched at once share one container listing per moment', async () => {
@@ -205,16 +262,19 @@ describe('waitHealthy: the health-check state machine', () => {
     expect(runtime.listCalls).toBe(1);
   });
 
-  it('the first slot to fail stops the probes of the others (their signal aborts), and its failure is the activity\'s', async () => {
+  it("the first slot to fail stops the probes of the others (their signal aborts), and its failure is the activity's", async () => {
     const prober = new FakeProber((url, signal) => (url.includes(':20001') ? hangUntilAborted(signal) : true));
     const runtime = new FakeRuntime([replica('v2', 0, { state: 'exited', address: undefined }), replica('v2', 1)]);
     const { waitHealthy } = createReplicaActivities({ runtime, prober, secrets });
     const error = await runActivity(waitHealthy, waitFor([0, 1])).catch((e: unknown) => e);
-    expect(error).toMatchObject({ type: 'ReplicaUnhealthy', message: expect.stringMatching(/sluice_web_v2_0 is unhealthy: its container is exited/) });
+    expect(error).toMatchObject({
+      type: 'ReplicaUnhealthy',
+      message: expect.stringMatching(/sluice_web_v2_0 is unhealthy: its container is exited/),
+    });
     expect(prober.calls.map((c) => c.signal.aborted)).toEqual([true]);
   });
 
-  describe('cancellation (abort, a deadline): the activity\'s signal reaches the probes and the waits', () => {
+  describe("cancellation (abort, a deadline): the activity's signal reaches the probes and the waits", () => {
     it('a probe in flight is aborted and the activity ends cancelled, probing no more', async () => {
       const prober = new FakeProber((_url, signal) => hangUntilAborted(signal));
       const { waitHealthy } = createReplicaActivities({ runtime: new FakeRuntime([replica('v2', 0), replica('v2', 1)]), prober, secrets });
@@ -230,7 +290,10 @@ describe('waitHealthy: the health-check state machine', () => {
 
     it('a wait between probes (a long interval) ends at once', async () => {
       const prober = new FakeProber(() => false);
-      const { waitHealthy } = createReplicaActivities({ runtime: new FakeRuntime([replica('v2', 0)]), prober, secrets }, { heartbeatEveryMs: 60_000 });
+      const { waitHealthy } = createReplicaActivities(
+        { runtime: new FakeRuntime([replica('v2', 0)]), prober, secrets },
+        { heartbeatEveryMs: 60_000 },
+      );
       const environment = activityEnvironment();
       const waiting = runActivityIn(environment, waitHealthy, waitFor([0], { interval: 3_600_000 }));
       await until(() => prober.calls.length === 1);
@@ -240,27 +303,45 @@ describe('waitHealthy: the health-check state machine', () => {
     });
   });
 
-  describe('with the image\'s own HEALTHCHECK (useDockerHealthcheck)', () => {
+  describe("with the image's own HEALTHCHECK (useDockerHealthcheck)", () => {
     const docker = { useDockerHealthcheck: true };
 
     it('waits out Docker\'s "starting" (no verdict, no check counted) and takes "healthy"; never probes over HTTP', async () => {
       const starting = replica('v2', 0, { health: 'starting' });
       const prober = new FakeProber();
-      const { waitHealthy } = createReplicaActivities({ runtime: new FakeRuntime([starting], [starting], [replica('v2', 0, { health: 'healthy' })]), prober, secrets });
+      const { waitHealthy } = createReplicaActivities({
+        runtime: new FakeRuntime([starting], [starting], [replica('v2', 0, { health: 'healthy' })]),
+        prober,
+        secrets,
+      });
       expect(await runActivity(waitHealthy, waitFor([0], docker))).toEqual({ healthy: [0], probes: 1 });
       expect(prober.calls).toEqual([]);
     });
 
     it('Docker\'s "unhealthy" counts as a failed check', async () => {
-      const { waitHealthy } = createReplicaActivities({ runtime: new FakeRuntime([replica('v2', 0, { health: 'unhealthy' })]), prober: new FakeProber(), secrets });
+      const { waitHealthy } = createReplicaActivities({
+        runtime: new FakeRuntime([replica('v2', 0, { health: 'unhealthy' })]),
+        prober: new FakeProber(),
+        secrets,
+      });
       const error = await runActivity(waitHealthy, waitFor([0], { ...docker, unhealthyThreshold: 2 })).catch((e: unknown) => e);
-      expect(error).toMatchObject({ type: 'ReplicaUnhealthy', message: 'replica sluice_web_v2_0 is unhealthy: 2 failed checks in a row, last: docker health is unhealthy' });
+      expect(error).toMatchObject({
+        type: 'ReplicaUnhealthy',
+        message: 'replica sluice_web_v2_0 is unhealthy: 2 failed checks in a row, last: docker health is unhealthy',
+      });
     });
 
     it('an image without a HEALTHCHECK fails at once, saying to set health.path instead', async () => {
-      const { waitHealthy } = createReplicaActivities({ runtime: new FakeRuntime([replica('v2', 0, { health: 'none' })]), prober: new FakeProber(), secrets });
+      const { waitHealthy } = createReplicaActivities({
+        runtime: new FakeRuntime([replica('v2', 0, { health: 'none' })]),
+        prober: new FakeProber(),
+        secrets,
+      });
       const error = await runActivity(waitHealthy, waitFor([0], docker)).catch((e: unknown) => e);
-      expect(error).toMatchObject({ type: 'ReplicaUnhealthy', message: 'image app:v2 has no HEALTHCHECK: set health.path instead of health.useDockerHealthcheck' });
+      expect(error).toMatchObject({
+        type: 'ReplicaUnhealthy',
+        message: 'image app:v2 has no HEALTHCHECK: set health.path instead of health.useDockerHealthcheck',
+      });
     });
   });
 });
@@ -282,8 +363,19 @@ describe('startReplicas', () => {
     const runtime = new FakeRuntime([replica('v2', 0), replica('v2', 1, { state: 'exited', address: undefined }), replica('v1', 2)]);
     const { startReplicas } = createReplicaActivities({ runtime, prober: new FakeProber(), secrets: fakeSecrets({ WEB_TOKEN: 's3cret' }) });
     const recorded = health({ path: '/healthz' });
-    const started = await runActivity(startReplicas, { service: 'web', release: 'v2', slots: [0, 1, 2], deployment: 'deploy/web/run-1', template: template(), health: recorded });
-    expect(started.map((r) => [r.slot, r.state])).toEqual([[0, 'running'], [1, 'running'], [2, 'running']]);
+    const started = await runActivity(startReplicas, {
+      service: 'web',
+      release: 'v2',
+      slots: [0, 1, 2],
+      deployment: 'deploy/web/run-1',
+      template: template(),
+      health: recorded,
+    });
+    expect(started.map((r) => [r.slot, r.state])).toEqual([
+      [0, 'running'],
+      [1, 'running'],
+      [2, 'running'],
+    ]);
     expect(runtime.restarted).toEqual(['sluice_web_v2_1']);
     expect(runtime.ensured).toEqual(['app@sha256:abc']);
     expect(runtime.created).toEqual([
@@ -316,16 +408,31 @@ describe('startReplicas', () => {
   it('a rollback restart (no template) of a release whose container is gone: ReplicaMissing, nothing started', async () => {
     const runtime = new FakeRuntime([replica('v1', 0, { state: 'exited', address: undefined })]);
     const { startReplicas } = createReplicaActivities({ runtime, prober: new FakeProber(), secrets });
-    const error = await runActivity(startReplicas, { service: 'web', release: 'v1', slots: [0, 1], deployment: 'd' }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ type: 'ReplicaMissing', nonRetryable: true, message: expect.stringMatching(/^release v1 has no container for slot\(s\) 1 and cannot be recreated here/) });
+    const error = await runActivity(startReplicas, { service: 'web', release: 'v1', slots: [0, 1], deployment: 'd' }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({
+      type: 'ReplicaMissing',
+      nonRetryable: true,
+      message: expect.stringMatching(/^release v1 has no container for slot\(s\) 1 and cannot be recreated here/),
+    });
     expect(runtime.restarted).toEqual([]);
   });
 
   it('a secret the worker cannot resolve refuses before any image is pulled or container made', async () => {
     const runtime = new FakeRuntime([]);
     const { startReplicas } = createReplicaActivities({ runtime, prober: new FakeProber(), secrets: fakeSecrets() });
-    const error = await runActivity(startReplicas, { service: 'web', release: 'v2', slots: [0], deployment: 'd', template: template() }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ type: 'SecretUnavailable', message: 'secret API_TOKEN: the worker has no environment variable WEB_TOKEN' });
+    const error = await runActivity(startReplicas, {
+      service: 'web',
+      release: 'v2',
+      slots: [0],
+      deployment: 'd',
+      template: template(),
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      type: 'SecretUnavailable',
+      message: 'secret API_TOKEN: the worker has no environment variable WEB_TOKEN',
+    });
     expect(runtime.ensured).toEqual([]);
     expect(runtime.created).toEqual([]);
   });

@@ -8,8 +8,14 @@ import { makeSpec } from '../../support/specs';
 function resolver(env: Record<string, string>, files: Record<string, string> = {}) {
   const asked: string[] = [];
   const secrets: SecretResolver = {
-    fromEnv: (service, name) => (asked.push(`${service} env ${name}`), name in env ? { value: env[name]! } : { problem: `${name} is not granted to ${service}` }),
-    fromFile: async (service, file) => (asked.push(`${service} file ${file}`), file in files ? { value: files[file]! } : { problem: `no file ${file}` }),
+    fromEnv: (service, name) => (
+      asked.push(`${service} env ${name}`),
+      name in env ? { value: env[name]! } : { problem: `${name} is not granted to ${service}` }
+    ),
+    fromFile: async (service, file) => (
+      asked.push(`${service} file ${file}`),
+      file in files ? { value: files[file]! } : { problem: `no file ${file}` }
+    ),
   };
   return { secrets, asked };
 }
@@ -28,7 +34,16 @@ describe('resolveSecret', () => {
 describe('resolveSecrets', () => {
   it('env entries by the names the container sees', async () => {
     const { secrets } = resolver({ WEB_TOKEN: 't' }, { 'pw.txt': 'pw' });
-    expect(await resolveSecrets('web', [{ name: 'API_TOKEN', fromEnv: 'WEB_TOKEN' }, { name: 'DB_PASSWORD', fromFile: 'pw.txt' }], secrets)).toEqual({ API_TOKEN: 't', DB_PASSWORD: 'pw' });
+    expect(
+      await resolveSecrets(
+        'web',
+        [
+          { name: 'API_TOKEN', fromEnv: 'WEB_TOKEN' },
+          { name: 'DB_PASSWORD', fromFile: 'pw.txt' },
+        ],
+        secrets,
+      ),
+    ).toEqual({ API_TOKEN: 't', DB_PASSWORD: 'pw' });
     expect(await resolveSecrets('web', [], secrets)).toEqual({});
   });
 });
@@ -52,7 +67,12 @@ describe('resolveSpecSecrets', () => {
   });
 
   it('the database URL outside the grant refuses, naming the field', async () => {
-    const error = await resolveSpecSecrets(makeSpec({ migrations: { directory: 'm', databaseUrlEnv: 'OTHER_DB' } }), fakeSecrets()).catch((e: unknown) => e);
-    expect(error).toMatchObject({ type: 'SecretUnavailable', message: 'migrations.databaseUrlEnv: the worker has no environment variable OTHER_DB' });
+    const error = await resolveSpecSecrets(makeSpec({ migrations: { directory: 'm', databaseUrlEnv: 'OTHER_DB' } }), fakeSecrets()).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({
+      type: 'SecretUnavailable',
+      message: 'migrations.databaseUrlEnv: the worker has no environment variable OTHER_DB',
+    });
   });
 });

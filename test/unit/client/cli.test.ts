@@ -3,9 +3,27 @@ import { buildProgram } from '../../../src/client/cli';
 import { FakeTemporal } from '../../support/fake-temporal';
 import { runCli } from '../../support/run-cli';
 
-vi.mock('../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../src/temporal/connection', async (original) => ({
+  ...(await original<object>()),
+  connectClient: (await import('../../support/fake-temporal.js')).connectStub,
+}));
 
-const VERBS = ['validate', 'plan', 'deploy', 'status', 'promote', 'abort', 'pause', 'resume', 'rollback', 'history', 'worker', 'dev', 'codec-server', 'doctor'];
+const VERBS = [
+  'validate',
+  'plan',
+  'deploy',
+  'status',
+  'promote',
+  'abort',
+  'pause',
+  'resume',
+  'rollback',
+  'history',
+  'worker',
+  'dev',
+  'codec-server',
+  'doctor',
+];
 
 describe('the sluice program', () => {
   it('has every verb', () => {
@@ -15,7 +33,10 @@ describe('the sluice program', () => {
   it('--help is exit 0; an unknown verb or option is a usage error, exit 2', async () => {
     expect((await runCli(['--help'])).code).toBe(0);
     expect(await runCli(['launch', 'web'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command 'launch'/) });
-    expect(await runCli(['status', 'web', '--colour'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown option '--colour'/) });
+    expect(await runCli(['status', 'web', '--colour'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/unknown option '--colour'/),
+    });
   });
 
   it('--json turns a failure into one JSON document on stdout, with the same exit code', async () => {

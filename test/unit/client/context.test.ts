@@ -4,12 +4,15 @@ import { actorFrom, createContext } from '../../../src/client/context';
 import { createOutput } from '../../../src/client/output';
 import { FakeTemporal, temporalStub } from '../../support/fake-temporal';
 
-vi.mock('../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../src/temporal/connection', async (original) => ({
+  ...(await original<object>()),
+  connectClient: (await import('../../support/fake-temporal.js')).connectStub,
+}));
 
 const out = createOutput(true);
 
 describe('actorFrom', () => {
-  it('SLUICE_ACTOR, else GitHub Actions\' actor and run, else CI\'s job, else user@host', () => {
+  it("SLUICE_ACTOR, else GitHub Actions' actor and run, else CI's job, else user@host", () => {
     expect(actorFrom({ SLUICE_ACTOR: 'release-bot', GITHUB_ACTIONS: 'true', CI: 'true' })).toBe('release-bot');
     expect(actorFrom({ GITHUB_ACTIONS: 'true', GITHUB_ACTOR: 'octocat', GITHUB_RUN_ID: '42', CI: 'true' })).toBe('github:octocat (run 42)');
     expect(actorFrom({ GITHUB_ACTIONS: 'true' })).toBe('github:unknown (run ?)');
@@ -23,9 +26,15 @@ describe('actorFrom', () => {
 describe('createContext', () => {
   it('flags win over the environment; the task queue falls back to SLUICE_TASK_QUEUE, then the default', () => {
     const env = { TEMPORAL_ADDRESS: 'env:7233', TEMPORAL_NAMESPACE: 'env-ns', SLUICE_TASK_QUEUE: 'env-q' };
-    expect(createContext(out, { address: 'flag:7233', namespace: 'flag-ns', taskQueue: 'flag-q' }, env)).toMatchObject({ settings: { address: 'flag:7233', namespace: 'flag-ns' }, taskQueue: 'flag-q' });
+    expect(createContext(out, { address: 'flag:7233', namespace: 'flag-ns', taskQueue: 'flag-q' }, env)).toMatchObject({
+      settings: { address: 'flag:7233', namespace: 'flag-ns' },
+      taskQueue: 'flag-q',
+    });
     expect(createContext(out, {}, env)).toMatchObject({ settings: { address: 'env:7233', namespace: 'env-ns' }, taskQueue: 'env-q' });
-    expect(createContext(out, {}, {})).toMatchObject({ settings: { address: 'localhost:7233', namespace: 'default' }, taskQueue: 'sluice-deployments' });
+    expect(createContext(out, {}, {})).toMatchObject({
+      settings: { address: 'localhost:7233', namespace: 'default' },
+      taskQueue: 'sluice-deployments',
+    });
   });
 
   it('connects lazily, once, with its settings', async () => {
@@ -42,12 +51,14 @@ describe('createContext', () => {
 
   it('a failed connection is exit 5 naming the address it tried', async () => {
     temporalStub.failure = new Error('connect ECONNREFUSED 10.0.0.1:7233');
-    const error = await createContext(out, { address: '10.0.0.1:7233' }, {}).client().catch((e: unknown) => e);
+    const error = await createContext(out, { address: '10.0.0.1:7233' }, {})
+      .client()
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ exitCode: 5, message: expect.stringMatching(/^cannot reach Temporal at 10\.0\.0\.1:7233 /) });
     temporalStub.failure = undefined;
   });
 
-  it('the actor comes from the context\'s environment', () => {
+  it("the actor comes from the context's environment", () => {
     expect(createContext(out, {}, { SLUICE_ACTOR: 'someone' }).actor()).toBe('someone');
   });
 });

@@ -8,7 +8,10 @@ function handleWithStuckQuery(result: DeployResult, deadlines: number[]): Deploy
   const connection = {
     withDeadline: <T>(deadline: number, fn: () => Promise<T>): Promise<T> => {
       deadlines.push(deadline);
-      return Promise.race([fn(), new Promise<T>((_, reject) => setTimeout(() => reject(new Error('deadline exceeded')), Math.max(0, deadline - Date.now())))]);
+      return Promise.race([
+        fn(),
+        new Promise<T>((_, reject) => setTimeout(() => reject(new Error('deadline exceeded')), Math.max(0, deadline - Date.now()))),
+      ]);
     },
   };
   return {
@@ -20,7 +23,14 @@ function handleWithStuckQuery(result: DeployResult, deadlines: number[]): Deploy
 
 describe('follow', () => {
   it('ends with the result even when a status query never answers: every query is bounded by a deadline', async () => {
-    const result = { outcome: 'aborted', service: 'web', targetRelease: 'v2', timeline: [], decisions: [], compensationFailures: [] } as DeployResult;
+    const result = {
+      outcome: 'aborted',
+      service: 'web',
+      targetRelease: 'v2',
+      timeline: [],
+      decisions: [],
+      compensationFailures: [],
+    } as DeployResult;
     const deadlines: number[] = [];
     const started = Date.now();
     expect(await follow(handleWithStuckQuery(result, deadlines), { onStatus: () => undefined, intervalMs: 10 })).toBe(result);

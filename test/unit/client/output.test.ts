@@ -4,7 +4,8 @@ import { createOutput } from '../../../src/client/output';
 
 function streams() {
   const written = { stdout: '', stderr: '' };
-  const sink = (name: keyof typeof written) => new Writable({ write: (chunk: Buffer, _encoding, done) => ((written[name] += chunk.toString()), done()) });
+  const sink = (name: keyof typeof written) =>
+    new Writable({ write: (chunk: Buffer, _encoding, done) => ((written[name] += chunk.toString()), done()) });
   return { written, stdout: sink('stdout'), stderr: sink('stderr') };
 }
 

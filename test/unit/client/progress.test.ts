@@ -6,10 +6,24 @@ import { initialStatus, reduceStatus } from '../../../src/workflows/planner/stat
 const at = (second: number) => new Date(Date.UTC(2026, 10, 26, 12, 0, second)).toISOString();
 
 function canaryAtGate(): DeploymentStatus {
-  const routing = { peers: [{ release: 'v1-aaaa', slots: [0, 1, 2] }, { release: 'v2-bbbb', slots: [0] }], weights: { 'v1-aaaa': 90, 'v2-bbbb': 10 } };
+  const routing = {
+    peers: [
+      { release: 'v1-aaaa', slots: [0, 1, 2] },
+      { release: 'v2-bbbb', slots: [0] },
+    ],
+    weights: { 'v1-aaaa': 90, 'v2-bbbb': 10 },
+  };
   let status = initialStatus('web', at(0));
   status = { ...status, strategy: 'canary', stableRelease: 'v1-aaaa', targetRelease: 'v2-bbbb' };
-  status = reduceStatus(status, { type: 'stepStarted', number: 5, total: 12, summary: 'canary pause: wait for `sluice promote`', phase: 'paused', rollback: false, at: at(4) });
+  status = reduceStatus(status, {
+    type: 'stepStarted',
+    number: 5,
+    total: 12,
+    summary: 'canary pause: wait for `sluice promote`',
+    phase: 'paused',
+    rollback: false,
+    at: at(4),
+  });
   status = reduceStatus(status, { type: 'stepSucceeded', step: { kind: 'route', routing }, at: at(4) });
   status = reduceStatus(status, { type: 'stepSucceeded', step: { kind: 'startReplicas', release: 'v2-bbbb', slots: [0] }, at: at(4) });
   status = reduceStatus(status, { type: 'stepSucceeded', step: { kind: 'waitHealthy', release: 'v2-bbbb', slots: [0] }, at: at(4) });
@@ -29,7 +43,9 @@ describe('progress views', () => {
 
   it('a deployment that ended says how, in the words the verbs print: its outcome, and why in brackets', () => {
     expect(describeOutcome({ outcome: 'released' })).toBe('released');
-    expect(describeOutcome({ outcome: 'rolledBack', reason: 'replica sluice_web_v2-bbbb_0 is unhealthy' })).toBe('rolledBack (replica sluice_web_v2-bbbb_0 is unhealthy)');
+    expect(describeOutcome({ outcome: 'rolledBack', reason: 'replica sluice_web_v2-bbbb_0 is unhealthy' })).toBe(
+      'rolledBack (replica sluice_web_v2-bbbb_0 is unhealthy)',
+    );
     const ended = reduceStatus(canaryAtGate(), { type: 'finished', outcome: 'aborted', reason: 'aborted by ci: p99 up', at: at(70) });
     expect(renderStatusBlock(ended, Date.parse(at(70))).at(-1)).toBe('aborted (aborted by ci: p99 up)');
   });
@@ -48,7 +64,9 @@ describe('progress views', () => {
     view.update(status);
     view.update({ ...status, paused: true });
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^\[ {4}5s\] web paused step 5\/12: canary pause: wait for `sluice promote` \| traffic: v1-aaaa 90% \/ v2-bbbb 10%$/);
+    expect(lines[0]).toMatch(
+      /^\[ {4}5s\] web paused step 5\/12: canary pause: wait for `sluice promote` \| traffic: v1-aaaa 90% \/ v2-bbbb 10%$/,
+    );
     expect(lines[1]).toMatch(/PAUSED \(sluice resume\)$/);
   });
 });

@@ -19,7 +19,19 @@ const firstProblem = (text: string) => {
 describe('spec files', () => {
   it('reads YAML and JSON alike', () => {
     expect(parseSpecText(valid)).toMatchObject({ ok: true, spec: { service: 'web', replicas: 2 } });
-    expect(parseSpecText(JSON.stringify({ service: 'web', image: 'app:v2', replicas: 2, port: 8080, health: { path: '/ready' }, strategy: { type: 'rolling' }, traffic: { listenPort: 8000 } }))).toMatchObject({ ok: true });
+    expect(
+      parseSpecText(
+        JSON.stringify({
+          service: 'web',
+          image: 'app:v2',
+          replicas: 2,
+          port: 8080,
+          health: { path: '/ready' },
+          strategy: { type: 'rolling' },
+          traffic: { listenPort: 8000 },
+        }),
+      ),
+    ).toMatchObject({ ok: true });
   });
 
   it.each([
@@ -27,7 +39,11 @@ describe('spec files', () => {
     ['binary garbage', '\u0000\u0001\u0002ELF', '(spec): the file is not text'],
     ['a duplicate key', `${valid}replicas: 3\n`, '(spec): not valid YAML: Map keys must be unique'],
     ['broken YAML with its position', 'service: [web\n', '(spec): not valid YAML:'],
-    ['aliases that expand without bound', `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n`, 'aliases that expand without bound are refused'],
+    [
+      'aliases that expand without bound',
+      `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n`,
+      'aliases that expand without bound are refused',
+    ],
   ])('refuses %s', (_name, text, message) => {
     expect(firstProblem(text)).toContain(message);
   });

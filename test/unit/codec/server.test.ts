@@ -17,10 +17,19 @@ async function serve(options: Parameters<typeof createCodecServer>[1]): Promise<
 /** A raw request, so Host and Origin are exactly what a browser or a proxy would send. */
 function post(port: number, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
-    const request = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/decode', headers: { 'content-type': 'application/json', host: `127.0.0.1:${port}`, ...headers } }, (response) => {
-      response.resume();
-      resolve(response.statusCode!);
-    });
+    const request = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/decode',
+        headers: { 'content-type': 'application/json', host: `127.0.0.1:${port}`, ...headers },
+      },
+      (response) => {
+        response.resume();
+        resolve(response.statusCode!);
+      },
+    );
     request.on('error', reject);
     request.end(JSON.stringify({ payloads: [] }));
   });
@@ -40,7 +49,7 @@ describe('the codec server without a token', () => {
     expect(await post(open, { host: `localhost:${open}`, origin: 'http://localhost:8233' })).toBe(200);
   });
 
-  it('refuses a DNS-rebinding page: its requests name the attacker\'s host, from the attacker\'s origin', async () => {
+  it("refuses a DNS-rebinding page: its requests name the attacker's host, from the attacker's origin", async () => {
     expect(await post(open, { host: `rebind.attacker.example:${open}` })).toBe(421);
     expect(await post(open, { origin: `http://rebind.attacker.example:${open}` })).toBe(403);
   });
@@ -53,7 +62,9 @@ describe('the codec server without a token', () => {
 
 describe('the codec server with a token', () => {
   it('serves the token under a configured name, and nothing else', async () => {
-    expect(await post(withToken, { authorization: 'Bearer the-token', host: 'codec.example.com', origin: 'https://temporal.example.com' })).toBe(200);
+    expect(
+      await post(withToken, { authorization: 'Bearer the-token', host: 'codec.example.com', origin: 'https://temporal.example.com' }),
+    ).toBe(200);
     expect(await post(withToken, { authorization: 'Bearer wrong', host: 'codec.example.com' })).toBe(401);
     expect(await post(withToken, { authorization: 'Bearer the-token', host: 'other.example.com' })).toBe(421);
     expect(await post(withToken, { authorization: 'Bearer the-token', origin: 'https://evil.example.com' })).toBe(403);

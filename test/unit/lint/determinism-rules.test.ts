@@ -26,24 +26,39 @@ describe('determinism lint', { timeout: 180_000 }, () => {
   });
 
   it('forbids every @temporalio import in the planner, even @temporalio/workflow', async () => {
-    const messages = await ruleIds("import { sleep } from '@temporalio/workflow';\nexport const s = sleep;\n", 'src/workflows/planner/lint-probe.ts');
+    const messages = await ruleIds(
+      "import { sleep } from '@temporalio/workflow';\nexport const s = sleep;\n",
+      'src/workflows/planner/lint-probe.ts',
+    );
     expect(messages.join('\n')).toMatch(/planner is pure/);
   });
 
   it('allows @temporalio/workflow outside the planner', async () => {
-    const messages = await ruleIds("import { sleep } from '@temporalio/workflow';\nexport const s = sleep;\n", 'src/workflows/lint-probe.ts');
+    const messages = await ruleIds(
+      "import { sleep } from '@temporalio/workflow';\nexport const s = sleep;\n",
+      'src/workflows/lint-probe.ts',
+    );
     expect(messages.filter((m) => m.includes('no-restricted-imports'))).toEqual([]);
   });
 
   it('forbids value imports of activities in workflow code but allows import type', async () => {
-    const value = await ruleIds("import { createActivities } from '../activities';\nexport const a = createActivities;\n", 'src/workflows/lint-probe.ts');
+    const value = await ruleIds(
+      "import { createActivities } from '../activities';\nexport const a = createActivities;\n",
+      'src/workflows/lint-probe.ts',
+    );
     expect(value.join('\n')).toMatch(/import type/);
-    const typeOnly = await ruleIds("import type { SluiceActivities } from '../activities';\nexport type A = SluiceActivities;\n", 'src/workflows/lint-probe.ts');
+    const typeOnly = await ruleIds(
+      "import type { SluiceActivities } from '../activities';\nexport type A = SluiceActivities;\n",
+      'src/workflows/lint-probe.ts',
+    );
     expect(typeOnly.filter((m) => m.includes('no-restricted-imports'))).toEqual([]);
   });
 
   it('flags floating promises everywhere', async () => {
-    const messages = await ruleIds('async function work(): Promise<void> {}\nexport function run(): void {\n  work();\n}\n', 'src/client/lint-probe.ts');
+    const messages = await ruleIds(
+      'async function work(): Promise<void> {}\nexport function run(): void {\n  work();\n}\n',
+      'src/client/lint-probe.ts',
+    );
     expect(messages.join('\n')).toMatch(/no-floating-promises/);
   });
 });

@@ -20,9 +20,21 @@ const fields: Array<{ name: string; put: (value: string) => Record<string, unkno
   { name: 'service', put: (v) => ({ service: v }), get: (s) => [s.service as string] },
   { name: 'image', put: (v) => ({ image: v }), get: (s) => [s.image as string] },
   { name: 'health.path', put: (v) => ({ health: { path: v } }), get: (s) => [(s.health as { path: string }).path] },
-  { name: 'preview.header', put: (v) => ({ strategy: { type: 'blueGreen', preview: { header: v } } }), get: (s) => [(s.strategy as { preview: { header: string } }).preview.header] },
-  { name: 'migrations.directory', put: (v) => ({ migrations: { directory: v } }), get: (s) => [(s.migrations as { directory: string }).directory] },
-  { name: 'secrets', put: (v) => ({ secrets: [{ name: 'TOKEN', fromFile: v }] }), get: (s) => (s.secrets as Array<{ fromFile: string }>).map((x) => x.fromFile) },
+  {
+    name: 'preview.header',
+    put: (v) => ({ strategy: { type: 'blueGreen', preview: { header: v } } }),
+    get: (s) => [(s.strategy as { preview: { header: string } }).preview.header],
+  },
+  {
+    name: 'migrations.directory',
+    put: (v) => ({ migrations: { directory: v } }),
+    get: (s) => [(s.migrations as { directory: string }).directory],
+  },
+  {
+    name: 'secrets',
+    put: (v) => ({ secrets: [{ name: 'TOKEN', fromFile: v }] }),
+    get: (s) => (s.secrets as Array<{ fromFile: string }>).map((x) => x.fromFile),
+  },
   { name: 'env key', put: (v) => ({ env: { [v]: 'x' } }), get: (s) => Object.keys(s.env as object) },
 ];
 
@@ -39,9 +51,25 @@ describe('the spec schema against hostile input', () => {
 
   it('returns problems, never throws, for any value in any field', () => {
     fc.assert(
-      fc.property(fc.constantFrom('service', 'image', 'replicas', 'port', 'health', 'strategy', 'traffic', 'env', 'secrets', 'migrations', 'progressDeadline'), fc.anything(), (field, value) => {
-        expect(typeof validateSpec(specDocument({ [field]: value })).ok).toBe('boolean');
-      }),
+      fc.property(
+        fc.constantFrom(
+          'service',
+          'image',
+          'replicas',
+          'port',
+          'health',
+          'strategy',
+          'traffic',
+          'env',
+          'secrets',
+          'migrations',
+          'progressDeadline',
+        ),
+        fc.anything(),
+        (field, value) => {
+          expect(typeof validateSpec(specDocument({ [field]: value })).ok).toBe('boolean');
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -52,7 +80,8 @@ describe('the spec schema against hostile input', () => {
         const result = validateSpec(specDocument(put(value)));
         if (!result.ok) return;
         for (const accepted of get(result.spec)) {
-          for (const meta of META) expect(accepted.includes(meta), `${JSON.stringify(accepted)} contains ${JSON.stringify(meta)}`).toBe(false);
+          for (const meta of META)
+            expect(accepted.includes(meta), `${JSON.stringify(accepted)} contains ${JSON.stringify(meta)}`).toBe(false);
           expect(accepted.split('/')).not.toContain('..');
         }
       }),

@@ -26,7 +26,7 @@ describe('run / runChecked', () => {
 });
 
 describe('which', () => {
-  it('finds an executable on PATH, in PATH\'s order, and never a file that is not executable', () => {
+  it("finds an executable on PATH, in PATH's order, and never a file that is not executable", () => {
     const [first, second] = [tmp(), tmp()];
     fs.writeFileSync(path.join(first, 'tool'), '', { mode: 0o644 });
     fs.writeFileSync(path.join(second, 'tool'), '', { mode: 0o755 });

@@ -19,7 +19,9 @@ describe('ensureTool', () => {
   it('an explicit binary that does not exist is one clear line, not a stack trace', () => {
     vi.stubEnv('TEMPORAL_CLI', '/nonexistent/temporal');
     expect(() => ensureTool('temporal', '/tmp')).toThrow(MissingPrerequisite);
-    expect(() => ensureTool('temporal', '/tmp')).toThrow('TEMPORAL_CLI=/nonexistent/temporal does not exist: point it at the temporal binary or unset it');
+    expect(() => ensureTool('temporal', '/tmp')).toThrow(
+      'TEMPORAL_CLI=/nonexistent/temporal does not exist: point it at the temporal binary or unset it',
+    );
   });
 
   it('an explicit binary that exists is used as is', () => {
@@ -27,7 +29,7 @@ describe('ensureTool', () => {
     expect(ensureTool('temporal', '/tmp')).toBe(process.execPath);
   });
 
-  it('without one: PATH first, then the project\'s venv (nothing is installed when either has it)', () => {
+  it("without one: PATH first, then the project's venv (nothing is installed when either has it)", () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-tools-'));
     const stateDir = path.join(root, 'state');
     vi.stubEnv('TEMPORAL_TEST_SERVER', undefined);

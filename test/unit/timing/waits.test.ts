@@ -15,7 +15,7 @@ describe('sleep', () => {
     expect(done).toBe(true);
   });
 
-  it('rejects with the signal\'s reason as soon as it aborts, and at once when it already has', async () => {
+  it("rejects with the signal's reason as soon as it aborts, and at once when it already has", async () => {
     vi.useFakeTimers();
     const controller = new AbortController();
     const sleeping = sleep(60_000, controller.signal);
@@ -69,7 +69,7 @@ describe('pollUntil', () => {
     expect(calls).toBe(2);
   });
 
-  it('rejects with the signal\'s reason when it aborts between checks', async () => {
+  it("rejects with the signal's reason when it aborts between checks", async () => {
     vi.useFakeTimers();
     const controller = new AbortController();
     const reason = new Error('cancelled');

@@ -12,14 +12,16 @@ describe('workerConfig', () => {
     expect(() => workerConfig({ ...base, SLUICE_METRICS_PORT: '0' })).not.toThrow();
   });
 
-  it('takes the secrets\' digest key from SLUICE_SECRET_DIGEST_KEY, refusing a short one, else from a file under SLUICE_STATE_DIR', () => {
+  it("takes the secrets' digest key from SLUICE_SECRET_DIGEST_KEY, refusing a short one, else from a file under SLUICE_STATE_DIR", () => {
     expect(workerConfig({ ...base, SLUICE_SECRET_DIGEST_KEY: 'k'.repeat(32) }).secretDigestKey).toEqual({ value: 'k'.repeat(32) });
     expect(() => workerConfig({ ...base, SLUICE_SECRET_DIGEST_KEY: 'short' })).toThrow(/SLUICE_SECRET_DIGEST_KEY is too short/);
-    expect(workerConfig({ ...base, SLUICE_STATE_DIR: '/var/lib/sluice' }).secretDigestKey).toEqual({ file: '/var/lib/sluice/secret-digest.key' });
+    expect(workerConfig({ ...base, SLUICE_STATE_DIR: '/var/lib/sluice' }).secretDigestKey).toEqual({
+      file: '/var/lib/sluice/secret-digest.key',
+    });
   });
 });
 
-describe('the secrets\' digest', () => {
+describe("the secrets' digest", () => {
   it('changes with any value, not with the order of names, and depends on the key', () => {
     const digester = new HmacSecretDigester(Buffer.from('a'.repeat(32)));
     const digest = digester.digest({ A: '1', B: '2' });

@@ -88,12 +88,18 @@ export class FakeWorld {
     if (!injection) return;
     injection.remaining--;
     if (injection.kind === 'fail') {
-      throw ApplicationFailure.create({ type: 'InjectedFailure', message: `injected failure at "${text}"`, nonRetryable: injection.nonRetryable });
+      throw ApplicationFailure.create({
+        type: 'InjectedFailure',
+        message: `injected failure at "${text}"`,
+        nonRetryable: injection.nonRetryable,
+      });
     }
     const ctx = Context.current();
     const beat = setInterval(() => ctx.heartbeat('hanging'), 50);
     try {
-      await (injection.forMs === undefined ? ctx.cancelled : Promise.race([ctx.cancelled, new Promise((resolve) => setTimeout(resolve, injection.forMs))]));
+      await (injection.forMs === undefined
+        ? ctx.cancelled
+        : Promise.race([ctx.cancelled, new Promise((resolve) => setTimeout(resolve, injection.forMs))]));
     } catch (error) {
       this.hangsCancelled++;
       throw error;
@@ -108,8 +114,18 @@ export class FakeWorld {
 
   observe(): ObservedService {
     const group = (map: Map<string, Set<number>>) =>
-      [...map.entries()].filter(([, s]) => s.size > 0).map(([release, s]) => ({ release, slots: [...s].sort((a, b) => a - b), ...(this.created.has(release) ? { createdAt: this.created.get(release)! } : {}) }));
-    return { releases: group(this.running).map((g) => ({ ...g, image: `image-of-${g.release}` })), stopped: group(this.stopped), routing: this.routing };
+      [...map.entries()]
+        .filter(([, s]) => s.size > 0)
+        .map(([release, s]) => ({
+          release,
+          slots: [...s].sort((a, b) => a - b),
+          ...(this.created.has(release) ? { createdAt: this.created.get(release)! } : {}),
+        }));
+    return {
+      releases: group(this.running).map((g) => ({ ...g, image: `image-of-${g.release}` })),
+      stopped: group(this.stopped),
+      routing: this.routing,
+    };
   }
 
   activities(): SluiceActivities {
@@ -126,7 +142,8 @@ export class FakeWorld {
         try {
           return { plan: planDeployment(input.spec, observed), observed };
         } catch (error) {
-          if (error instanceof PlanError) throw ApplicationFailure.create({ type: 'PlanRejected', message: error.message, nonRetryable: true });
+          if (error instanceof PlanError)
+            throw ApplicationFailure.create({ type: 'PlanRejected', message: error.message, nonRetryable: true });
           throw error;
         }
       },
@@ -135,8 +152,17 @@ export class FakeWorld {
       },
       async startReplicas(input) {
         await world.enter({ kind: 'startReplicas', release: input.release, slots: input.slots });
-        if (!input.template && input.slots.some((slot) => !world.set(world.stopped, input.release).has(slot) && !world.set(world.running, input.release).has(slot))) {
-          throw ApplicationFailure.create({ type: 'ReplicaMissing', message: `no container for ${input.release} ${input.slots.join(',')}`, nonRetryable: true });
+        if (
+          !input.template &&
+          input.slots.some(
+            (slot) => !world.set(world.stopped, input.release).has(slot) && !world.set(world.running, input.release).has(slot),
+          )
+        ) {
+          throw ApplicationFailure.create({
+            type: 'ReplicaMissing',
+            message: `no container for ${input.release} ${input.slots.join(',')}`,
+            nonRetryable: true,
+          });
         }
         if (!world.created.has(input.release)) world.created.set(input.release, world.calls.length);
         for (const slot of input.slots) {
@@ -149,9 +175,17 @@ export class FakeWorld {
         await world.enter({ kind: 'waitHealthy', release: input.release, slots: input.slots });
         const unhealthy = input.slots.filter((slot) => world.unhealthy.has(`${input.release}[${slot}]`));
         if (unhealthy.length > 0 && (!input.tolerate || unhealthy.length === input.slots.length)) {
-          throw ApplicationFailure.create({ type: 'ReplicaUnhealthy', message: `${input.release}[${unhealthy.join(',')}] never turned healthy`, nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: 'ReplicaUnhealthy',
+            message: `${input.release}[${unhealthy.join(',')}] never turned healthy`,
+            nonRetryable: true,
+          });
         }
-        return { healthy: input.slots.filter((slot) => !unhealthy.includes(slot)), ...(unhealthy.length > 0 ? { unhealthy } : {}), probes: input.slots.length };
+        return {
+          healthy: input.slots.filter((slot) => !unhealthy.includes(slot)),
+          ...(unhealthy.length > 0 ? { unhealthy } : {}),
+          probes: input.slots.length,
+        };
       },
       async route(input) {
         await world.enter({ kind: 'route', routing: input.routing });

@@ -17,7 +17,10 @@ import type { FakeWorld } from './fake-world';
 let services = 0;
 
 /** A spec document for a service name no other test in this process uses (the workflow id is per service). */
-export function uniqueSpec(overrides: Parameters<typeof specDocument>[0] = {}): { document: Record<string, unknown>; spec: DeploymentSpec } {
+export function uniqueSpec(overrides: Parameters<typeof specDocument>[0] = {}): {
+  document: Record<string, unknown>;
+  spec: DeploymentSpec;
+} {
   const document = specDocument({ service: `svc-${process.pid}-${++services}`, ...overrides });
   const result = validateSpec(document);
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
@@ -48,7 +51,11 @@ export class Harness {
   }
 
   /** Polls the status query until `predicate` holds (queries do not advance the test server's clock). */
-  async waitForStatus(handle: DeploymentHandle, predicate: (status: DeploymentStatus) => boolean, timeoutMs = 20_000): Promise<DeploymentStatus> {
+  async waitForStatus(
+    handle: DeploymentHandle,
+    predicate: (status: DeploymentStatus) => boolean,
+    timeoutMs = 20_000,
+  ): Promise<DeploymentStatus> {
     const deadline = Date.now() + timeoutMs;
     let last: DeploymentStatus | undefined;
     while (Date.now() < deadline) {
@@ -63,7 +70,12 @@ export class Harness {
    * Advances the test server's clock `step` at a time until `predicate` holds. Awaiting a
    * result would skip time too, but without end once the workflow waits for a person.
    */
-  async skipTimeUntil(handle: DeploymentHandle, predicate: (status: DeploymentStatus) => boolean, step = '1m', maxSteps = 100): Promise<DeploymentStatus> {
+  async skipTimeUntil(
+    handle: DeploymentHandle,
+    predicate: (status: DeploymentStatus) => boolean,
+    step = '1m',
+    maxSteps = 100,
+  ): Promise<DeploymentStatus> {
     for (let i = 0; i < maxSteps; i++) {
       const status = await handle.query(statusQuery);
       if (predicate(status)) return status;

@@ -38,7 +38,9 @@ function entryFor<T>(entries: Record<string, T> | undefined, registry: string): 
 /** Runs a helper without blocking the worker (a helper that calls a cloud API can take seconds); undefined when it fails. */
 function ask(command: string, input: string): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile(command, ['get'], { timeout: HELPER_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout) => resolve(error ? undefined : stdout)).stdin?.end(input);
+    execFile(command, ['get'], { timeout: HELPER_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout) =>
+      resolve(error ? undefined : stdout),
+    ).stdin?.end(input);
   });
 }
 
@@ -51,7 +53,11 @@ async function fromHelper(helper: string, registry: string): Promise<RegistryAut
     const { Username, Secret } = JSON.parse(stdout) as { Username?: string; Secret?: string };
     if (!Secret) return undefined;
     // "<token>" is how helpers hand out an identity token (OAuth refresh token) instead of a password.
-    return Username === '<token>' ? { identitytoken: Secret, serveraddress: registry } : Username ? { username: Username, password: Secret, serveraddress: registry } : undefined;
+    return Username === '<token>'
+      ? { identitytoken: Secret, serveraddress: registry }
+      : Username
+        ? { username: Username, password: Secret, serveraddress: registry }
+        : undefined;
   } catch {
     return undefined;
   }
@@ -60,11 +66,16 @@ async function fromHelper(helper: string, registry: string): Promise<RegistryAut
 function fromAuths(config: DockerConfig, registry: string): RegistryAuth | undefined {
   const entry = entryFor(config.auths, registry);
   if (!entry) return undefined;
-  const [username, password] = entry.auth ? Buffer.from(entry.auth, 'base64').toString('utf8').split(/:(.*)/s) : [entry.username, entry.password];
+  const [username, password] = entry.auth
+    ? Buffer.from(entry.auth, 'base64').toString('utf8').split(/:(.*)/s)
+    : [entry.username, entry.password];
   return username && password ? { username, password, serveraddress: registry } : undefined;
 }
 
-export async function registryAuthFor(image: string, configDir = process.env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker')): Promise<RegistryAuth | undefined> {
+export async function registryAuthFor(
+  image: string,
+  configDir = process.env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker'),
+): Promise<RegistryAuth | undefined> {
   let config: DockerConfig;
   try {
     config = JSON.parse(fs.readFileSync(path.join(configDir, 'config.json'), 'utf8')) as DockerConfig;

@@ -108,7 +108,11 @@ export class DockerRuntime implements ContainerRuntime {
   async resolveImage(image: string, options: PullOptions, signal: AbortSignal, onProgress?: () => void): Promise<ResolvedImage> {
     const local = await this.imageInfo(image);
     if (options.policy === 'never' || (options.policy === 'missing' && local)) {
-      if (!local) throw failure(FailureType.imageNotFound, `image ${image} is not on the Docker host and pull is "never": build or load it on the host, or set pull: missing`);
+      if (!local)
+        throw failure(
+          FailureType.imageNotFound,
+          `image ${image} is not on the Docker host and pull is "never": build or load it on the host, or set pull: missing`,
+        );
       return resolved(image, local, 'local');
     }
     // The implicit `always` (a :latest or untagged image) of an image that exists only on this host (built or
@@ -118,7 +122,10 @@ export class DockerRuntime implements ContainerRuntime {
     const error = await this.pull(image, signal, onProgress, fallback ? 1 : PULL_ATTEMPTS);
     if (error !== undefined) {
       if (!fallback) throw this.notFound(image, error);
-      return { ...resolved(image, fallback, 'local'), note: `image ${image} could not be pulled (${error}), so the copy built or loaded on this host runs; set pull: missing to skip the pull, or pull: always to require it` };
+      return {
+        ...resolved(image, fallback, 'local'),
+        note: `image ${image} could not be pulled (${error}), so the copy built or loaded on this host runs; set pull: missing to skip the pull, or pull: always to require it`,
+      };
     }
     const pulled = await this.imageInfo(image);
     if (!pulled) throw this.notFound(image, 'the pull finished but Docker does not have it');
@@ -135,13 +142,20 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   /** Pulls with the worker's registry credentials; a few quick attempts absorb a registry blip. Resolves with the last error, or undefined once pulled. */
-  private async pull(image: string, signal: AbortSignal, onProgress: (() => void) | undefined, attempts: number): Promise<string | undefined> {
+  private async pull(
+    image: string,
+    signal: AbortSignal,
+    onProgress: (() => void) | undefined,
+    attempts: number,
+  ): Promise<string | undefined> {
     const authconfig = await registryAuthFor(image, this.options.dockerConfigDir);
     let lastError = '';
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
         const stream = await this.docker.pull(image, { ...(authconfig ? { authconfig } : {}), abortSignal: signal });
-        await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve()), onProgress));
+        await new Promise<void>((resolve, reject) =>
+          this.docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve()), onProgress),
+        );
         return undefined;
       } catch (error) {
         if (signal.aborted) throw error;
@@ -166,7 +180,10 @@ export class DockerRuntime implements ContainerRuntime {
       let found = await this.inspect(name);
       if (!found) {
         try {
-          await this.docker.createContainer({ ...this.containerConfig(name, spec, await freeLoopbackPort(this.publishHost)), abortSignal: signal });
+          await this.docker.createContainer({
+            ...this.containerConfig(name, spec, await freeLoopbackPort(this.publishHost)),
+            abortSignal: signal,
+          });
         } catch (error) {
           // 409: an earlier attempt (or a concurrent retry) created it; carry on with that one, if it is this replica.
           if (statusOf(error) !== 409) throw error;
@@ -178,7 +195,10 @@ export class DockerRuntime implements ContainerRuntime {
         return await this.restartReplica(name, signal);
       } catch (error) {
         if (attempt >= 3 || !(await this.replaceable(name, error))) throw error;
-        await this.docker.getContainer(name).remove({ force: true }).catch(() => undefined);
+        await this.docker
+          .getContainer(name)
+          .remove({ force: true })
+          .catch(() => undefined);
       }
     }
   }
@@ -187,7 +207,10 @@ export class DockerRuntime implements ContainerRuntime {
   private refuseForeign(name: string, spec: ReplicaSpec, found: (ReplicaInfo & { managed: boolean }) | undefined): void {
     if (!found || (found.managed && found.service === spec.service && found.release === spec.release && found.slot === spec.slot)) return;
     const whose = found.managed ? `replica ${found.slot} of release ${found.release} of service ${found.service}` : 'not a sluice replica';
-    throw failure(FailureType.containerNameTaken, `container ${name} exists and is ${whose}: sluice does not adopt it; rename or remove it if it is not needed`);
+    throw failure(
+      FailureType.containerNameTaken,
+      `container ${name} exists and is ${whose}: sluice does not adopt it; rename or remove it if it is not needed`,
+    );
   }
 
   /**
@@ -222,7 +245,16 @@ export class DockerRuntime implements ContainerRuntime {
         [LABELS.deployment]: spec.deployment,
         [LABELS.image]: spec.image,
         ...(spec.health ? { [LABELS.health]: JSON.stringify(spec.health) } : {}),
-        ...(this.options.provenanceKey ? { [LABELS.proof]: provenanceProof(this.options.provenanceKey, { name, service: spec.service, release: spec.release, slot: String(spec.slot) }) } : {}),
+        ...(this.options.provenanceKey
+          ? {
+              [LABELS.proof]: provenanceProof(this.options.provenanceKey, {
+                name,
+                service: spec.service,
+                release: spec.release,
+                slot: String(spec.slot),
+              }),
+            }
+          : {}),
       },
       ExposedPorts: { [port]: {} },
       StopSignal: 'SIGTERM',
@@ -252,9 +284,13 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async listReplicas(service: string): Promise<ReplicaInfo[]> {
-    const containers = await this.docker.listContainers({ all: true, filters: { label: [`${LABELS.managedBy}=${MANAGED_BY_VALUE}`, `${LABELS.service}=${service}`] } });
+    const containers = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`${LABELS.managedBy}=${MANAGED_BY_VALUE}`, `${LABELS.service}=${service}`] },
+    });
     return containers.map((c) => {
-      const published = c.Ports.find((p) => p.PublicPort !== undefined && p.IP === this.publishHost) ?? c.Ports.find((p) => p.PublicPort !== undefined);
+      const published =
+        c.Ports.find((p) => p.PublicPort !== undefined && p.IP === this.publishHost) ?? c.Ports.find((p) => p.PublicPort !== undefined);
       const state = c.State as ReplicaState;
       return {
         name: (c.Names[0] ?? '').replace(/^\//, ''),
@@ -281,7 +317,9 @@ export class DockerRuntime implements ContainerRuntime {
       throw error;
     }
     const labels = details.Config.Labels ?? {};
-    const binding = Object.values(details.NetworkSettings.Ports ?? {}).flat().find((b) => b?.HostPort);
+    const binding = Object.values(details.NetworkSettings.Ports ?? {})
+      .flat()
+      .find((b) => b?.HostPort);
     const running = details.State.Running;
     return {
       name,
@@ -327,7 +365,12 @@ export class DockerRuntime implements ContainerRuntime {
       if (statusOf(error) === 404) return false;
       throw error;
     }
-    const identity = { name, service: labels[LABELS.service] ?? '', release: labels[LABELS.release] ?? '', slot: labels[LABELS.slot] ?? '' };
+    const identity = {
+      name,
+      service: labels[LABELS.service] ?? '',
+      release: labels[LABELS.release] ?? '',
+      slot: labels[LABELS.slot] ?? '',
+    };
     return labels[LABELS.managedBy] === MANAGED_BY_VALUE && provenanceHolds(key, identity, labels[LABELS.proof]);
   }
 

@@ -52,14 +52,19 @@ export class KnexMigrationRunner implements MigrationRunner {
     const root = path.resolve(this.options.root.replaceAll('{service}', run.service));
     const dir = path.resolve(root, run.settings.directory, phase);
     // The spec grammar already forbids "..": this is the second lock on the same door.
-    if (!dir.startsWith(root + path.sep)) throw failure(FailureType.invalidSpec, `migrations.directory "${run.settings.directory}" leaves the migrations root ${root}`);
+    if (!dir.startsWith(root + path.sep))
+      throw failure(FailureType.invalidSpec, `migrations.directory "${run.settings.directory}" leaves the migrations root ${root}`);
     return dir;
   }
 
   private databaseUrl(run: MigrationRun): string {
     const found = this.options.secrets.fromEnv(run.service, run.settings.databaseUrlEnv);
     if ('problem' in found) throw failure(FailureType.secretUnavailable, `migrations.databaseUrlEnv: ${found.problem}`);
-    if (found.value === '') throw failure(FailureType.secretUnavailable, `migrations.databaseUrlEnv: the worker's ${run.settings.databaseUrlEnv} is empty; set it to the database URL on the worker host`);
+    if (found.value === '')
+      throw failure(
+        FailureType.secretUnavailable,
+        `migrations.databaseUrlEnv: the worker's ${run.settings.databaseUrlEnv} is empty; set it to the database URL on the worker host`,
+      );
     return found.value;
   }
 
@@ -71,8 +76,10 @@ export class KnexMigrationRunner implements MigrationRunner {
       pool: {
         min: 0,
         max: 3,
-        afterCreate: (connection: { query: (sql: string, done: (error: Error | null) => void) => void }, done: (error: Error | null, connection: unknown) => void) =>
-          connection.query(timeouts, (error) => done(error, connection)),
+        afterCreate: (
+          connection: { query: (sql: string, done: (error: Error | null) => void) => void },
+          done: (error: Error | null, connection: unknown) => void,
+        ) => connection.query(timeouts, (error) => done(error, connection)),
       },
       acquireConnectionTimeout: 10_000,
     });
@@ -104,12 +111,19 @@ export class KnexMigrationRunner implements MigrationRunner {
   }
 
   /** A session advisory lock on a connection of its own, held until release (or until the worker dies and the session ends). */
-  private async lock(url: string, service: string, onProgress: (detail: string) => void, signal: AbortSignal): Promise<{ release: () => Promise<void> }> {
+  private async lock(
+    url: string,
+    service: string,
+    onProgress: (detail: string) => void,
+    signal: AbortSignal,
+  ): Promise<{ release: () => Promise<void> }> {
     const session = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
     await session.connect();
     try {
       for (;;) {
-        const { rows } = await session.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtext($1)) as locked', [`sluice:${service}`]);
+        const { rows } = await session.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtext($1)) as locked', [
+          `sluice:${service}`,
+        ]);
         if (rows[0]?.locked) break;
         if (signal.aborted) throw signal.reason as Error;
         onProgress(`waiting for the migration lock of ${service}`);
@@ -134,10 +148,18 @@ export class KnexMigrationRunner implements MigrationRunner {
   }
 
   private config(run: MigrationRun, phase: 'expand' | 'contract', onProgress: (detail: string) => void): Knex.MigratorConfig {
-    return { tableName: migrationTable(run.service, phase), migrationSource: new SluiceMigrationSource(this.directory(run, phase), { progress: onProgress }) };
+    return {
+      tableName: migrationTable(run.service, phase),
+      migrationSource: new SluiceMigrationSource(this.directory(run, phase), { progress: onProgress }),
+    };
   }
 
-  private async latest(db: Knex, run: MigrationRun, phase: 'expand' | 'contract', onProgress: (detail: string) => void): Promise<MigrationReport> {
+  private async latest(
+    db: Knex,
+    run: MigrationRun,
+    phase: 'expand' | 'contract',
+    onProgress: (detail: string) => void,
+  ): Promise<MigrationReport> {
     if (!fs.existsSync(this.directory(run, phase))) return { direction: run.direction, applied: [] };
     const [, applied] = (await db.migrate.latest(this.config(run, phase, onProgress))) as [number, string[]];
     return { direction: run.direction, applied };
@@ -146,7 +168,9 @@ export class KnexMigrationRunner implements MigrationRunner {
   private async expand(db: Knex, run: MigrationRun, onProgress: (detail: string) => void): Promise<MigrationReport> {
     await this.ensureRunsTable(db);
     const table = migrationTable(run.service, 'expand');
-    const recorded = await db(RUNS_TABLE).where({ deployment: run.deployment, service: run.service, phase: 'expand' }).first<{ batch: number } | undefined>();
+    const recorded = await db(RUNS_TABLE)
+      .where({ deployment: run.deployment, service: run.service, phase: 'expand' })
+      .first<{ batch: number } | undefined>();
     if (!recorded) {
       const hasTable = await db.schema.hasTable(table);
       const last = hasTable ? ((await db(table).max<{ max: number | null }>('batch as max').first())?.max ?? 0) : 0;
@@ -158,13 +182,19 @@ export class KnexMigrationRunner implements MigrationRunner {
   private async rollbackExpand(db: Knex, run: MigrationRun, onProgress: (detail: string) => void): Promise<MigrationReport> {
     await this.ensureRunsTable(db);
     const table = migrationTable(run.service, 'expand');
-    const recorded = await db(RUNS_TABLE).where({ deployment: run.deployment, service: run.service, phase: 'expand' }).first<{ batch: number } | undefined>();
+    const recorded = await db(RUNS_TABLE)
+      .where({ deployment: run.deployment, service: run.service, phase: 'expand' })
+      .first<{ batch: number } | undefined>();
     if (!recorded || !(await db.schema.hasTable(table))) return { direction: run.direction, applied: [] };
     const last = (await db(table).max<{ max: number | null }>('batch as max').first())?.max ?? 0;
     if (last > recorded.batch) {
-      throw failure(FailureType.migrationFailed, `cannot roll back expand batch ${recorded.batch} of ${run.service}: a newer batch ${last} ran after it; roll that back first`);
+      throw failure(
+        FailureType.migrationFailed,
+        `cannot roll back expand batch ${recorded.batch} of ${run.service}: a newer batch ${last} ran after it; roll that back first`,
+      );
     }
-    const [, undone] = last === recorded.batch ? ((await db.migrate.rollback(this.config(run, 'expand', onProgress))) as [number, string[]]) : [0, []];
+    const [, undone] =
+      last === recorded.batch ? ((await db.migrate.rollback(this.config(run, 'expand', onProgress))) as [number, string[]]) : [0, []];
     await db(RUNS_TABLE).where({ deployment: run.deployment, service: run.service, phase: 'expand' }).delete();
     return { direction: run.direction, applied: undone };
   }
@@ -180,13 +210,22 @@ export class KnexMigrationRunner implements MigrationRunner {
     if ((error as { type?: string }).type) return error; // already an ApplicationFailure
     const pg = error as PgError;
     if (/migration directory is corrupt/i.test(pg.message)) {
-      return failure(FailureType.migrationFailed, `${pg.message} (in ${run.settings.directory}): every migration that ever ran must stay in the directory; restore the missing files`);
+      return failure(
+        FailureType.migrationFailed,
+        `${pg.message} (in ${run.settings.directory}): every migration that ever ran must stay in the directory; restore the missing files`,
+      );
     }
     if (pg.code === '55P03') {
-      return new Error(`${run.direction} migration of ${run.service} gave up waiting for a table lock after lock_timeout ${run.settings.lockTimeout} ms (the app keeps running; sluice retries): ${pg.message}`, { cause: error });
+      return new Error(
+        `${run.direction} migration of ${run.service} gave up waiting for a table lock after lock_timeout ${run.settings.lockTimeout} ms (the app keeps running; sluice retries): ${pg.message}`,
+        { cause: error },
+      );
     }
     if (pg.code === '57014') {
-      return failure(FailureType.migrationFailed, `${run.direction} migration of ${run.service} ran longer than statement_timeout ${run.settings.statementTimeout} ms: ${pg.message}`);
+      return failure(
+        FailureType.migrationFailed,
+        `${run.direction} migration of ${run.service} ran longer than statement_timeout ${run.settings.statementTimeout} ms: ${pg.message}`,
+      );
     }
     if (pg.code && /^[0-9A-Z]{5}$/.test(pg.code) && !isConnectionTrouble(error)) {
       return failure(FailureType.migrationFailed, `${run.direction} migration of ${run.service} failed (${pg.code}): ${pg.message}`);
@@ -197,11 +236,23 @@ export class KnexMigrationRunner implements MigrationRunner {
   }
 }
 
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 /** The database or the way to it failed, not the migration: worth retrying. */
 function isConnectionTrouble(error: unknown): boolean {
   const { code, name, message } = error as { code?: string; name?: string; message?: string };
   if (code && (CONNECTION_ERROR_CODES.has(code) || code.startsWith('08') || code === '57P01' || code === '57P03')) return true;
-  return name === 'KnexTimeoutError' || /connection terminated|timeout acquiring a connection|connection (?:refused|reset)|server closed the connection/i.test(message ?? '');
+  return (
+    name === 'KnexTimeoutError' ||
+    /connection terminated|timeout acquiring a connection|connection (?:refused|reset)|server closed the connection/i.test(message ?? '')
+  );
 }

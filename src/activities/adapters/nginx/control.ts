@@ -29,7 +29,10 @@ export class HostNginx implements NginxControl {
 
   async test(): Promise<NginxCheck> {
     const result = spawnSync(this.options.bin, this.args(['-t']), { encoding: 'utf8' });
-    return { ok: result.status === 0, output: `${result.stderr ?? ''}${result.stdout ?? ''}${result.error ? result.error.message : ''}`.trim() };
+    return {
+      ok: result.status === 0,
+      output: `${result.stderr ?? ''}${result.stdout ?? ''}${result.error ? result.error.message : ''}`.trim(),
+    };
   }
 
   async reload(): Promise<void> {

@@ -19,7 +19,18 @@ import { pollUntil } from '../../../timing/waits';
 import { secretFile } from '../secret-file';
 import type { ReleaseTraffic, RouterServiceSettings, RoutingTable, TrafficRouter } from '../../ports';
 import type { NginxControl } from './control';
-import { ADMIN_TOKEN_FILE, coreConfigName, portsOf, renderAdminLocation, renderCoreConfig, renderServiceConfig, serviceConfigName, serviceOfConfigName, sluiceDir, type RouterLayout } from './render';
+import {
+  ADMIN_TOKEN_FILE,
+  coreConfigName,
+  portsOf,
+  renderAdminLocation,
+  renderCoreConfig,
+  renderServiceConfig,
+  serviceConfigName,
+  serviceOfConfigName,
+  sluiceDir,
+  type RouterLayout,
+} from './render';
 import { decodeRoutes, encodeRoutes, sameTable } from './routes-text';
 
 export interface NginxRouterOptions extends RouterLayout {
@@ -46,14 +57,27 @@ export class NginxRouter implements TrafficRouter {
     return secretFile(path.join(this.dir, ADMIN_TOKEN_FILE));
   }
 
-  private async admin(method: 'GET' | 'PUT', pathname: string, body?: string, signal?: AbortSignal): Promise<{ status: number; text: string }> {
+  private async admin(
+    method: 'GET' | 'PUT',
+    pathname: string,
+    body?: string,
+    signal?: AbortSignal,
+  ): Promise<{ status: number; text: string }> {
     try {
       const headers = { 'x-sluice-token': this.token() };
-      const response = await fetch(`${this.adminUrl}${pathname}`, { method, body, headers, signal: AbortSignal.any([AbortSignal.timeout(5000), ...(signal ? [signal] : [])]) });
+      const response = await fetch(`${this.adminUrl}${pathname}`, {
+        method,
+        body,
+        headers,
+        signal: AbortSignal.any([AbortSignal.timeout(5000), ...(signal ? [signal] : [])]),
+      });
       return { status: response.status, text: await response.text() };
     } catch (error) {
       if (signal?.aborted) throw error;
-      throw new Error(`nginx's sluice admin endpoint ${this.adminUrl} does not answer (${(error as Error).message}): is nginx running with ${coreConfigName} included?`, { cause: error });
+      throw new Error(
+        `nginx's sluice admin endpoint ${this.adminUrl} does not answer (${(error as Error).message}): is nginx running with ${coreConfigName} included?`,
+        { cause: error },
+      );
     }
   }
 
@@ -90,10 +114,22 @@ export class NginxRouter implements TrafficRouter {
   /** The plan checked the ports; checked again here, right before the files change, for a deployment of another service planned meanwhile. */
   private async refuseTakenPorts(service: string, settings: RouterServiceSettings): Promise<void> {
     const { services, router } = await this.claims();
-    const wanted = [settings.listenPort, ...(settings.extraListenPorts ?? []), ...(settings.preview?.listenPort !== undefined ? [settings.preview.listenPort] : [])];
+    const wanted = [
+      settings.listenPort,
+      ...(settings.extraListenPorts ?? []),
+      ...(settings.preview?.listenPort !== undefined ? [settings.preview.listenPort] : []),
+    ];
     for (const port of wanted) {
-      const owner = router.includes(port) ? 'the router itself (admin port)' : Object.entries(services).find(([other, ports]) => other !== service && (ports.traffic.includes(port) || ports.preview === port))?.[0];
-      if (owner) throw failure(FailureType.portTaken, `port ${port} is taken by ${owner.startsWith('the router') ? owner : `service "${owner}"`} on this router: choose a free port`);
+      const owner = router.includes(port)
+        ? 'the router itself (admin port)'
+        : Object.entries(services).find(
+            ([other, ports]) => other !== service && (ports.traffic.includes(port) || ports.preview === port),
+          )?.[0];
+      if (owner)
+        throw failure(
+          FailureType.portTaken,
+          `port ${port} is taken by ${owner.startsWith('the router') ? owner : `service "${owner}"`} on this router: choose a free port`,
+        );
     }
   }
 
@@ -103,7 +139,9 @@ export class NginxRouter implements TrafficRouter {
     this.token(); // before the core config that names it goes live
     const files = this.files(service, settings);
     const expectedHash = /"([0-9a-f]+)"/.exec(files[3]!.content)![1]!;
-    const changed = files.filter(({ file, content }) => readRegularFileIfAny(file) !== content).map((f) => ({ ...f, previous: readRegularFileIfAny(f.file) }));
+    const changed = files
+      .filter(({ file, content }) => readRegularFileIfAny(file) !== content)
+      .map((f) => ({ ...f, previous: readRegularFileIfAny(f.file) }));
     if (changed.length === 0 && (await this.servedConfigHash(service)) === expectedHash) return;
 
     for (const { file, content } of changed) writeFileAtomically(file, content);
@@ -113,12 +151,25 @@ export class NginxRouter implements TrafficRouter {
         if (previous === undefined) fs.rmSync(file, { force: true });
         else writeFileAtomically(file, previous);
       }
-      const detail = check.output.split('\n').filter((line) => /emerg|error|failed/i.test(line)).join('; ') || check.output;
-      throw failure(FailureType.routerRejected, `nginx rejected the configuration for ${service} (${detail}); sluice put the previous files back and did not reload, so nginx keeps serving its last good configuration`);
+      const detail =
+        check.output
+          .split('\n')
+          .filter((line) => /emerg|error|failed/i.test(line))
+          .join('; ') || check.output;
+      throw failure(
+        FailureType.routerRejected,
+        `nginx rejected the configuration for ${service} (${detail}); sluice put the previous files back and did not reload, so nginx keeps serving its last good configuration`,
+      );
     }
     await this.options.control.reload();
     const confirmMs = this.options.reloadConfirmMs ?? 10_000;
-    if (!(await pollUntil(async () => (await this.servedConfigHash(service)) === expectedHash, { timeoutMs: confirmMs, intervalMs: 100, signal }))) {
+    if (
+      !(await pollUntil(async () => (await this.servedConfigHash(service)) === expectedHash, {
+        timeoutMs: confirmMs,
+        intervalMs: 100,
+        signal,
+      }))
+    ) {
       throw new Error(`nginx did not start serving the new configuration of ${service} within ${confirmMs} ms of the reload`);
     }
   }
@@ -134,7 +185,9 @@ export class NginxRouter implements TrafficRouter {
     if (put.status !== 200) throw new Error(`nginx refused the routing table for ${service} (${put.status}): ${put.text.trim()}`);
     const served = await this.read(service);
     if (!served || !sameTable(served, table)) {
-      throw new Error(`nginx serves a different routing table for ${service} than sluice sent: sent ${JSON.stringify(table)}, read back ${JSON.stringify(served)}`);
+      throw new Error(
+        `nginx serves a different routing table for ${service} than sluice sent: sent ${JSON.stringify(table)}, read back ${JSON.stringify(served)}`,
+      );
     }
   }
 
@@ -143,11 +196,18 @@ export class NginxRouter implements TrafficRouter {
     if (!fs.existsSync(path.join(this.options.confDir, coreConfigName))) return undefined;
     const response = await this.admin('GET', `/sluice/services/${service}`);
     if (response.status === 404) return undefined;
-    if (response.status !== 200) throw new Error(`reading the routing table of ${service} from nginx failed (${response.status}): ${response.text.trim()}`);
+    if (response.status !== 200)
+      throw new Error(`reading the routing table of ${service} from nginx failed (${response.status}): ${response.text.trim()}`);
     return decodeRoutes(response.text);
   }
 
-  async drain(service: string, addresses: string[], timeoutMs: number, signal: AbortSignal, onWait?: (inFlight: number) => void): Promise<{ drained: boolean; inFlight: number }> {
+  async drain(
+    service: string,
+    addresses: string[],
+    timeoutMs: number,
+    signal: AbortSignal,
+    onWait?: (inFlight: number) => void,
+  ): Promise<{ drained: boolean; inFlight: number }> {
     const query = addresses.map((a) => `addr=${encodeURIComponent(a)}`).join('&');
     let inFlight = 0;
     const drained = await pollUntil(
@@ -169,15 +229,27 @@ export class NginxRouter implements TrafficRouter {
   async ejected(service: string): Promise<Array<{ address: string; seconds: number }>> {
     const response = await this.admin('GET', `/sluice/health/${service}`);
     if (response.status === 404) return [];
-    return response.text.split('\n').filter((line) => line.startsWith('ejected ')).map((line) => {
-      const [, address, seconds] = line.split(' ');
-      return { address: address!, seconds: Number(seconds) };
-    });
+    return response.text
+      .split('\n')
+      .filter((line) => line.startsWith('ejected '))
+      .map((line) => {
+        const [, address, seconds] = line.split(' ');
+        return { address: address!, seconds: Number(seconds) };
+      });
   }
 
   async traffic(service: string, release: string, sinceMs: number): Promise<ReleaseTraffic> {
     const response = await this.admin('GET', `/sluice/stats/${service}/${release}?since=${Math.floor(sinceMs / 1000)}`);
-    const values = Object.fromEntries(response.text.split('\n').filter(Boolean).map((line) => line.split(' ') as [string, string]));
-    return { requests: Number(values.requests ?? 0), errors: Number(values.errors ?? 0), ...(values.p99 ? { p99Ms: Number(values.p99) } : {}) };
+    const values = Object.fromEntries(
+      response.text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.split(' ') as [string, string]),
+    );
+    return {
+      requests: Number(values.requests ?? 0),
+      errors: Number(values.errors ?? 0),
+      ...(values.p99 ? { p99Ms: Number(values.p99) } : {}),
+    };
   }
 }

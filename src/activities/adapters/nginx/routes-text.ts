@@ -21,7 +21,10 @@ export function encodeRoutes(table: RoutingTable): string {
     lines.push(`weight ${release} ${weight}`);
   }
   for (const peer of table.peers) {
-    check(RELEASE.test(peer.release) && Number.isInteger(peer.slot) && peer.slot >= 0 && ADDRESS.test(peer.address), `peer ${JSON.stringify(peer)}`);
+    check(
+      RELEASE.test(peer.release) && Number.isInteger(peer.slot) && peer.slot >= 0 && ADDRESS.test(peer.address),
+      `peer ${JSON.stringify(peer)}`,
+    );
     lines.push(`peer ${peer.release} ${peer.slot} ${peer.address}`);
   }
   return `${lines.join('\n')}\n`;

@@ -8,7 +8,13 @@ import { MAX_SECRET_BYTES, parseEnvGrants, ScopedSecrets } from '../../../../src
 /** A spec only asks; the worker's operator grants. Each attack from the security read, refused. */
 let dir: string;
 let secrets: ScopedSecrets;
-const environment = { DATABASE_URL: 'postgres://web', API_DB: 'postgres://api', SLUICE_CODEC_KEY: 'codec-key', TEMPORAL_API_KEY: 'temporal-key', SENTRY_DSN: 'dsn' };
+const environment = {
+  DATABASE_URL: 'postgres://web',
+  API_DB: 'postgres://api',
+  SLUICE_CODEC_KEY: 'codec-key',
+  TEMPORAL_API_KEY: 'temporal-key',
+  SENTRY_DSN: 'dsn',
+};
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-scope-'));
@@ -35,19 +41,24 @@ describe('environment variables', () => {
   });
 
   it("another service's variable is refused, naming the grant that would allow it", () => {
-    expect(secrets.fromEnv('web', 'API_DB')).toEqual({ problem: expect.stringMatching(/API_DB is not granted to web: .*SLUICE_ENV_GRANTS="web:API_DB"/) });
+    expect(secrets.fromEnv('web', 'API_DB')).toEqual({
+      problem: expect.stringMatching(/API_DB is not granted to web: .*SLUICE_ENV_GRANTS="web:API_DB"/),
+    });
     expect(secrets.fromEnv('api', 'DATABASE_URL')).toEqual({ problem: expect.stringMatching(/not granted to api/) });
   });
 
   it("sluice's own settings are never given, and cannot be granted", () => {
     expect(secrets.fromEnv('web', 'SLUICE_CODEC_KEY')).toEqual({ problem: expect.stringMatching(/one of sluice's own settings/) });
     expect(secrets.fromEnv('web', 'TEMPORAL_API_KEY')).toEqual({ problem: expect.stringMatching(/one of sluice's own settings/) });
-    expect(() => parseEnvGrants('web:DATABASE_URL,SLUICE_CODEC_KEY')).toThrow(/SLUICE_ENV_GRANTS: SLUICE_CODEC_KEY is sluice's own setting/);
+    expect(() => parseEnvGrants('web:DATABASE_URL,SLUICE_CODEC_KEY')).toThrow(
+      /SLUICE_ENV_GRANTS: SLUICE_CODEC_KEY is sluice's own setting/,
+    );
     expect(() => parseEnvGrants('*:DOCKER_CERT_PATH')).toThrow(/DOCKER_CERT_PATH/);
   });
 
   it('a malformed grant names the variable and shows the form', () => {
-    for (const bad of ['web', 'web:', 'Web:X', 'web:X:Y', 'web:1X']) expect(() => parseEnvGrants(bad)).toThrow(/SLUICE_ENV_GRANTS: .* is not service:NAME\[,NAME\]; write e\.g\./);
+    for (const bad of ['web', 'web:', 'Web:X', 'web:X:Y', 'web:1X'])
+      expect(() => parseEnvGrants(bad)).toThrow(/SLUICE_ENV_GRANTS: .* is not service:NAME\[,NAME\]; write e\.g\./);
     expect([...parseEnvGrants('').keys()]).toEqual([]);
   });
 });
@@ -62,8 +73,12 @@ describe('files', () => {
     const shadow = await secrets.fromFile('web', '/etc/shadow');
     const nothing = await secrets.fromFile('web', '/etc/no-such-file-anywhere');
     expect(shadow).toEqual({ problem: expect.stringMatching(/^file \/etc\/shadow is outside web's secrets directory/) });
-    expect((nothing as { problem: string }).problem.replace('/etc/no-such-file-anywhere', '/etc/shadow')).toBe((shadow as { problem: string }).problem);
-    expect(await secrets.fromFile('web', path.join(dir, 'api', 'token'))).toEqual({ problem: expect.stringMatching(/outside web's secrets directory/) });
+    expect((nothing as { problem: string }).problem.replace('/etc/no-such-file-anywhere', '/etc/shadow')).toBe(
+      (shadow as { problem: string }).problem,
+    );
+    expect(await secrets.fromFile('web', path.join(dir, 'api', 'token'))).toEqual({
+      problem: expect.stringMatching(/outside web's secrets directory/),
+    });
     expect(await secrets.fromFile('web', '../api/token')).toEqual({ problem: expect.stringMatching(/outside web's secrets directory/) });
   });
 
@@ -81,7 +96,9 @@ describe('files', () => {
   });
 
   it('a missing file in the scope says where to put it', async () => {
-    expect(await secrets.fromFile('web', 'absent')).toEqual({ problem: expect.stringMatching(/the worker has no file .*web\/absent; put it in .*web on the worker host/) });
+    expect(await secrets.fromFile('web', 'absent')).toEqual({
+      problem: expect.stringMatching(/the worker has no file .*web\/absent; put it in .*web on the worker host/),
+    });
     expect(await secrets.fromFile('nobody', 'token')).toEqual({ problem: expect.stringMatching(/the worker has no file/) });
   });
 });

@@ -3,7 +3,10 @@ import { deployResult, deploymentStatus, FakeTemporal, notReleased } from '../..
 import { runCli, TEST_ACTOR, parseVerb } from '../../../support/run-cli';
 import { registerAbort } from '../../../../src/client/commands/abort';
 
-vi.mock('../../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../../src/temporal/connection', async (original) => ({
+  ...(await original<object>()),
+  connectClient: (await import('../../../support/fake-temporal.js')).connectStub,
+}));
 
 describe('sluice abort', () => {
   it('signals abort with who and why, and returns at once (exit 0)', async () => {
@@ -17,7 +20,10 @@ describe('sluice abort', () => {
 
   it('--wait follows the rollback and exits 3 (aborted) with the reason', async () => {
     const temporal = new FakeTemporal();
-    const run = temporal.addRun('web', { answer: deploymentStatus({ phase: 'rollingBack' }), outcome: { error: notReleased(deployResult({ outcome: 'aborted', reason: 'aborted by tester@ci: p99 up' })) } });
+    const run = temporal.addRun('web', {
+      answer: deploymentStatus({ phase: 'rollingBack' }),
+      outcome: { error: notReleased(deployResult({ outcome: 'aborted', reason: 'aborted by tester@ci: p99 up' })) },
+    });
     const { code, stdout } = await runCli(['abort', 'web', '--wait', '--reason', 'p99 up'], { temporal });
     expect(code).toBe(3);
     expect(stdout).toMatch(/web: aborted \(aborted by tester@ci: p99 up\)\n$/);
@@ -42,7 +48,10 @@ describe('sluice abort', () => {
 
 describe('sluice abort: arguments', () => {
   it('a service, an optional --reason and --wait', async () => {
-    expect(await parseVerb(registerAbort, ['abort', 'web', '--reason', 'p99 up', '--wait'])).toEqual({ args: ['web'], options: { reason: 'p99 up', wait: true } });
+    expect(await parseVerb(registerAbort, ['abort', 'web', '--reason', 'p99 up', '--wait'])).toEqual({
+      args: ['web'],
+      options: { reason: 'p99 up', wait: true },
+    });
     expect(await parseVerb(registerAbort, ['abort', 'web'])).toEqual({ args: ['web'], options: {} });
     await expect(parseVerb(registerAbort, ['abort'])).rejects.toMatchObject({ code: 'commander.missingArgument' });
     await expect(parseVerb(registerAbort, ['abort', 'web', '--reason'])).rejects.toMatchObject({ code: 'commander.optionMissingArgument' });

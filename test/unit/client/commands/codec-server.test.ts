@@ -5,7 +5,10 @@ import { portOpen } from '../../../../src/stack/system';
 import { runCli, parseVerb } from '../../../support/run-cli';
 import { registerCodecServer } from '../../../../src/client/commands/codec-server';
 
-vi.mock('../../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../../src/temporal/connection', async (original) => ({
+  ...(await original<object>()),
+  connectClient: (await import('../../../support/fake-temporal.js')).connectStub,
+}));
 
 const key = crypto.randomBytes(32).toString('base64');
 
@@ -19,10 +22,18 @@ async function freePort(): Promise<number> {
 
 describe('sluice codec-server', () => {
   it.each([
-    [[], { SLUICE_CODEC_KEY: undefined, SLUICE_CODEC_KEY_FILE: undefined }, 'no codec key: set SLUICE_CODEC_KEY (or SLUICE_CODEC_KEY_FILE) to the key the workers use'],
+    [
+      [],
+      { SLUICE_CODEC_KEY: undefined, SLUICE_CODEC_KEY_FILE: undefined },
+      'no codec key: set SLUICE_CODEC_KEY (or SLUICE_CODEC_KEY_FILE) to the key the workers use',
+    ],
     [['--port', '0'], { SLUICE_CODEC_KEY: key }, '--port: expected a port from 1 to 65535'],
     [['--port', '70000'], { SLUICE_CODEC_KEY: key }, '--port: expected a port from 1 to 65535'],
-    [[], { SLUICE_CODEC_KEY: key, SLUICE_CODEC_SERVER_TOKEN: '' }, 'no SLUICE_CODEC_SERVER_TOKEN: set one (callers send Authorization: Bearer <token>), or pass --without-token to serve only clients on this host, never behind a proxy'],
+    [
+      [],
+      { SLUICE_CODEC_KEY: key, SLUICE_CODEC_SERVER_TOKEN: '' },
+      'no SLUICE_CODEC_SERVER_TOKEN: set one (callers send Authorization: Bearer <token>), or pass --without-token to serve only clients on this host, never behind a proxy',
+    ],
   ])('%j with %j: exit 2, nothing served', async (flags, env, message) => {
     expect(await runCli(['codec-server', ...flags], { env })).toMatchObject({ code: 2, stderr: `sluice: ${message}\n` });
   });
@@ -38,7 +49,9 @@ describe('sluice codec-server', () => {
     const port = await freePort();
     const before = process.listeners('SIGINT');
     const beforeTerm = process.listeners('SIGTERM');
-    const running = runCli(['codec-server', '--port', String(port), '--origin', 'https://ui.example'], { env: { SLUICE_CODEC_KEY: key, SLUICE_CODEC_SERVER_TOKEN: 'token' } });
+    const running = runCli(['codec-server', '--port', String(port), '--origin', 'https://ui.example'], {
+      env: { SLUICE_CODEC_KEY: key, SLUICE_CODEC_SERVER_TOKEN: 'token' },
+    });
     let stop: (() => void) | undefined;
     while (!stop) {
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -57,11 +70,26 @@ describe('sluice codec-server', () => {
 
 describe('sluice codec-server: arguments', () => {
   it('defaults: port 8888 on loopback, CORS for the local Web UI, no extra host names, a token required', async () => {
-    expect(await parseVerb(registerCodecServer, ['codec-server'])).toEqual({ args: [], options: { port: '8888', host: '127.0.0.1', origin: ['http://localhost:8233', 'http://127.0.0.1:8233'], allowedHost: [] } });
+    expect(await parseVerb(registerCodecServer, ['codec-server'])).toEqual({
+      args: [],
+      options: { port: '8888', host: '127.0.0.1', origin: ['http://localhost:8233', 'http://127.0.0.1:8233'], allowedHost: [] },
+    });
   });
 
   it('--origin and --allowed-host take several values', async () => {
-    const { options } = await parseVerb(registerCodecServer, ['codec-server', '--origin', 'https://a.example', 'https://b.example', '--allowed-host', 'codec.example', '--without-token']);
-    expect(options).toMatchObject({ origin: ['https://a.example', 'https://b.example'], allowedHost: ['codec.example'], withoutToken: true });
+    const { options } = await parseVerb(registerCodecServer, [
+      'codec-server',
+      '--origin',
+      'https://a.example',
+      'https://b.example',
+      '--allowed-host',
+      'codec.example',
+      '--without-token',
+    ]);
+    expect(options).toMatchObject({
+      origin: ['https://a.example', 'https://b.example'],
+      allowedHost: ['codec.example'],
+      withoutToken: true,
+    });
   });
 });

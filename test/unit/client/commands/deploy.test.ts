@@ -5,7 +5,10 @@ import { runCli, TEST_ACTOR, parseVerb } from '../../../support/run-cli';
 import { specDocument, specFile } from '../../../support/specs';
 import { registerDeploy, workerWait } from '../../../../src/client/commands/deploy';
 
-vi.mock('../../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../../src/temporal/connection', async (original) => ({
+  ...(await original<object>()),
+  connectClient: (await import('../../../support/fake-temporal.js')).connectStub,
+}));
 
 /** A dev server's address: the Web UI link is derived from it. */
 const LOCAL = ['--address', '127.0.0.1:7233'];
@@ -14,13 +17,22 @@ const env = { SLUICE_TEMPORAL_UI: undefined, TEMPORAL_NAMESPACE: undefined };
 describe('sluice deploy', () => {
   it('starts deploy/<service> on the task queue with the spec as written and who asked, waits for the plan, and returns (exit 0)', async () => {
     const temporal = new FakeTemporal();
-    temporal.onStart = (run) => (run.answer = deploymentStatus({ targetRelease: 'v2-abc', notes: ['first deployment: nothing to roll back to'] }));
-    const { code, stdout } = await runCli([...LOCAL, '--task-queue', 'deploys', 'deploy', specFile(), '--image', 'app:v2'], { temporal, env });
+    temporal.onStart = (run) =>
+      (run.answer = deploymentStatus({ targetRelease: 'v2-abc', notes: ['first deployment: nothing to roll back to'] }));
+    const { code, stdout } = await runCli([...LOCAL, '--task-queue', 'deploys', 'deploy', specFile(), '--image', 'app:v2'], {
+      temporal,
+      env,
+    });
     expect(code).toBe(0);
     const [run] = temporal.runsOf('web');
     expect(run!.started).toMatchObject({
       workflowType: 'deploy',
-      options: { workflowId: 'deploy/web', taskQueue: 'deploys', workflowIdConflictPolicy: 'FAIL', args: [{ spec: specDocument({ image: 'app:v2' }), requestedBy: TEST_ACTOR }] },
+      options: {
+        workflowId: 'deploy/web',
+        taskQueue: 'deploys',
+        workflowIdConflictPolicy: 'FAIL',
+        args: [{ spec: specDocument({ image: 'app:v2' }), requestedBy: TEST_ACTOR }],
+      },
     });
     expect(run!.memo).toMatchObject({ image: 'app:v2', requestedBy: TEST_ACTOR });
     expect(stdout.split('\n')).toEqual([
@@ -37,7 +49,15 @@ describe('sluice deploy', () => {
     const temporal = new FakeTemporal();
     const { code, stdout } = await runCli([...LOCAL, '--json', 'deploy', specFile()], { temporal, env });
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toEqual({ workflowId: 'deploy/web', runId: temporal.runs[0]!.runId, service: 'web', image: 'sluice-fixture:v2', release: 'v2-abc', strategy: 'rolling', url: 'http://127.0.0.1:8233/namespaces/default/workflows/deploy%2Fweb' });
+    expect(JSON.parse(stdout)).toEqual({
+      workflowId: 'deploy/web',
+      runId: temporal.runs[0]!.runId,
+      service: 'web',
+      image: 'sluice-fixture:v2',
+      release: 'v2-abc',
+      strategy: 'rolling',
+      url: 'http://127.0.0.1:8233/namespaces/default/workflows/deploy%2Fweb',
+    });
   });
 
   it('--wait follows it to the end: exit 0 released, 1 rolled back, with what serves', async () => {
@@ -53,7 +73,9 @@ describe('sluice deploy', () => {
     temporal.runs[0]!.status = 'COMPLETED';
     temporal.onStart = (run) => {
       run.answer = deploymentStatus();
-      run.outcome = { error: notReleased(deployResult({ outcome: 'rolledBack', reason: 'replica sluice_web_v2-abc_0 is unhealthy', serving: 'v1-abc' })) };
+      run.outcome = {
+        error: notReleased(deployResult({ outcome: 'rolledBack', reason: 'replica sluice_web_v2-abc_0 is unhealthy', serving: 'v1-abc' })),
+      };
     };
     const rolledBack = await runCli([...LOCAL, 'deploy', specFile(), '--wait'], { temporal, env });
     expect(rolledBack.code).toBe(1);
@@ -84,7 +106,9 @@ describe('sluice deploy', () => {
     const temporal = new FakeTemporal();
     temporal.onStart = (run) => {
       run.status = 'FAILED';
-      run.outcome = { error: workflowFailed(FailureType.portTaken, 'traffic.listenPort: port 18080 is taken by service "api" on this router') };
+      run.outcome = {
+        error: workflowFailed(FailureType.portTaken, 'traffic.listenPort: port 18080 is taken by service "api" on this router'),
+      };
     };
     const { code, stderr } = await runCli([...LOCAL, 'deploy', specFile()], { temporal, env });
     expect(code).toBe(2);
@@ -116,7 +140,19 @@ describe('sluice deploy', () => {
 describe('sluice deploy: arguments', () => {
   it('a spec file; --image, --wait, --detach; a worker timeout of 30s unless told', async () => {
     expect(await parseVerb(registerDeploy, ['deploy', 'web.yaml'])).toEqual({ args: ['web.yaml'], options: { workerTimeout: '30s' } });
-    expect(await parseVerb(registerDeploy, ['deploy', 'web.yaml', '--image', 'app:v2', '--wait', '--detach', '--worker-timeout', '2m', '--wait-for-worker'])).toEqual({
+    expect(
+      await parseVerb(registerDeploy, [
+        'deploy',
+        'web.yaml',
+        '--image',
+        'app:v2',
+        '--wait',
+        '--detach',
+        '--worker-timeout',
+        '2m',
+        '--wait-for-worker',
+      ]),
+    ).toEqual({
       args: ['web.yaml'],
       options: { image: 'app:v2', wait: true, detach: true, workerTimeout: '2m', waitForWorker: true },
     });
@@ -127,6 +163,8 @@ describe('sluice deploy: arguments', () => {
     expect(workerWait({ workerTimeout: '1m30s' })).toEqual({ limitMs: 90_000 });
     expect(workerWait({})).toEqual({ limitMs: 30_000 });
     expect(workerWait({ workerTimeout: 'nonsense', waitForWorker: true })).toEqual({});
-    expect(() => workerWait({ workerTimeout: '30' })).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/^--worker-timeout: "30" is not a duration/) }));
+    expect(() => workerWait({ workerTimeout: '30' })).toThrow(
+      expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/^--worker-timeout: "30" is not a duration/) }),
+    );
   });
 });

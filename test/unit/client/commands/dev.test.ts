@@ -6,7 +6,10 @@ import { installRuntime, runWorker } from '../../../../src/worker/run';
 import { runCli, parseVerb } from '../../../support/run-cli';
 import { registerDev } from '../../../../src/client/commands/dev';
 
-vi.mock('../../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../../src/temporal/connection', async (original) => ({
+  ...(await original<object>()),
+  connectClient: (await import('../../../support/fake-temporal.js')).connectStub,
+}));
 vi.mock('../../../../src/worker/run', () => ({ installRuntime: vi.fn(), runWorker: vi.fn(async () => undefined) }));
 vi.mock('../../../../src/stack', () => ({ stackUp: vi.fn() }));
 vi.mock('../../../../src/stack/temporal', () => ({ stopTemporal: vi.fn(async () => true) }));
@@ -31,12 +34,19 @@ describe('sluice dev', () => {
     vi.mocked(stackUp).mockResolvedValue(stack);
     const { code, stdout } = await runCli(['dev'], { env: { SLUICE_ENV_GRANTS: undefined, SLUICE_TASK_QUEUE: undefined } });
     expect(code).toBe(0);
-    expect(runWorker).toHaveBeenCalledWith(expect.objectContaining({ temporal: expect.objectContaining({ address: '127.0.0.1:17233' }), nginx: expect.objectContaining({ confDir: stack.SLUICE_NGINX_CONF_DIR }) }));
+    expect(runWorker).toHaveBeenCalledWith(
+      expect.objectContaining({
+        temporal: expect.objectContaining({ address: '127.0.0.1:17233' }),
+        nginx: expect.objectContaining({ confDir: stack.SLUICE_NGINX_CONF_DIR }),
+      }),
+    );
     // One machine, one developer: the local database is granted to every service.
     expect(vi.mocked(runWorker).mock.calls[0]![0].secretScope.env).toEqual(new Map([['*', new Set(['DATABASE_URL'])]]));
     expect(installRuntime).toHaveBeenCalledWith({ logLevel: 'WARN', logFormat: 'text', metricsPort: 0 });
     expect(vi.mocked(stopTemporal).mock.invocationCallOrder[0]!).toBeGreaterThan(vi.mocked(runWorker).mock.invocationCallOrder[0]!);
-    expect(stdout.split('\n')[0]).toBe('sluice dev: Temporal 127.0.0.1:17233 (Web UI http://127.0.0.1:18233), worker on task queue sluice-deployments');
+    expect(stdout.split('\n')[0]).toBe(
+      'sluice dev: Temporal 127.0.0.1:17233 (Web UI http://127.0.0.1:18233), worker on task queue sluice-deployments',
+    );
     expect(stdout).toMatch(/sluice dev: stopped the worker and Temporal/);
   });
 
@@ -47,7 +57,9 @@ describe('sluice dev', () => {
   });
 
   it('a prerequisite the stack cannot provide is exit 5 with its one line; no worker starts', async () => {
-    vi.mocked(stackUp).mockRejectedValue(new MissingPrerequisite('Docker Engine is not running on /var/run/docker.sock: install and start it'));
+    vi.mocked(stackUp).mockRejectedValue(
+      new MissingPrerequisite('Docker Engine is not running on /var/run/docker.sock: install and start it'),
+    );
     const { code, stderr } = await runCli(['dev']);
     expect(code).toBe(5);
     expect(stderr).toBe('sluice: Docker Engine is not running on /var/run/docker.sock: install and start it\n');

@@ -5,7 +5,10 @@ import { runCli, parseVerb } from '../../../support/run-cli';
 import { specDocument } from '../../../support/specs';
 import { registerHistory } from '../../../../src/client/commands/history';
 
-vi.mock('../../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../../src/temporal/connection', async (original) => ({
+  ...(await original<object>()),
+  connectClient: (await import('../../../support/fake-temporal.js')).connectStub,
+}));
 
 const at = '2030-01-01T00:00:00.000Z';
 
@@ -15,15 +18,32 @@ function history(): FakeTemporal {
     status: 'COMPLETED',
     searchAttributes: { service: 'web', release: 'v1-abc', strategy: 'canary', phase: 'released' },
     memo: { image: 'app:v1', requestedBy: 'alice@laptop', spec: specDocument() },
-    outcome: { result: deployResult({ targetRelease: 'v1-abc', decisions: [{ kind: 'promote', by: 'bob', at, result: 'accepted' }, { kind: 'pause', by: 'carol', at, result: 'accepted' }, { kind: 'abort', by: 'dave', at, result: 'ignored' }] }) },
+    outcome: {
+      result: deployResult({
+        targetRelease: 'v1-abc',
+        decisions: [
+          { kind: 'promote', by: 'bob', at, result: 'accepted' },
+          { kind: 'pause', by: 'carol', at, result: 'accepted' },
+          { kind: 'abort', by: 'dave', at, result: 'ignored' },
+        ],
+      }),
+    },
   });
   temporal.addRun('web', {
     status: 'FAILED',
     searchAttributes: { service: 'web', release: 'v2-def', strategy: 'canary', phase: 'aborted' },
     memo: { image: 'app:v2', requestedBy: 'ci:7' },
-    outcome: { error: notReleased(deployResult({ outcome: 'aborted', reason: 'p99 up', decisions: [{ kind: 'abort', by: 'erin', at, result: 'accepted' }] })) },
+    outcome: {
+      error: notReleased(
+        deployResult({ outcome: 'aborted', reason: 'p99 up', decisions: [{ kind: 'abort', by: 'erin', at, result: 'accepted' }] }),
+      ),
+    },
   });
-  temporal.addRun('web', { status: 'RUNNING', searchAttributes: { service: 'web', strategy: 'rolling' }, memo: { image: 'app:v3', requestedBy: 'ci:8' } });
+  temporal.addRun('web', {
+    status: 'RUNNING',
+    searchAttributes: { service: 'web', strategy: 'rolling' },
+    memo: { image: 'app:v3', requestedBy: 'ci:8' },
+  });
   return temporal;
 }
 
@@ -61,7 +81,10 @@ describe('sluice history', () => {
   });
 
   it('no deployments of the service: exit 2', async () => {
-    expect(await runCli(['history', 'api'], { temporal: history() })).toMatchObject({ code: 2, stderr: 'sluice: no deployments of api found\n' });
+    expect(await runCli(['history', 'api'], { temporal: history() })).toMatchObject({
+      code: 2,
+      stderr: 'sluice: no deployments of api found\n',
+    });
   });
 });
 

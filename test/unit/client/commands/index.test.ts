@@ -9,11 +9,26 @@ describe('registerCommands', () => {
     const wrap = vi.fn(() => async () => undefined);
     registerCommands(program, wrap);
     const verbs = program.commands.map((c) => c.name());
-    expect(verbs).toEqual(['validate', 'plan', 'deploy', 'status', 'promote', 'abort', 'pause', 'resume', 'rollback', 'history', 'worker', 'dev', 'codec-server', 'doctor']);
+    expect(verbs).toEqual([
+      'validate',
+      'plan',
+      'deploy',
+      'status',
+      'promote',
+      'abort',
+      'pause',
+      'resume',
+      'rollback',
+      'history',
+      'worker',
+      'dev',
+      'codec-server',
+      'doctor',
+    ]);
     expect(wrap).toHaveBeenCalledTimes(verbs.length);
   });
 
-  it('every verb\'s help has a description and ends with examples, the first of itself', () => {
+  it("every verb's help has a description and ends with examples, the first of itself", () => {
     const program = new Command('sluice');
     registerCommands(program, () => async () => undefined);
     for (const command of program.commands) {

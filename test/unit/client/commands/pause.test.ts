@@ -3,7 +3,10 @@ import { FakeTemporal } from '../../../support/fake-temporal';
 import { runCli, TEST_ACTOR, parseVerb } from '../../../support/run-cli';
 import { registerPause, registerResume } from '../../../../src/client/commands/pause';
 
-vi.mock('../../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../../src/temporal/connection', async (original) => ({
+  ...(await original<object>()),
+  connectClient: (await import('../../../support/fake-temporal.js')).connectStub,
+}));
 
 describe('sluice pause', () => {
   it('signals pause to the running deployment, with who and why', async () => {
@@ -27,9 +30,15 @@ describe('sluice pause', () => {
   it('nothing running: exit 2 and no signal; no such service: exit 2 naming it', async () => {
     const temporal = new FakeTemporal();
     const finished = temporal.addRun('web', { status: 'COMPLETED' });
-    expect(await runCli(['pause', 'web'], { temporal })).toMatchObject({ code: 2, stderr: 'sluice: no deployment of web is running (the last one is completed): see `sluice status web`\n' });
+    expect(await runCli(['pause', 'web'], { temporal })).toMatchObject({
+      code: 2,
+      stderr: 'sluice: no deployment of web is running (the last one is completed): see `sluice status web`\n',
+    });
     expect(finished.signals).toEqual([]);
-    expect(await runCli(['pause', 'api'], { temporal })).toMatchObject({ code: 2, stderr: 'sluice: no deployment of api found: check the name, or deploy it first\n' });
+    expect(await runCli(['pause', 'api'], { temporal })).toMatchObject({
+      code: 2,
+      stderr: 'sluice: no deployment of api found: check the name, or deploy it first\n',
+    });
   });
 });
 

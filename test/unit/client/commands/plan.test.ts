@@ -8,7 +8,10 @@ import { runCli, parseVerb } from '../../../support/run-cli';
 import { specDocument, specFile } from '../../../support/specs';
 import { registerPlan } from '../../../../src/client/commands/plan';
 
-vi.mock('../../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../../src/temporal/connection', async (original) => ({
+  ...(await original<object>()),
+  connectClient: (await import('../../../support/fake-temporal.js')).connectStub,
+}));
 
 /** A worker that plans with the real planner, against a host where v1 runs 3 replicas. */
 function plannedByWorker(): FakeTemporal {
@@ -27,7 +30,10 @@ describe('sluice plan', () => {
     const { code, stdout } = await runCli(['--task-queue', 'q', 'plan', specFile(), '--image', 'app:v2'], { temporal });
     expect(code).toBe(0);
     const [executed] = temporal.executed;
-    expect(executed).toMatchObject({ workflowType: 'planPreview', options: { taskQueue: 'q', args: [{ spec: specDocument({ image: 'app:v2' }) }] } });
+    expect(executed).toMatchObject({
+      workflowType: 'planPreview',
+      options: { taskQueue: 'q', args: [{ spec: specDocument({ image: 'app:v2' }) }] },
+    });
     expect(executed!.options.workflowId).toMatch(/^plan\/web\/[0-9a-f-]{36}$/);
     const lines = stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^web: v1-abc -> \S+ \(rolling\)$/);
@@ -47,7 +53,9 @@ describe('sluice plan', () => {
     temporal.pollers = 0;
     const { code, stderr } = await runCli(['plan', specFile()], { temporal });
     expect(code).toBe(5);
-    expect(stderr).toBe('sluice: no sluice worker polls task queue sluice-deployments in namespace default: start one with `sluice worker` (or `sluice dev` on one machine)\n');
+    expect(stderr).toBe(
+      'sluice: no sluice worker polls task queue sluice-deployments in namespace default: start one with `sluice worker` (or `sluice dev` on one machine)\n',
+    );
     expect(temporal.executed).toEqual([]);
   });
 
@@ -56,7 +64,10 @@ describe('sluice plan', () => {
     temporal.onExecute = () => {
       throw workflowFailed(FailureType.secretUnavailable, 'secret API_TOKEN: the worker has no environment variable WEB_TOKEN');
     };
-    expect(await runCli(['plan', specFile()], { temporal })).toMatchObject({ code: 2, stderr: 'sluice: refused, nothing was touched: secret API_TOKEN: the worker has no environment variable WEB_TOKEN\n' });
+    expect(await runCli(['plan', specFile()], { temporal })).toMatchObject({
+      code: 2,
+      stderr: 'sluice: refused, nothing was touched: secret API_TOKEN: the worker has no environment variable WEB_TOKEN\n',
+    });
   });
 
   it('an invalid spec is exit 2 before connecting', async () => {
@@ -68,7 +79,10 @@ describe('sluice plan', () => {
 describe('sluice plan: arguments', () => {
   it('a spec file and an optional --image', async () => {
     expect(await parseVerb(registerPlan, ['plan', 'web.yaml'])).toEqual({ args: ['web.yaml'], options: {} });
-    expect(await parseVerb(registerPlan, ['plan', 'web.yaml', '--image', 'app:v2'])).toEqual({ args: ['web.yaml'], options: { image: 'app:v2' } });
+    expect(await parseVerb(registerPlan, ['plan', 'web.yaml', '--image', 'app:v2'])).toEqual({
+      args: ['web.yaml'],
+      options: { image: 'app:v2' },
+    });
     await expect(parseVerb(registerPlan, ['plan', 'web.yaml', '--wait'])).rejects.toMatchObject({ code: 'commander.unknownOption' });
   });
 });

@@ -4,10 +4,13 @@ import { FakeTemporal } from '../../../support/fake-temporal';
 import { runCli, TEST_ACTOR, parseVerb } from '../../../support/run-cli';
 import { registerPromote } from '../../../../src/client/commands/promote';
 
-vi.mock('../../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../../src/temporal/connection', async (original) => ({
+  ...(await original<object>()),
+  connectClient: (await import('../../../support/fake-temporal.js')).connectStub,
+}));
 
 describe('sluice promote', () => {
-  it('sends the promote update with who, why and --full, and prints the gate\'s answer', async () => {
+  it("sends the promote update with who, why and --full, and prints the gate's answer", async () => {
     const temporal = new FakeTemporal();
     const run = temporal.addRun('web', { onUpdate: () => ({ gate: 'pause', full: true, message: 'skipping every remaining pause' }) });
     const { code, stdout } = await runCli(['promote', 'web', '--full', '--reason', 'hotfix'], { temporal });
@@ -27,18 +30,30 @@ describe('sluice promote', () => {
 
   it('an answer the workflow ignored (it is rolling back) is exit 2 with its message', async () => {
     const temporal = new FakeTemporal();
-    temporal.addRun('web', { onUpdate: () => ({ full: false, ignored: true, message: 'the deployment is rolling back: nothing to promote' }) });
-    expect(await runCli(['promote', 'web'], { temporal })).toMatchObject({ code: 2, stdout: '', stderr: 'sluice: the deployment is rolling back: nothing to promote\n' });
+    temporal.addRun('web', {
+      onUpdate: () => ({ full: false, ignored: true, message: 'the deployment is rolling back: nothing to promote' }),
+    });
+    expect(await runCli(['promote', 'web'], { temporal })).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: 'sluice: the deployment is rolling back: nothing to promote\n',
+    });
   });
 
   it('an update the validator rejected is exit 2 with its reason', async () => {
     const temporal = new FakeTemporal();
     temporal.addRun('web', {
       onUpdate: () => {
-        throw new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.create({ message: 'no gate is open: the deployment is starting replicas' }));
+        throw new WorkflowUpdateFailedError(
+          'Workflow Update failed',
+          ApplicationFailure.create({ message: 'no gate is open: the deployment is starting replicas' }),
+        );
       },
     });
-    expect(await runCli(['promote', 'web'], { temporal })).toMatchObject({ code: 2, stderr: 'sluice: rejected: no gate is open: the deployment is starting replicas\n' });
+    expect(await runCli(['promote', 'web'], { temporal })).toMatchObject({
+      code: 2,
+      stderr: 'sluice: rejected: no gate is open: the deployment is starting replicas\n',
+    });
   });
 
   it('nothing running: exit 2 and no update', async () => {
@@ -52,6 +67,9 @@ describe('sluice promote', () => {
 describe('sluice promote: arguments', () => {
   it('a service, --full and --reason', async () => {
     expect(await parseVerb(registerPromote, ['promote', 'web'])).toEqual({ args: ['web'], options: {} });
-    expect(await parseVerb(registerPromote, ['promote', 'web', '--full', '--reason', 'hotfix'])).toEqual({ args: ['web'], options: { full: true, reason: 'hotfix' } });
+    expect(await parseVerb(registerPromote, ['promote', 'web', '--full', '--reason', 'hotfix'])).toEqual({
+      args: ['web'],
+      options: { full: true, reason: 'hotfix' },
+    });
   });
 });

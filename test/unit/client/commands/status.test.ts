@@ -3,12 +3,21 @@ import { deployResult, deploymentStatus, FakeTemporal, notReleased } from '../..
 import { runCli, parseVerb } from '../../../support/run-cli';
 import { registerStatus } from '../../../../src/client/commands/status';
 
-vi.mock('../../../../src/temporal/connection', async (original) => ({ ...(await original<object>()), connectClient: (await import('../../../support/fake-temporal.js')).connectStub }));
+vi.mock('../../../../src/temporal/connection', async (original) => ({
+  ...(await original<object>()),
+  connectClient: (await import('../../../support/fake-temporal.js')).connectStub,
+}));
 
 describe('sluice status', () => {
   it('a running deployment: its live block from the status query, exit 0', async () => {
     const temporal = new FakeTemporal();
-    temporal.addRun('web', { answer: deploymentStatus({ phase: 'shifting', stableRelease: 'v1-abc', step: { number: 3, total: 9, summary: 'start v2-abc replica 0', rollback: false } }) });
+    temporal.addRun('web', {
+      answer: deploymentStatus({
+        phase: 'shifting',
+        stableRelease: 'v1-abc',
+        step: { number: 3, total: 9, summary: 'start v2-abc replica 0', rollback: false },
+      }),
+    });
     const { code, stdout } = await runCli(['status', 'web'], { temporal });
     expect(code).toBe(0);
     expect(stdout).toMatch(/^deploy\/web {2}rolling {2}v1-abc -> v2-abc/);
@@ -31,7 +40,12 @@ describe('sluice status', () => {
     };
     const { code, stdout } = await runCli(['--json', 'status', 'web'], { temporal });
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ workflowId: 'deploy/web', runId: described.runId, running: true, status: { targetRelease: 'v2-abc' } });
+    expect(JSON.parse(stdout)).toMatchObject({
+      workflowId: 'deploy/web',
+      runId: described.runId,
+      running: true,
+      status: { targetRelease: 'v2-abc' },
+    });
     expect(described.queries).toBe(1);
   });
 
@@ -40,7 +54,9 @@ describe('sluice status', () => {
     temporal.addRun('web');
     const { code, stderr } = await runCli(['status', 'web', '--task-queue', 'q1'], { temporal });
     expect(code).toBe(5);
-    expect(stderr).toMatch(/the deployment of web is running but no worker answered for its status: no sluice worker polls task queue q1 in namespace default/);
+    expect(stderr).toMatch(
+      /the deployment of web is running but no worker answered for its status: no sluice worker polls task queue q1 in namespace default/,
+    );
   });
 
   it('a finished deployment is shown from its result, whether it released or rolled back (no worker needed)', async () => {
@@ -50,7 +66,10 @@ describe('sluice status', () => {
     expect(released.code).toBe(0);
     expect(released.stdout).toMatch(/^deploy\/web {2}released {2}v1-abc -> v2-abc\nserving v2-abc\n/);
 
-    temporal.addRun('web', { status: 'FAILED', outcome: { error: notReleased(deployResult({ outcome: 'rolledBack', reason: 'v2 unhealthy', serving: 'v1-abc' })) } });
+    temporal.addRun('web', {
+      status: 'FAILED',
+      outcome: { error: notReleased(deployResult({ outcome: 'rolledBack', reason: 'v2 unhealthy', serving: 'v1-abc' })) },
+    });
     const rolledBack = await runCli(['status', 'web'], { temporal });
     // Showing a rolled-back deployment succeeded: the exit code is the verb's, not the deployment's.
     expect(rolledBack.code).toBe(0);
@@ -68,7 +87,10 @@ describe('sluice status', () => {
 
   it('--watch follows a running deployment to its end and exits with its outcome (3 aborted, 1 rolled back)', async () => {
     const temporal = new FakeTemporal();
-    temporal.addRun('web', { answer: deploymentStatus(), outcome: { error: notReleased(deployResult({ outcome: 'aborted', reason: 'p99 up' })) } });
+    temporal.addRun('web', {
+      answer: deploymentStatus(),
+      outcome: { error: notReleased(deployResult({ outcome: 'aborted', reason: 'p99 up' })) },
+    });
     const aborted = await runCli(['status', 'web', '--watch'], { temporal });
     expect(aborted.code).toBe(3);
     expect(aborted.stdout).toMatch(/web: aborted \(p99 up\)\n$/);
@@ -84,9 +106,13 @@ describe('sluice status', () => {
   });
 
   it('Temporal unreachable: exit 5 naming the address from --address', async () => {
-    const { code, stderr } = await runCli(['--address', 'temporal.example:7233', 'status', 'web'], { connectFailure: new Error('14 UNAVAILABLE: connect ECONNREFUSED') });
+    const { code, stderr } = await runCli(['--address', 'temporal.example:7233', 'status', 'web'], {
+      connectFailure: new Error('14 UNAVAILABLE: connect ECONNREFUSED'),
+    });
     expect(code).toBe(5);
-    expect(stderr).toMatch(/^sluice: cannot reach Temporal at temporal\.example:7233 \(14 UNAVAILABLE: connect ECONNREFUSED\): run `sluice dev` or set TEMPORAL_ADDRESS/);
+    expect(stderr).toMatch(
+      /^sluice: cannot reach Temporal at temporal\.example:7233 \(14 UNAVAILABLE: connect ECONNREFUSED\): run `sluice dev` or set TEMPORAL_ADDRESS/,
+    );
   });
 });
 

@@ -13,7 +13,12 @@ function slowlyPlanned(answersBeforePlanned: number) {
     connection: { withDeadline: <T>(_deadline: number, fn: () => Promise<T>) => fn() },
     workflowService: { describeTaskQueue: async () => ({ pollers: [{}] }) },
   };
-  const context = { client: async () => client, settings: { namespace: 'default' }, taskQueue: 'q', out: { say: () => undefined } } as unknown as CliContext;
+  const context = {
+    client: async () => client,
+    settings: { namespace: 'default' },
+    taskQueue: 'q',
+    out: { say: () => undefined },
+  } as unknown as CliContext;
   const handle = {
     describe: async () => ({ status: { name: 'RUNNING' } }),
     query: async () => status(++answers > answersBeforePlanned ? 'v2-abc' : 'unknown'),
@@ -24,8 +29,17 @@ function slowlyPlanned(answersBeforePlanned: number) {
 /** A context on a FakeTemporal that records what the verb says. */
 function contextOn(temporal: FakeTemporal, json = true) {
   const said: string[] = [];
-  const context = { client: async () => temporal.client, settings: { namespace: 'default' }, taskQueue: 'q', out: { json, say: (line: string) => said.push(line) } } as unknown as CliContext;
-  return { context, said, handle: (runId?: string) => temporal.client.workflow.getHandle('deploy/web', runId) as unknown as DeploymentHandle };
+  const context = {
+    client: async () => temporal.client,
+    settings: { namespace: 'default' },
+    taskQueue: 'q',
+    out: { json, say: (line: string) => said.push(line) },
+  } as unknown as CliContext;
+  return {
+    context,
+    said,
+    handle: (runId?: string) => temporal.client.workflow.getHandle('deploy/web', runId) as unknown as DeploymentHandle,
+  };
 }
 
 describe('awaitPlanned', () => {

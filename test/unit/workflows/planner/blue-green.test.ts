@@ -7,18 +7,20 @@ import { lines, serving } from '../../../support/planner';
 describe('blue-green plans', () => {
   it('starts green beside blue, previews it, switches on promotion, keeps blue warm, then drains it', () => {
     const spec = { strategy: { type: 'blueGreen', preview: { header: 'X-Preview' }, scaleDownDelay: '30s' } };
-    expect(lines(spec, serving(2))).toEqual([
-      'prepareRouter',
-      'start NEW[0,1]',
-      'wait NEW[0,1]',
-      'route v1[0,1]+NEW[0,1] {v1=100} preview=NEW',
-      'pause promotion',
-      'route v1[0,1]+NEW[0,1] {NEW=100}',
-      'pause scaleDownDelay 30000ms',
-      'route NEW[0,1] {NEW=100}',
-      'stop v1[0,1]',
-      'remove v1[0,1]',
-    ].map((line) => line.replace('NEW[0,1]', 'NEW[0,1,2]')));
+    expect(lines(spec, serving(2))).toEqual(
+      [
+        'prepareRouter',
+        'start NEW[0,1]',
+        'wait NEW[0,1]',
+        'route v1[0,1]+NEW[0,1] {v1=100} preview=NEW',
+        'pause promotion',
+        'route v1[0,1]+NEW[0,1] {NEW=100}',
+        'pause scaleDownDelay 30000ms',
+        'route NEW[0,1] {NEW=100}',
+        'stop v1[0,1]',
+        'remove v1[0,1]',
+      ].map((line) => line.replace('NEW[0,1]', 'NEW[0,1,2]')),
+    );
   });
 
   it('promotes by itself after autoPromoteAfter and switches straight to draining without a scale-down delay', () => {
@@ -41,7 +43,11 @@ describe('the blue-green preview header', () => {
     const admission = (spec: DeploymentSpec) => blueGreen.admission!(spec.strategy as BlueGreenStrategy, spec);
     const open = makeSpec({ strategy: { type: 'blueGreen', preview: { header: 'X-Preview' } } });
     expect(admission(open)?.message).toMatch(/^strategy\.preview\.headerValueFrom: the preview header X-Preview needs a secret value/);
-    expect(admission(makeSpec({ strategy: { type: 'blueGreen', preview: { header: 'X-Preview', headerValueFrom: { fromEnv: 'PREVIEW_TOKEN' } } } }))).toBeUndefined();
+    expect(
+      admission(
+        makeSpec({ strategy: { type: 'blueGreen', preview: { header: 'X-Preview', headerValueFrom: { fromEnv: 'PREVIEW_TOKEN' } } } }),
+      ),
+    ).toBeUndefined();
     expect(admission(makeSpec({ strategy: { type: 'blueGreen', preview: { listenPort: 18099 } } }))).toBeUndefined();
   });
 });

@@ -4,7 +4,10 @@ import { lines, serving } from '../../../support/planner';
 
 describe('canary plans', () => {
   it('grows canary capacity with its weight, keeps stable whole until the end, then promotes fully', () => {
-    const strategy = { type: 'canary', steps: [{ setWeight: 10 }, { pause: { duration: '5m' } }, { setWeight: 50 }, { pause: {} }, { analysis: {} }, { setWeight: 100 }] };
+    const strategy = {
+      type: 'canary',
+      steps: [{ setWeight: 10 }, { pause: { duration: '5m' } }, { setWeight: 50 }, { pause: {} }, { analysis: {} }, { setWeight: 100 }],
+    };
     expect(lines({ replicas: 4, strategy }, serving(4))).toEqual([
       'prepareRouter',
       'start NEW[0]',
@@ -41,7 +44,9 @@ describe('canary plans', () => {
   });
 
   it('a pause before any weight waits with the canary out of traffic', () => {
-    expect(lines({ replicas: 1, strategy: { type: 'canary', steps: [{ pause: {} }, { setWeight: 0 }, { setWeight: 100 }] } }, serving(1))).toEqual([
+    expect(
+      lines({ replicas: 1, strategy: { type: 'canary', steps: [{ pause: {} }, { setWeight: 0 }, { setWeight: 100 }] } }, serving(1)),
+    ).toEqual([
       'prepareRouter',
       'pause canaryPause',
       'start NEW[0]',

@@ -28,7 +28,11 @@ class Model {
   }
 
   routedCount(): number {
-    return this.routing.peers.reduce((n, g) => n + (Object.keys(this.routing.weights).some((r) => r === g.release && (this.routing.weights[r] ?? 0) > 0) ? g.slots.length : 0), 0);
+    return this.routing.peers.reduce(
+      (n, g) =>
+        n + (Object.keys(this.routing.weights).some((r) => r === g.release && (this.routing.weights[r] ?? 0) > 0) ? g.slots.length : 0),
+      0,
+    );
   }
 
   private isRouted(release: string, slot: number): boolean {
@@ -45,7 +49,8 @@ class Model {
         for (const s of step.slots) if (!set(step.release).has(s)) throw new Error(`waiting on ${step.release}[${s}] which does not run`);
         return;
       case 'route':
-        for (const g of step.routing.peers) for (const s of g.slots) if (!set(g.release).has(s)) throw new Error(`routing to ${g.release}[${s}] which does not run`);
+        for (const g of step.routing.peers)
+          for (const s of g.slots) if (!set(g.release).has(s)) throw new Error(`routing to ${g.release}[${s}] which does not run`);
         this.routing = step.routing;
         return;
       case 'stopReplicas':
@@ -68,7 +73,13 @@ const strategyArb = fc.oneof(
     maxUnavailable: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom('0%', '25%', '50%')),
     order: fc.constantFrom('start-first', 'stop-first'),
   }),
-  fc.record({ type: fc.constant('blueGreen'), scaleDownDelay: fc.constantFrom('0s', '30s'), preview: fc.constantFrom(undefined, { header: 'X-Preview' }) }).map((s) => (s.preview ? s : { type: s.type, scaleDownDelay: s.scaleDownDelay })),
+  fc
+    .record({
+      type: fc.constant('blueGreen'),
+      scaleDownDelay: fc.constantFrom('0s', '30s'),
+      preview: fc.constantFrom(undefined, { header: 'X-Preview' }),
+    })
+    .map((s) => (s.preview ? s : { type: s.type, scaleDownDelay: s.scaleDownDelay })),
   fc
     .record({
       weights: fc.uniqueArray(fc.integer({ min: 0, max: 100 }), { maxLength: 4 }).map((w) => w.sort((a, b) => a - b)),
@@ -76,7 +87,10 @@ const strategyArb = fc.oneof(
     })
     .map(({ weights, pauses }) => ({
       type: 'canary',
-      steps: weights.length === 0 ? [{ pause: {} }] : weights.flatMap((w, i) => (pauses[i] ? [{ setWeight: w }, { pause: {} }] : [{ setWeight: w }])),
+      steps:
+        weights.length === 0
+          ? [{ pause: {} }]
+          : weights.flatMap((w, i) => (pauses[i] ? [{ setWeight: w }, { pause: {} }] : [{ setWeight: w }])),
     })),
   fc.constant({ type: 'recreate' }),
 );
@@ -91,11 +105,23 @@ const scenarioArb = fc.record({
 type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never;
 
 function setUp(scenario: Scenario): { spec: DeploymentSpec; observed: ObservedService } | undefined {
-  const result = validateSpec(specDocument({ replicas: scenario.replicas, strategy: scenario.strategy, ...(scenario.migrations ? { migrations: { directory: 'migrations' } } : {}) }));
+  const result = validateSpec(
+    specDocument({
+      replicas: scenario.replicas,
+      strategy: scenario.strategy,
+      ...(scenario.migrations ? { migrations: { directory: 'migrations' } } : {}),
+    }),
+  );
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
   const slots = Array.from({ length: scenario.running }, (_, i) => i);
   const observed: ObservedService =
-    scenario.running === 0 ? { releases: [], stopped: [] } : { releases: [{ release: 'old', image: 'x:old', slots }], stopped: [], routing: { peers: [{ release: 'old', slots }], weights: { old: 100 } } };
+    scenario.running === 0
+      ? { releases: [], stopped: [] }
+      : {
+          releases: [{ release: 'old', image: 'x:old', slots }],
+          stopped: [],
+          routing: { peers: [{ release: 'old', slots }], weights: { old: 100 } },
+        };
   return { spec: result.spec, observed };
 }
 
@@ -117,10 +143,14 @@ describe('plan properties', () => {
         if (!p) return;
         const model = new Model(observed.routing ?? { peers: [], weights: {} }, observed.releases);
         // Recreate has downtime by design; rolling only when maxUnavailable lets every replica go.
-        const zeroDowntime = spec.strategy.type === 'rolling' ? rollingBudget(spec.strategy, spec.replicas).minAvailable > 0 : spec.strategy.type !== 'recreate';
+        const zeroDowntime =
+          spec.strategy.type === 'rolling'
+            ? rollingBudget(spec.strategy, spec.replicas).minAvailable > 0
+            : spec.strategy.type !== 'recreate';
         for (const { step } of p.steps) {
           model.apply(step);
-          if (zeroDowntime && observed.releases.length > 0) expect(model.routedCount(), `nothing routed after ${JSON.stringify(step)}`).toBeGreaterThan(0);
+          if (zeroDowntime && observed.releases.length > 0)
+            expect(model.routedCount(), `nothing routed after ${JSON.stringify(step)}`).toBeGreaterThan(0);
         }
         expect(model.routing.peers.map((g) => g.release)).toEqual([p.targetRelease]);
         expect([...(model.running.get(p.targetRelease) ?? [])].sort()).toEqual(Array.from({ length: spec.replicas }, (_, i) => i));
@@ -137,7 +167,9 @@ describe('plan properties', () => {
         const p = plan(spec, observed);
         if (!p) return;
         // Only steps before the point of no return can be rolled back.
-        const reversible = p.steps.findIndex((s) => s.step.kind === 'removeReplicas' || (s.step.kind === 'migrate' && s.step.direction === 'contract'));
+        const reversible = p.steps.findIndex(
+          (s) => s.step.kind === 'removeReplicas' || (s.step.kind === 'migrate' && s.step.direction === 'contract'),
+        );
         const limit = reversible === -1 ? p.steps.length : reversible;
         const begun = p.steps.slice(0, (cut % limit) + 1);
         const initial = observed.routing ?? { peers: [], weights: {} };

@@ -29,8 +29,21 @@ describe('the recreate strategy on its own', () => {
     const stable = group('v1', [0, 1]);
     const builder = new PlanBuilder(serving(2).routing!, [stable]);
     const notes: string[] = [];
-    recreate.plan({ spec: makeSpec({ replicas: 2, strategy: { type: 'recreate' } }), strategy: { type: 'recreate' }, target: 'v2', stable, builder, notes });
-    expect(builder.build().map((s) => renderStep(s.step))).toEqual(['route - {}', 'stop v1[0,1]', 'start v2[0,1]', 'wait v2[0,1]', 'route v2[0,1] {v2=100}']);
+    recreate.plan({
+      spec: makeSpec({ replicas: 2, strategy: { type: 'recreate' } }),
+      strategy: { type: 'recreate' },
+      target: 'v2',
+      stable,
+      builder,
+      notes,
+    });
+    expect(builder.build().map((s) => renderStep(s.step))).toEqual([
+      'route - {}',
+      'stop v1[0,1]',
+      'start v2[0,1]',
+      'wait v2[0,1]',
+      'route v2[0,1] {v2=100}',
+    ]);
     expect(notes).toHaveLength(1);
   });
 });

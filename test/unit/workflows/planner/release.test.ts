@@ -33,7 +33,13 @@ describe('release ids', () => {
 
   it('are safe in container and nginx names for any image reference', () => {
     expect(releaseId(makeSpec({ image: `sha256:${'ab'.repeat(32)}` }))).toMatch(/^id-abababa-[0-9a-f]{8}$/);
-    for (const image of ['registry.example.com:5000/team/app:Feature_Branch.42', 'app@sha256:' + 'ab'.repeat(32), 'app', 'app:' + 'x'.repeat(100), `sha256:${'cd'.repeat(32)}`]) {
+    for (const image of [
+      'registry.example.com:5000/team/app:Feature_Branch.42',
+      'app@sha256:' + 'ab'.repeat(32),
+      'app',
+      'app:' + 'x'.repeat(100),
+      `sha256:${'cd'.repeat(32)}`,
+    ]) {
       expect(releaseId(makeSpec({ image }))).toMatch(/^[a-z0-9](?:[a-z0-9-]{0,24})-[0-9a-f]{8}$/);
     }
   });

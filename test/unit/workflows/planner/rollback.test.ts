@@ -8,7 +8,11 @@ import { makeSpec } from '../../../support/specs';
 
 const serving = (n: number): ObservedService => {
   const slots = Array.from({ length: n }, (_, i) => i);
-  return { releases: [{ release: 'v1', image: 'x:v1', slots }], stopped: [], routing: { peers: [{ release: 'v1', slots }], weights: { v1: 100 } } };
+  return {
+    releases: [{ release: 'v1', image: 'x:v1', slots }],
+    stopped: [],
+    routing: { peers: [{ release: 'v1', slots }], weights: { v1: 100 } },
+  };
 };
 
 function rollbackAfter(spec: ReturnType<typeof makeSpec>, stepsBegun: number): string[] {
@@ -18,7 +22,11 @@ function rollbackAfter(spec: ReturnType<typeof makeSpec>, stepsBegun: number): s
 
 describe('rollback plans', () => {
   it('a canary aborted at 50%: one route straight back to stable, then the canary replicas go, then expand is undone', () => {
-    const spec = makeSpec({ replicas: 4, migrations: { directory: 'm' }, strategy: { type: 'canary', steps: [{ setWeight: 10 }, { pause: {} }, { setWeight: 50 }, { pause: {} }] } });
+    const spec = makeSpec({
+      replicas: 4,
+      migrations: { directory: 'm' },
+      strategy: { type: 'canary', steps: [{ setWeight: 10 }, { pause: {} }, { setWeight: 50 }, { pause: {} }] },
+    });
     // prepare, expand, start[0], wait[0], route 10, pause, start[1], wait[1], route 50, pause  <- aborted here
     expect(rollbackAfter(spec, 10)).toEqual(['route v1[0,1,2,3] {v1=100}', 'remove NEW[1]', 'remove NEW[0]', 'migrate rollbackExpand']);
   });
@@ -33,7 +41,13 @@ describe('rollback plans', () => {
         { release: target, image: spec.image, slots: [0] },
       ],
       stopped: [],
-      routing: { peers: [{ release: 'v1', slots: [0, 1] }, { release: target, slots: [0] }], weights: { v1: 90, [target]: 10 } },
+      routing: {
+        peers: [
+          { release: 'v1', slots: [0, 1] },
+          { release: target, slots: [0] },
+        ],
+        weights: { v1: 90, [target]: 10 },
+      },
     };
     const plan = planDeployment(spec, observed);
     const atGate = plan.steps.findIndex((s) => s.step.kind === 'pause') + 1;

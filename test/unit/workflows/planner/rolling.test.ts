@@ -36,7 +36,15 @@ describe('rolling plans', () => {
       name: 'one replica, start-first: the new one is healthy and routed before the old one leaves',
       spec: { replicas: 1 },
       observed: serving(1),
-      plan: ['prepareRouter', 'start NEW[0]', 'wait NEW[0]', 'route v1[0]+NEW[0] {v1=1,NEW=1}', 'route NEW[0] {NEW=1}', 'stop v1[0]', 'remove v1[0]'],
+      plan: [
+        'prepareRouter',
+        'start NEW[0]',
+        'wait NEW[0]',
+        'route v1[0]+NEW[0] {v1=1,NEW=1}',
+        'route NEW[0] {NEW=1}',
+        'stop v1[0]',
+        'remove v1[0]',
+      ],
     },
     {
       name: 'maxSurge 0 forces stopping first (maxUnavailable 1)',
@@ -178,7 +186,15 @@ describe('rolling plans', () => {
       name: 'scaling 1 to 2 with maxUnavailable 50%: never stops the only serving replica first',
       spec: { replicas: 2, strategy: { type: 'rolling', maxSurge: 1, maxUnavailable: '50%' } },
       observed: serving(1),
-      plan: ['prepareRouter', 'start NEW[0,1]', 'wait NEW[0,1]', 'route v1[0]+NEW[0,1] {v1=1,NEW=2}', 'route NEW[0,1] {NEW=2}', 'stop v1[0]', 'remove v1[0]'],
+      plan: [
+        'prepareRouter',
+        'start NEW[0,1]',
+        'wait NEW[0,1]',
+        'route v1[0]+NEW[0,1] {v1=1,NEW=2}',
+        'route NEW[0,1] {NEW=2}',
+        'stop v1[0]',
+        'remove v1[0]',
+      ],
     },
   ];
 
@@ -189,12 +205,16 @@ describe('rolling plans', () => {
   it('rejects stop-first when maxUnavailable resolves to 0, naming the field', () => {
     const spec = makeSpec({ strategy: { type: 'rolling', order: 'stop-first', maxUnavailable: '10%' } });
     expect(() => planDeployment(spec, serving(3))).toThrow(PlanError);
-    expect(() => planDeployment(spec, serving(3))).toThrow(/strategy\.order: stop-first needs maxUnavailable of at least 1, but it resolves to 0 for 3 replicas/);
+    expect(() => planDeployment(spec, serving(3))).toThrow(
+      /strategy\.order: stop-first needs maxUnavailable of at least 1, but it resolves to 0 for 3 replicas/,
+    );
   });
 
   it('rejects a budget where maxSurge and maxUnavailable both resolve to 0', () => {
     const spec = makeSpec({ strategy: { type: 'rolling', maxSurge: 0, maxUnavailable: '20%' } });
-    expect(() => planDeployment(spec, serving(3))).toThrow(/strategy\.maxSurge: maxSurge and maxUnavailable both resolve to 0 for 3 replicas/);
+    expect(() => planDeployment(spec, serving(3))).toThrow(
+      /strategy\.maxSurge: maxSurge and maxUnavailable both resolve to 0 for 3 replicas/,
+    );
   });
 });
 

@@ -16,7 +16,11 @@ describe('status reducer', () => {
     { type: 'stepSucceeded', step: { kind: 'startReplicas', release: target, slots: [0] }, at: at(3) },
     { type: 'stepSucceeded', step: { kind: 'waitHealthy', release: target, slots: [0] }, at: at(4) },
     { type: 'stepStarted', number: 4, total: plan.steps.length, summary: 'route', phase: 'shifting', rollback: false, at: at(5) },
-    { type: 'stepSucceeded', step: { kind: 'route', routing: { peers: [...routing.peers, { release: target, slots: [0] }], weights: { v1: 50, [target]: 50 } } }, at: at(6) },
+    {
+      type: 'stepSucceeded',
+      step: { kind: 'route', routing: { peers: [...routing.peers, { release: target, slots: [0] }], weights: { v1: 50, [target]: 50 } } },
+      at: at(6),
+    },
     { type: 'stepStarted', number: 5, total: plan.steps.length, summary: 'pause', phase: 'paused', rollback: false, at: at(7) },
     { type: 'gateOpened', gate: 'canaryPause', promotable: true, at: at(7) },
   ];
@@ -34,7 +38,9 @@ describe('status reducer', () => {
       ['shifting', 2000],
       ['paused', undefined],
     ]);
-    expect(describeStatus(status)).toMatch(/web paused step 5\/\d+: pause \| traffic: v1 50% \/ .+ 50% \| waiting: canary pause: wait for `sluice promote`/);
+    expect(describeStatus(status)).toMatch(
+      /web paused step 5\/\d+: pause \| traffic: v1 50% \/ .+ 50% \| waiting: canary pause: wait for `sluice promote`/,
+    );
   });
 
   it('records decisions and rollback, and ends with the serving release', () => {

@@ -12,19 +12,31 @@ describe('strategies, by their spec type', () => {
     const spec = makeSpec({ replicas: 2, strategy: { type: 'rolling', maxSurge: 0, maxUnavailable: '10%' } });
     const refusal = strategyRefusal(spec);
     expect(refusal).toBeInstanceOf(PlanError);
-    expect(refusal).toMatchObject({ field: 'strategy.maxSurge', problem: 'maxSurge and maxUnavailable both resolve to 0 for 2 replicas, so no replica could ever be replaced: raise one of them' });
+    expect(refusal).toMatchObject({
+      field: 'strategy.maxSurge',
+      problem: 'maxSurge and maxUnavailable both resolve to 0 for 2 replicas, so no replica could ever be replaced: raise one of them',
+    });
     expect(refusal!.message).toBe(`strategy.maxSurge: ${refusal!.problem}`);
     expect(() => planDeployment(spec, nothingRuns)).toThrow(refusal!.message);
-    expect(strategyRefusal(makeSpec({ replicas: 2, strategy: { type: 'rolling', order: 'stop-first', maxSurge: 1, maxUnavailable: 0 } }))).toMatchObject({ field: 'strategy.order' });
+    expect(
+      strategyRefusal(makeSpec({ replicas: 2, strategy: { type: 'rolling', order: 'stop-first', maxSurge: 1, maxUnavailable: 0 } })),
+    ).toMatchObject({ field: 'strategy.order' });
     expect(strategyRefusal(makeSpec({ replicas: 2, strategy: { type: 'rolling', maxSurge: 1, maxUnavailable: 0 } }))).toBeUndefined();
   });
 
   it('a blue-green preview header needs a secret value: without one any client could reach the release under test', () => {
     const open = makeSpec({ strategy: { type: 'blueGreen', preview: { header: 'X-Preview' } } });
-    expect(strategyRefusal(open)).toMatchObject({ field: 'strategy.preview.headerValueFrom', problem: expect.stringMatching(/^the preview header X-Preview needs a secret value/) });
+    expect(strategyRefusal(open)).toMatchObject({
+      field: 'strategy.preview.headerValueFrom',
+      problem: expect.stringMatching(/^the preview header X-Preview needs a secret value/),
+    });
     // An admission rule: planDeployment also replays deployments begun before it, so it plans them.
     expect(() => planDeployment(open, nothingRuns)).not.toThrow();
-    expect(strategyRefusal(makeSpec({ strategy: { type: 'blueGreen', preview: { header: 'X-Preview', headerValueFrom: { fromEnv: 'PREVIEW_TOKEN' } } } }))).toBeUndefined();
+    expect(
+      strategyRefusal(
+        makeSpec({ strategy: { type: 'blueGreen', preview: { header: 'X-Preview', headerValueFrom: { fromEnv: 'PREVIEW_TOKEN' } } } }),
+      ),
+    ).toBeUndefined();
     expect(strategyRefusal(makeSpec({ strategy: { type: 'blueGreen', preview: { listenPort: 18099 } } }))).toBeUndefined();
   });
 

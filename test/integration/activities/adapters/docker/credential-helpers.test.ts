@@ -41,7 +41,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   process.env.PATH = savedPath;
-  await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+  await docker
+    .getImage(image)
+    .remove({ force: true })
+    .catch(() => undefined);
 });
 
 describe('registry credentials from a credential helper', () => {
@@ -49,16 +52,24 @@ describe('registry credentials from a credential helper', () => {
     ['credHelpers names a helper for the registry', () => ({ credHelpers: { [registry]: 'sluicetest' } })],
     ['credsStore names a helper for every registry', () => ({ credsStore: 'sluicetest' })],
   ])('%s: the pull of a private image succeeds with its answer', async (_name, config) => {
-    await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getImage(image)
+      .remove({ force: true })
+      .catch(() => undefined);
     const runtime = new DockerRuntime(docker, { dockerConfigDir: configDir(config()) });
     const resolved = await runtime.resolveImage(image, { policy: 'always', localFallback: false }, signal);
     expect(resolved).toMatchObject({ source: 'pulled', pinned: expect.stringMatching(/@sha256:/) });
     expect(fs.readFileSync(path.join(helpers, 'asked'), 'utf8')).toContain(`get ${registry}`);
   });
 
-  it('a helper that has no credentials for the registry leaves the pull without them, and it fails naming the registry\'s answer', async () => {
-    await docker.getImage(image).remove({ force: true }).catch(() => undefined);
-    const runtime = new DockerRuntime(docker, { dockerConfigDir: configDir({ credHelpers: { 'other.example.com': 'sluicetest' }, credsStore: 'missing-helper-xyz' }) });
+  it("a helper that has no credentials for the registry leaves the pull without them, and it fails naming the registry's answer", async () => {
+    await docker
+      .getImage(image)
+      .remove({ force: true })
+      .catch(() => undefined);
+    const runtime = new DockerRuntime(docker, {
+      dockerConfigDir: configDir({ credHelpers: { 'other.example.com': 'sluicetest' }, credsStore: 'missing-helper-xyz' }),
+    });
     const error = await runtime.resolveImage(image, { policy: 'always', localFallback: false }, signal).catch((e: unknown) => e);
     expect(error).toMatchObject({ type: 'ImageNotFound', message: expect.stringMatching(/no basic auth credentials|unauthorized/) });
   });

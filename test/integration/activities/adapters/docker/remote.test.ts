@@ -29,7 +29,11 @@ afterAll(async () => {
 });
 
 function dockerFromEnv(env: Record<string, string>): Docker {
-  const saved = { DOCKER_HOST: process.env.DOCKER_HOST, DOCKER_TLS_VERIFY: process.env.DOCKER_TLS_VERIFY, DOCKER_CERT_PATH: process.env.DOCKER_CERT_PATH };
+  const saved = {
+    DOCKER_HOST: process.env.DOCKER_HOST,
+    DOCKER_TLS_VERIFY: process.env.DOCKER_TLS_VERIFY,
+    DOCKER_CERT_PATH: process.env.DOCKER_CERT_PATH,
+  };
   Object.assign(process.env, env);
   try {
     return new Docker();
@@ -43,8 +47,13 @@ function dockerFromEnv(env: Record<string, string>): Docker {
 
 describe('Docker over TCP with mutual TLS', () => {
   it('runs replicas through a DOCKER_HOST=tcp:// engine with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH', async () => {
-    const runtime = new DockerRuntime(dockerFromEnv({ DOCKER_HOST: `tcp://127.0.0.1:${proxy.port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs.dir }));
-    const replica = await runtime.startReplica({ service, release: 'r1', slot: 0, deployment: 'tls', image: fixtureImage('v1'), port: 8080, env: {}, stopGracePeriodMs: 2000 }, new AbortController().signal);
+    const runtime = new DockerRuntime(
+      dockerFromEnv({ DOCKER_HOST: `tcp://127.0.0.1:${proxy.port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs.dir }),
+    );
+    const replica = await runtime.startReplica(
+      { service, release: 'r1', slot: 0, deployment: 'tls', image: fixtureImage('v1'), port: 8080, env: {}, stopGracePeriodMs: 2000 },
+      new AbortController().signal,
+    );
     expect(replica).toMatchObject({ state: 'running', address: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
     expect((await runtime.listReplicas(service)).map((r) => r.name)).toEqual([replicaName(service, 'r1', 0)]);
     await runtime.removeReplica(replica.name, 2000, new AbortController().signal);

@@ -25,14 +25,26 @@ const activities = createReplicaActivities({ runtime, prober: new HttpProber(), 
 const service = testServiceName('rt');
 const spec = makeSpec({ service, image: fixtureImage('v1'), replicas: 1, env: { GREETING: 'hi' }, stopGracePeriod: '5s' });
 const start = (slots: number[], overrides: Partial<ReturnType<typeof containerTemplate>> = {}) =>
-  runActivity(activities.startReplicas, { service, release: 'r1', slots, deployment: 'test/run', template: { ...containerTemplate(spec), ...overrides } });
+  runActivity(activities.startReplicas, {
+    service,
+    release: 'r1',
+    slots,
+    deployment: 'test/run',
+    template: { ...containerTemplate(spec), ...overrides },
+  });
 
 afterAll(async () => removeServiceContainers(docker, service));
 
 describe('DockerRuntime through the replica activities', () => {
   it('starts the fixture, labelled and published on loopback, and it answers with its version over HTTP', async () => {
     const [replica] = await start([0]);
-    expect(replica).toMatchObject({ name: replicaName(service, 'r1', 0), release: 'r1', slot: 0, state: 'running', deployment: 'test/run' });
+    expect(replica).toMatchObject({
+      name: replicaName(service, 'r1', 0),
+      release: 'r1',
+      slot: 0,
+      state: 'running',
+      deployment: 'test/run',
+    });
     expect(replica!.address).toMatch(/^127\.0\.0\.1:\d+$/);
     await runActivity(activities.waitHealthy, { service, release: 'r1', slots: [0], health: spec.health });
     const response = await fetch(`http://${replica!.address}/version`);
@@ -50,7 +62,13 @@ describe('DockerRuntime through the replica activities', () => {
   it('a retry after an attempt died mid-start (container created, never started) finds and starts it', async () => {
     const name = replicaName(service, 'r1', 1);
     // What a killed attempt leaves behind: the container exists but was never started.
-    await docker.createContainer({ name, Image: fixtureImage('v1'), Labels: { 'dev.sluice.managed-by': 'sluice', 'dev.sluice.service': service, 'dev.sluice.release': 'r1', 'dev.sluice.slot': '1' }, ExposedPorts: { '8080/tcp': {} }, HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } } });
+    await docker.createContainer({
+      name,
+      Image: fixtureImage('v1'),
+      Labels: { 'dev.sluice.managed-by': 'sluice', 'dev.sluice.service': service, 'dev.sluice.release': 'r1', 'dev.sluice.slot': '1' },
+      ExposedPorts: { '8080/tcp': {} },
+      HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
+    });
     const [replica] = await start([1]);
     expect(replica).toMatchObject({ name, state: 'running' });
     expect((await runtime.listReplicas(service)).filter((r) => r.slot === 1)).toHaveLength(1);
@@ -60,11 +78,19 @@ describe('DockerRuntime through the replica activities', () => {
     const name = replicaName(service, 'r1', 7);
     const victim = `${service}-victim`;
     // Another service's live replica that happens to carry this name (the old `-` names made such collisions constructible).
-    const foreign = await docker.createContainer({ name, Image: fixtureImage('v1'), Labels: { 'dev.sluice.managed-by': 'sluice', 'dev.sluice.service': victim, 'dev.sluice.release': 'v1', 'dev.sluice.slot': '0' } });
+    const foreign = await docker.createContainer({
+      name,
+      Image: fixtureImage('v1'),
+      Labels: { 'dev.sluice.managed-by': 'sluice', 'dev.sluice.service': victim, 'dev.sluice.release': 'v1', 'dev.sluice.slot': '0' },
+    });
     try {
       await foreign.start();
       const error = await start([7]).catch((e: unknown) => e);
-      expect(error).toMatchObject({ type: 'ContainerNameTaken', nonRetryable: true, message: expect.stringContaining(`is replica 0 of release v1 of service ${victim}: sluice does not adopt it`) });
+      expect(error).toMatchObject({
+        type: 'ContainerNameTaken',
+        nonRetryable: true,
+        message: expect.stringContaining(`is replica 0 of release v1 of service ${victim}: sluice does not adopt it`),
+      });
       await runActivity(activities.stopReplicas, { service, release: 'r1', slots: [7], gracePeriodMs: 1000 });
       await runActivity(activities.removeReplicas, { service, release: 'r1', slots: [7], gracePeriodMs: 1000 });
       expect((await foreign.inspect()).State.Running).toBe(true);
@@ -73,9 +99,12 @@ describe('DockerRuntime through the replica activities', () => {
     }
   });
 
-  it('a replica a keyed runtime starts is proven sluice\'s; the same labels on another container (its proof copied) are not', async () => {
+  it("a replica a keyed runtime starts is proven sluice's; the same labels on another container (its proof copied) are not", async () => {
     const keyed = new DockerRuntime(docker, { provenanceKey: Buffer.from('runtime-test-host-key-0123456789abcdef') });
-    const made = await keyed.startReplica({ service, release: 'r1', slot: 8, deployment: 'test/run', image: fixtureImage('v1'), port: 8080, env: {}, stopGracePeriodMs: 1000 }, new AbortController().signal);
+    const made = await keyed.startReplica(
+      { service, release: 'r1', slot: 8, deployment: 'test/run', image: fixtureImage('v1'), port: 8080, env: {}, stopGracePeriodMs: 1000 },
+      new AbortController().signal,
+    );
     expect(await keyed.madeBySluice(made.name)).toBe(true);
     expect(await runtime.madeBySluice(made.name)).toBe(false); // no key, no proof
     const labels = (await docker.getContainer(made.name).inspect()).Config.Labels;
@@ -105,17 +134,36 @@ describe('DockerRuntime through the replica activities', () => {
   it('a missing image is a non-retryable failure naming the image', async () => {
     const error = await start([5], { image: 'sluice-fixture:does-not-exist' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApplicationFailure);
-    expect(error).toMatchObject({ type: 'ImageNotFound', nonRetryable: true, message: expect.stringMatching(/^image sluice-fixture:does-not-exist is not on the Docker host and could not be pulled/) });
+    expect(error).toMatchObject({
+      type: 'ImageNotFound',
+      nonRetryable: true,
+      message: expect.stringMatching(/^image sluice-fixture:does-not-exist is not on the Docker host and could not be pulled/),
+    });
   });
 
   it('an unhealthy replica fails with its recent probes and its last log lines', async () => {
-    const [bad] = await runActivity(activities.startReplicas, { service, release: 'bad', slots: [0], deployment: 'test/run', template: { ...containerTemplate(spec), image: fixtureImage('bad') } });
+    const [bad] = await runActivity(activities.startReplicas, {
+      service,
+      release: 'bad',
+      slots: [0],
+      deployment: 'test/run',
+      template: { ...containerTemplate(spec), image: fixtureImage('bad') },
+    });
     expect(bad!.state).toBe('running');
     // Probe only once it listens, so every probe sees its 503 rather than a refused connection.
-    while ((await fetch(`http://${bad!.address}/version`).catch(() => undefined))?.status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
-    const error = (await runActivity(activities.waitHealthy, { service, release: 'bad', slots: [0], health: { ...spec.health, startPeriod: 0, unhealthyThreshold: 2 } })
-      .catch((e: unknown) => e)) as ApplicationFailure;
-    expect(error).toMatchObject({ type: 'ReplicaUnhealthy', nonRetryable: true, message: expect.stringMatching(/2 failed checks in a row, last: status 503, expected 200/) });
+    while ((await fetch(`http://${bad!.address}/version`).catch(() => undefined))?.status !== 200)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    const error = (await runActivity(activities.waitHealthy, {
+      service,
+      release: 'bad',
+      slots: [0],
+      health: { ...spec.health, startPeriod: 0, unhealthyThreshold: 2 },
+    }).catch((e: unknown) => e)) as ApplicationFailure;
+    expect(error).toMatchObject({
+      type: 'ReplicaUnhealthy',
+      nonRetryable: true,
+      message: expect.stringMatching(/2 failed checks in a row, last: status 503, expected 200/),
+    });
     const details = error.details?.[0] as { recentProbes: Array<{ status: number }>; lastLogLines: string };
     expect(details.recentProbes.map((p) => p.status)).toEqual([503, 503]);
     expect(details.lastLogLines).toMatch(/release bad listening on :8080/);
@@ -147,22 +195,43 @@ describe('pulling from a private registry', () => {
   beforeAll(async () => {
     image = `${registry}/${await pushPrivateImage(docker, 'sluice-runtime-pull', 2 * 1024 * 1024)}`;
   });
-  afterAll(async () => docker.getImage(image).remove({ force: true }).catch(() => undefined));
+  afterAll(async () =>
+    docker
+      .getImage(image)
+      .remove({ force: true })
+      .catch(() => undefined),
+  );
   const activitiesWith = (dockerConfigDir: string) =>
     createReplicaActivities({ runtime: new DockerRuntime(docker, { dockerConfigDir }), prober: new HttpProber(), secrets: fakeSecrets() });
 
-  it('without credentials for the registry, the pull is a non-retryable failure naming the image and the registry\'s answer', async () => {
+  it("without credentials for the registry, the pull is a non-retryable failure naming the image and the registry's answer", async () => {
     const noCredentials = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-docker-config-'));
-    const error = await runActivity(activitiesWith(noCredentials).startReplicas, { service, release: 'private', slots: [0], deployment: 'test/run', template: { ...containerTemplate(spec), image } }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ type: 'ImageNotFound', nonRetryable: true, message: expect.stringContaining(`image ${image} is not on the Docker host and could not be pulled (`) });
+    const error = await runActivity(activitiesWith(noCredentials).startReplicas, {
+      service,
+      release: 'private',
+      slots: [0],
+      deployment: 'test/run',
+      template: { ...containerTemplate(spec), image },
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      type: 'ImageNotFound',
+      nonRetryable: true,
+      message: expect.stringContaining(`image ${image} is not on the Docker host and could not be pulled (`),
+    });
     expect((error as Error).message).toMatch(/no basic auth credentials|unauthorized/);
   });
 
-  it('pulls a missing image with the credentials of the worker\'s docker config, heartbeating while layers arrive', async () => {
+  it("pulls a missing image with the credentials of the worker's docker config, heartbeating while layers arrive", async () => {
     const environment = new MockActivityEnvironment();
     const heartbeats: unknown[] = [];
     environment.on('heartbeat', (details: unknown) => heartbeats.push(details));
-    const [replica] = await runActivityIn(environment, activitiesWith(dockerConfigFor(registry)).startReplicas, { service, release: 'private', slots: [0], deployment: 'test/run', template: { ...containerTemplate(spec), image } });
+    const [replica] = await runActivityIn(environment, activitiesWith(dockerConfigFor(registry)).startReplicas, {
+      service,
+      release: 'private',
+      slots: [0],
+      deployment: 'test/run',
+      template: { ...containerTemplate(spec), image },
+    });
     expect(replica).toMatchObject({ state: 'running', release: 'private' });
     expect((await docker.getImage(image).inspect()).RepoTags).toContain(image);
     expect(heartbeats).toContainEqual({ pulling: image });
@@ -179,7 +248,11 @@ describe('resolving an image to the content that will run', () => {
     withCredentials = new DockerRuntime(docker, { dockerConfigDir: dockerConfigFor(registry) });
   });
   afterAll(async () => {
-    for (const image of [moving, `sluice-local-only-${repository}:latest`]) await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+    for (const image of [moving, `sluice-local-only-${repository}:latest`])
+      await docker
+        .getImage(image)
+        .remove({ force: true })
+        .catch(() => undefined);
   });
 
   it('pull always follows a tag that moved: the id changes, and the pinned reference is the registry digest', async () => {
@@ -193,17 +266,21 @@ describe('resolving an image to the content that will run', () => {
     expect(second.pinned).not.toBe(first.pinned);
   });
 
-  it('a failed pull of a tag that came from the registry never falls back to the host\'s (maybe stale) copy, even under the implicit always', async () => {
+  it("a failed pull of a tag that came from the registry never falls back to the host's (maybe stale) copy, even under the implicit always", async () => {
     // The host has ${moving} from the registry (the test above); the registry now refuses this worker (no credentials).
-    const withoutCredentials = new DockerRuntime(docker, { dockerConfigDir: fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-docker-config-')) });
+    const withoutCredentials = new DockerRuntime(docker, {
+      dockerConfigDir: fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-docker-config-')),
+    });
     const error = await withoutCredentials.resolveImage(moving, { policy: 'always', localFallback: true }, signal).catch((e: unknown) => e);
     expect(error).toMatchObject({ type: 'ImageNotFound', message: expect.stringMatching(/no basic auth credentials|unauthorized/) });
   });
 
-  it('pull missing uses the host\'s copy; pull never refuses an image the host does not have', async () => {
+  it("pull missing uses the host's copy; pull never refuses an image the host does not have", async () => {
     const local = await withCredentials.resolveImage(fixtureImage('v1'), { policy: 'missing', localFallback: true }, signal);
     expect(local).toMatchObject({ source: 'local', id: (await docker.getImage(fixtureImage('v1')).inspect()).Id });
-    const error = await withCredentials.resolveImage(`${registry}/${repository}:never-pushed`, { policy: 'never', localFallback: false }, signal).catch((e: unknown) => e);
+    const error = await withCredentials
+      .resolveImage(`${registry}/${repository}:never-pushed`, { policy: 'never', localFallback: false }, signal)
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ type: 'ImageNotFound', nonRetryable: true, message: expect.stringMatching(/pull is "never"/) });
   });
 
@@ -211,8 +288,14 @@ describe('resolving an image to the content that will run', () => {
     const localOnly = `sluice-local-only-${repository}:latest`;
     await docker.getImage(fixtureImage('v1')).tag({ repo: `sluice-local-only-${repository}`, tag: 'latest' });
     const resolved = await withCredentials.resolveImage(localOnly, { policy: 'always', localFallback: true }, signal);
-    expect(resolved).toMatchObject({ source: 'local', pinned: resolved.id, note: expect.stringMatching(/could not be pulled .* the copy built or loaded on this host runs/) });
-    const explicit = await withCredentials.resolveImage(localOnly, { policy: 'always', localFallback: false }, signal).catch((e: unknown) => e);
+    expect(resolved).toMatchObject({
+      source: 'local',
+      pinned: resolved.id,
+      note: expect.stringMatching(/could not be pulled .* the copy built or loaded on this host runs/),
+    });
+    const explicit = await withCredentials
+      .resolveImage(localOnly, { policy: 'always', localFallback: false }, signal)
+      .catch((e: unknown) => e);
     expect(explicit).toMatchObject({ type: 'ImageNotFound' });
   });
 });

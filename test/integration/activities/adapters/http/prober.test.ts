@@ -19,7 +19,7 @@ beforeAll(async () => {
       // A body without end: the probe must answer from the status, not read until its timeout.
       response.writeHead(200);
       const chunk = Buffer.alloc(16 * 1024, 'x');
-      const feed = () => response.write(chunk) ? setImmediate(feed) : response.once('drain', feed);
+      const feed = () => (response.write(chunk) ? setImmediate(feed) : response.once('drain', feed));
       response.on('close', () => response.removeAllListeners('drain'));
       feed();
       return;
@@ -39,7 +39,11 @@ describe('HttpProber', () => {
   it('does not follow redirects: the 3xx is the answer, so expectStatus 302 can match and a probe never leaves for the Location', async () => {
     const prober = new HttpProber();
     expect(await prober.probe(`${base}/moved`, 302, 1000, signal)).toMatchObject({ ok: true, status: 302 });
-    expect(await prober.probe(`${base}/moved`, 200, 1000, signal)).toMatchObject({ ok: false, status: 302, error: 'status 302, expected 200' });
+    expect(await prober.probe(`${base}/moved`, 200, 1000, signal)).toMatchObject({
+      ok: false,
+      status: 302,
+      error: 'status 302, expected 200',
+    });
     expect(targetHits).toBe(0);
   });
 

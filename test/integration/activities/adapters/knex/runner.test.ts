@@ -22,7 +22,19 @@ function runner(root = fixtures): KnexMigrationRunner {
 }
 
 function run(deployment: string, direction: MigrationRun['direction'], overrides: Partial<MigrationRun['settings']> = {}): MigrationRun {
-  return { service, deployment, direction, settings: { directory: 'people', databaseUrlEnv: 'APP_DB', contract: 'onPromote', lockTimeout: 2000, statementTimeout: 60_000, ...overrides } };
+  return {
+    service,
+    deployment,
+    direction,
+    settings: {
+      directory: 'people',
+      databaseUrlEnv: 'APP_DB',
+      contract: 'onPromote',
+      lockTimeout: 2000,
+      statementTimeout: 60_000,
+      ...overrides,
+    },
+  };
 }
 
 /** A migrations root: the people fixtures plus extra expand files. */
@@ -42,10 +54,16 @@ function startApp(release: 'v1' | 'v2') {
     for (let i = 0; !stop; i++) {
       try {
         if (release === 'v1') {
-          await db.withSchema(schema).table('people').insert({ name: `v1-${i}` });
+          await db
+            .withSchema(schema)
+            .table('people')
+            .insert({ name: `v1-${i}` });
           await db.withSchema(schema).table('people').select('name').orderBy('id', 'desc').limit(5);
         } else {
-          await db.withSchema(schema).table('people').insert({ full_name: `v2-${i}` });
+          await db
+            .withSchema(schema)
+            .table('people')
+            .insert({ full_name: `v2-${i}` });
           await db.withSchema(schema).table('people').select('full_name').orderBy('id', 'desc').limit(5);
         }
         operations++;
@@ -76,7 +94,10 @@ beforeAll(async () => {
     t.increments('id');
     t.text('name');
   });
-  await db.withSchema(schema).table('people').insert(Array.from({ length: 250 }, (_, i) => ({ name: `before-${i}` })));
+  await db
+    .withSchema(schema)
+    .table('people')
+    .insert(Array.from({ length: 250 }, (_, i) => ({ name: `before-${i}` })));
 });
 afterAll(async () => {
   await db?.raw(`drop schema if exists ${schema} cascade`);
@@ -110,7 +131,8 @@ describe('KnexMigrationRunner on a real PostgreSQL', () => {
 
   it('rolls back exactly the expand batch a deployment applied, once', async () => {
     const root = rootWith({
-      '002_add_nickname.js': "exports.up = (knex) => knex.schema.alterTable('people', (t) => t.text('nickname'));\nexports.down = (knex) => knex.schema.alterTable('people', (t) => t.dropColumn('nickname'));\n",
+      '002_add_nickname.js':
+        "exports.up = (knex) => knex.schema.alterTable('people', (t) => t.text('nickname'));\nexports.down = (knex) => knex.schema.alterTable('people', (t) => t.dropColumn('nickname'));\n",
     });
     const expanded = await runner(root).run(run('d2/run', 'expand'), () => undefined, signal);
     expect(expanded.applied).toEqual(['002_add_nickname.js']);
@@ -127,12 +149,15 @@ describe('KnexMigrationRunner on a real PostgreSQL', () => {
 
   it('gives up after lock_timeout instead of queueing behind a busy table, and applies nothing', async () => {
     const root = rootWith({
-      '003_add_email.js': "exports.up = (knex) => knex.schema.alterTable('people', (t) => t.text('email'));\nexports.down = (knex) => knex.schema.alterTable('people', (t) => t.dropColumn('email'));\n",
+      '003_add_email.js':
+        "exports.up = (knex) => knex.schema.alterTable('people', (t) => t.text('email'));\nexports.down = (knex) => knex.schema.alterTable('people', (t) => t.dropColumn('email'));\n",
     });
     const holder = await db.transaction();
     await holder.raw(`lock table ${schema}.people in access share mode`); // a long-running reader
     const started = Date.now();
-    const error = (await runner(root).run(run('d4/run', 'expand', { lockTimeout: 300 }), () => undefined, signal).catch((e: unknown) => e)) as Error;
+    const error = (await runner(root)
+      .run(run('d4/run', 'expand', { lockTimeout: 300 }), () => undefined, signal)
+      .catch((e: unknown) => e)) as Error;
     const waited = Date.now() - started;
     await holder.rollback();
     expect(error.message).toMatch(/gave up waiting for a table lock after lock_timeout 300 ms/);
@@ -142,27 +167,46 @@ describe('KnexMigrationRunner on a real PostgreSQL', () => {
   });
 
   it('a SQL error is a non-retryable MigrationFailed naming the migration problem', async () => {
-    const root = rootWith({ '004_broken.js': "exports.up = (knex) => knex.raw('alter table no_such_table add column x int');\nexports.down = async () => {};\n" });
-    const error = await runner(root).run(run('d5/run', 'expand'), () => undefined, signal).catch((e: unknown) => e);
-    expect(error).toMatchObject({ type: 'MigrationFailed', nonRetryable: true, message: expect.stringMatching(/expand migration of .+ failed \(42P01\).*no_such_table/) });
+    const root = rootWith({
+      '004_broken.js': "exports.up = (knex) => knex.raw('alter table no_such_table add column x int');\nexports.down = async () => {};\n",
+    });
+    const error = await runner(root)
+      .run(run('d5/run', 'expand'), () => undefined, signal)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      type: 'MigrationFailed',
+      nonRetryable: true,
+      message: expect.stringMatching(/expand migration of .+ failed \(42P01\).*no_such_table/),
+    });
     fs.rmSync(root, { recursive: true, force: true });
   });
 
   it('an exception thrown by a migration file itself fails at once as a non-retryable MigrationFailed with its message', async () => {
-    const root = rootWith({ '005_throws.js': "exports.up = async () => { throw new Error('contract fails on purpose'); };\nexports.down = async () => {};\n" });
-    const error = await runner(root).run(run('d8/run', 'expand'), () => undefined, signal).catch((e: unknown) => e);
-    expect(error).toMatchObject({ type: 'MigrationFailed', nonRetryable: true, message: expect.stringMatching(/expand migration of .+ failed: contract fails on purpose/) });
+    const root = rootWith({
+      '005_throws.js': "exports.up = async () => { throw new Error('contract fails on purpose'); };\nexports.down = async () => {};\n",
+    });
+    const error = await runner(root)
+      .run(run('d8/run', 'expand'), () => undefined, signal)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      type: 'MigrationFailed',
+      nonRetryable: true,
+      message: expect.stringMatching(/expand migration of .+ failed: contract fails on purpose/),
+    });
     fs.rmSync(root, { recursive: true, force: true });
   });
 
   it('a knex migration lock left set by a killed worker is recovered under the advisory lock, for expand and for its rollback', async () => {
     const root = rootWith({
-      '006_add_phone.js': "exports.config = { transaction: false };\nexports.up = (knex) => knex.schema.alterTable('people', (t) => t.text('phone'));\nexports.down = (knex) => knex.schema.alterTable('people', (t) => t.dropColumn('phone'));\n",
+      '006_add_phone.js':
+        "exports.config = { transaction: false };\nexports.up = (knex) => knex.schema.alterTable('people', (t) => t.text('phone'));\nexports.down = (knex) => knex.schema.alterTable('people', (t) => t.dropColumn('phone'));\n",
     });
     const lockTable = `${migrationTable(service, 'expand')}_lock`;
     // What a SIGKILL during a non-transactional migration leaves behind: knex's own lock row, committed and set.
     const leaveLockSet = async () => {
-      await runner(root).run(run('d9/run', 'expand'), () => undefined, signal).catch(() => undefined);
+      await runner(root)
+        .run(run('d9/run', 'expand'), () => undefined, signal)
+        .catch(() => undefined);
       await db.withSchema(schema).table(lockTable).update({ is_locked: 1 });
     };
     await leaveLockSet();
@@ -178,25 +222,42 @@ describe('KnexMigrationRunner on a real PostgreSQL', () => {
   it('refuses to run when a migration that ran is missing from the directory', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-mig-'));
     fs.mkdirSync(path.join(root, 'people', 'expand'), { recursive: true });
-    const error = await runner(root).run(run('d7/run', 'expand'), () => undefined, signal).catch((e: unknown) => e);
-    expect(error).toMatchObject({ type: 'MigrationFailed', message: expect.stringMatching(/001_add_full_name\.js.*every migration that ever ran must stay in the directory/) });
+    const error = await runner(root)
+      .run(run('d7/run', 'expand'), () => undefined, signal)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      type: 'MigrationFailed',
+      message: expect.stringMatching(/001_add_full_name\.js.*every migration that ever ran must stay in the directory/),
+    });
     fs.rmSync(root, { recursive: true, force: true });
   });
 
   it('says which variable to set when the worker has no database URL', async () => {
-    const error = await new KnexMigrationRunner({ root: fixtures, secrets: fakeSecrets() }).run(run('d6/run', 'expand'), () => undefined, signal).catch((e: unknown) => e);
-    expect(error).toMatchObject({ type: 'SecretUnavailable', message: expect.stringMatching(/^migrations\.databaseUrlEnv: the worker has no environment variable APP_DB/) });
+    const error = await new KnexMigrationRunner({ root: fixtures, secrets: fakeSecrets() })
+      .run(run('d6/run', 'expand'), () => undefined, signal)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      type: 'SecretUnavailable',
+      message: expect.stringMatching(/^migrations\.databaseUrlEnv: the worker has no environment variable APP_DB/),
+    });
   });
 
   it('runs the migrations of the service named in the root: {service} in the migrations root is a root per service', async () => {
     const own = testServiceName('mig-root');
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-mig-'));
     fs.mkdirSync(path.join(root, own, 'people', 'expand'), { recursive: true });
-    fs.writeFileSync(path.join(root, own, 'people', 'expand', '001_noop.js'), 'exports.up = async () => {};\nexports.down = async () => {};\n');
+    fs.writeFileSync(
+      path.join(root, own, 'people', 'expand', '001_noop.js'),
+      'exports.up = async () => {};\nexports.down = async () => {};\n',
+    );
     const report = await runner(path.join(root, '{service}')).run({ ...run('d8/run', 'expand'), service: own }, () => undefined, signal);
     expect(report.applied).toEqual(['001_noop.js']);
     // Another service asking for the same directory finds nothing there: its root is its own.
-    const other = await runner(path.join(root, '{service}')).run({ ...run('d9/run', 'expand'), service: `${own}-other` }, () => undefined, signal);
+    const other = await runner(path.join(root, '{service}')).run(
+      { ...run('d9/run', 'expand'), service: `${own}-other` },
+      () => undefined,
+      signal,
+    );
     expect(other.applied).toEqual([]);
     fs.rmSync(root, { recursive: true, force: true });
   });

@@ -30,11 +30,20 @@ beforeAll(async () => {
   });
   await container.start();
   port = await freePort();
-  router = new NginxRouter({ confDir, nginxConfDir: '/etc/nginx/conf.d', adminPort: await freePort(), listenAddress: '127.0.0.1', control: new ContainerNginx(docker, name) });
+  router = new NginxRouter({
+    confDir,
+    nginxConfDir: '/etc/nginx/conf.d',
+    adminPort: await freePort(),
+    listenAddress: '127.0.0.1',
+    control: new ContainerNginx(docker, name),
+  });
 });
 
 afterAll(async () => {
-  await docker.getContainer(name).remove({ force: true }).catch(() => undefined);
+  await docker
+    .getContainer(name)
+    .remove({ force: true })
+    .catch(() => undefined);
   await removeServiceContainers(docker, service);
   fs.rmSync(confDir, { recursive: true, force: true });
 });
@@ -42,7 +51,10 @@ afterAll(async () => {
 describe('NginxRouter with nginx in a container', () => {
   it('installs the config (nginx -t by exec, SIGHUP), routes, and refuses a broken config without reloading', async () => {
     const runtime = new DockerRuntime(docker);
-    const replica = await runtime.startReplica({ service, release: 'r1', slot: 0, deployment: 'test', image: fixtureImage('v1'), port: 8080, env: {}, stopGracePeriodMs: 2000 }, signal);
+    const replica = await runtime.startReplica(
+      { service, release: 'r1', slot: 0, deployment: 'test', image: fixtureImage('v1'), port: 8080, env: {}, stopGracePeriodMs: 2000 },
+      signal,
+    );
     await router.prepare(service, { listenPort: port }, signal);
     await router.apply(service, { peers: [{ release: 'r1', slot: 0, address: replica.address! }], weights: { r1: 1 } }, signal);
     let answer = await getFresh(`http://127.0.0.1:${port}/`).catch(() => undefined);

@@ -20,7 +20,10 @@ let port: number;
 const peers: Record<string, RoutedPeer> = {};
 
 async function replica(release: string, slot: number, image: string): Promise<RoutedPeer> {
-  const info = await runtime.startReplica({ service, release, slot, deployment: 'test', image, port: 8080, env: {}, stopGracePeriodMs: 10_000 }, signal);
+  const info = await runtime.startReplica(
+    { service, release, slot, deployment: 'test', image, port: 8080, env: {}, stopGracePeriodMs: 10_000 },
+    signal,
+  );
   for (let i = 0; i < 50; i++) {
     if ((await fetch(`http://${info.address}/ready`).catch(() => undefined))?.status === 200) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -95,7 +98,11 @@ describe('NginxRouter on a real nginx', () => {
     const intruder = path.join(env.confDir, 'someone-else.conf');
     fs.writeFileSync(intruder, 'server { listen 127.0.0.1:1; nonsense_directive on; }\n');
     const error = await env.router.prepare(service, { listenPort: port }, signal).catch((e: unknown) => e);
-    expect(error).toMatchObject({ type: 'RouterConfigRejected', nonRetryable: true, message: expect.stringMatching(/nonsense_directive.*put the previous files back and did not reload/) });
+    expect(error).toMatchObject({
+      type: 'RouterConfigRejected',
+      nonRetryable: true,
+      message: expect.stringMatching(/nonsense_directive.*put the previous files back and did not reload/),
+    });
     expect(fs.readFileSync(serviceFile, 'utf8')).toBe(before);
     fs.rmSync(intruder);
     expect(await releasesOf(10)).toEqual({ 'rel-a': 10 });
@@ -114,7 +121,11 @@ describe('NginxRouter on a real nginx', () => {
     await env.router.apply(service, { peers: [peers.a!, peers.b!, peers.b1!], weights: { 'rel-a': 50, 'rel-b': 50 } }, signal);
     const load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: 150, newConnectionShare: 0.3, postShare: 0.4 });
     for (let i = 0; i < 20; i++) {
-      await env.router.apply(service, { peers: [peers.a!, peers.b!, peers.b1!], weights: { 'rel-a': (i * 37) % 101, 'rel-b': 100 - ((i * 37) % 101) } }, signal);
+      await env.router.apply(
+        service,
+        { peers: [peers.a!, peers.b!, peers.b1!], weights: { 'rel-a': (i * 37) % 101, 'rel-b': 100 - ((i * 37) % 101) } },
+        signal,
+      );
       await new Promise((resolve) => setTimeout(resolve, 150));
     }
     // Take rel-b slot 1 out, drain it, then stop it while the load goes on.
@@ -137,7 +148,7 @@ describe('NginxRouter on a real nginx', () => {
     expect(stats.p99Ms).toBeGreaterThan(0);
   });
 
-  it('measures p99 from the upstream\'s time with fine buckets: 120 ms answers report about 120 ms, not a coarse bucket\'s bound', async () => {
+  it("measures p99 from the upstream's time with fine buckets: 120 ms answers report about 120 ms, not a coarse bucket's bound", async () => {
     await env.router.apply(service, { peers: [peers.b!], weights: { 'rel-b': 100 } }, signal);
     await new Promise((resolve) => setTimeout(resolve, 1100)); // a second of its own for the window below
     const since = Date.now();
@@ -147,7 +158,8 @@ describe('NginxRouter on a real nginx', () => {
       return performance.now() - started;
     };
     let slowestSeenByClient = 0;
-    for (let batch = 0; batch < 20; batch++) slowestSeenByClient = Math.max(slowestSeenByClient, ...(await Promise.all(Array.from({ length: 5 }, timed))));
+    for (let batch = 0; batch < 20; batch++)
+      slowestSeenByClient = Math.max(slowestSeenByClient, ...(await Promise.all(Array.from({ length: 5 }, timed))));
     const stats = await env.router.traffic(service, 'rel-b', since);
     expect(stats.requests).toBe(100);
     // The replica sleeps 120 ms, and no request took the client longer than its slowest: the p99 lies between
@@ -170,7 +182,11 @@ describe('NginxRouter on a real nginx', () => {
     await env.router.apply(service, { peers: [peers.b!, peers.b1!], weights: { 'rel-b': 100 } }, signal);
     await runtime.restartReplica(replicaName(service, 'rel-b', 1), signal); // stopped by the drain test above
     const b1 = (await runtime.listReplicas(service)).find((r) => r.release === 'rel-b' && r.slot === 1)!;
-    await env.router.apply(service, { peers: [peers.b!, { release: 'rel-b', slot: 1, address: b1.address! }], weights: { 'rel-b': 100 } }, signal);
+    await env.router.apply(
+      service,
+      { peers: [peers.b!, { release: 'rel-b', slot: 1, address: b1.address! }], weights: { 'rel-b': 100 } },
+      signal,
+    );
     // GETs: nginx retries an idempotent request on another peer; a POST is never sent twice.
     const load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: 100, newConnectionShare: 0.3, postShare: 0 });
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -184,4 +200,3 @@ describe('NginxRouter on a real nginx', () => {
     expect(ejected[0]!.seconds).toBeGreaterThan(0);
   });
 });
-

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { portsOf, previewDigest, renderAdminLocation, renderCoreConfig, renderServiceConfig, serviceConfigName, serviceOfConfigName } from '../../../../../src/activities/adapters/nginx/render';
+import {
+  portsOf,
+  previewDigest,
+  renderAdminLocation,
+  renderCoreConfig,
+  renderServiceConfig,
+  serviceConfigName,
+  serviceOfConfigName,
+} from '../../../../../src/activities/adapters/nginx/render';
 
 const layout = { confDir: '/etc/nginx/conf.d', adminPort: 9180, listenAddress: '0.0.0.0' };
 
@@ -16,8 +24,11 @@ describe('nginx config renderers', () => {
     expect(renderServiceConfig(layout, 'web', { listenPort: 8000, preview: { header: 'X-Preview', listenPort: 8001 } })).toMatchSnapshot();
   });
 
-  it('render the preview header\'s secret value as its digest only: the config never holds the value', () => {
-    const config = renderServiceConfig(layout, 'web', { listenPort: 8000, preview: { header: 'X-Preview', headerValue: 'let-me-preview' } });
+  it("render the preview header's secret value as its digest only: the config never holds the value", () => {
+    const config = renderServiceConfig(layout, 'web', {
+      listenPort: 8000,
+      preview: { header: 'X-Preview', headerValue: 'let-me-preview' },
+    });
     expect(config).toContain(`choose("web", "http_x_preview", "${previewDigest('let-me-preview')}")`);
     expect(config).not.toContain('let-me-preview');
   });
@@ -29,7 +40,10 @@ describe('nginx config renderers', () => {
     expect(portsOf(renderServiceConfig(layout, 'web', { listenPort: 8000 }))).toEqual({ traffic: [8000] });
     expect(portsOf('upstream x { server 0.0.0.1:1; }')).toBeUndefined();
     // A config written by a sluice from before the ports line: its listen directives say the same.
-    const older = renderServiceConfig(layout, 'web', { listenPort: 8000, preview: { listenPort: 8001 } }).replace(/^# sluice-ports: .*\n/m, '');
+    const older = renderServiceConfig(layout, 'web', { listenPort: 8000, preview: { listenPort: 8001 } }).replace(
+      /^# sluice-ports: .*\n/m,
+      '',
+    );
     expect(older).not.toContain('sluice-ports');
     expect(portsOf(older)).toEqual({ traffic: [8000], preview: 8001 });
     expect(serviceOfConfigName(serviceConfigName('my-web'))).toBe('my-web');
@@ -38,9 +52,15 @@ describe('nginx config renderers', () => {
 
   it.each([
     ['a service name with config syntax', () => renderServiceConfig(layout, 'web; }', { listenPort: 8000 })],
-    ['a header with config syntax', () => renderServiceConfig(layout, 'web', { listenPort: 8000, preview: { header: 'X-A"; return 500; #' } })],
+    [
+      'a header with config syntax',
+      () => renderServiceConfig(layout, 'web', { listenPort: 8000, preview: { header: 'X-A"; return 500; #' } }),
+    ],
     ['a port out of range', () => renderServiceConfig(layout, 'web', { listenPort: 70000 })],
-    ['a listen address with spaces', () => renderServiceConfig({ ...layout, listenAddress: '0.0.0.0 default_server' }, 'web', { listenPort: 8000 })],
+    [
+      'a listen address with spaces',
+      () => renderServiceConfig({ ...layout, listenAddress: '0.0.0.0 default_server' }, 'web', { listenPort: 8000 }),
+    ],
     ['a conf dir with quotes', () => renderCoreConfig({ ...layout, confDir: '/etc/nginx/"; evil' })],
     ['a config hash that is not hex', () => renderAdminLocation('web', 'abc"; }')],
   ])('refuse %s', (_name, render) => {

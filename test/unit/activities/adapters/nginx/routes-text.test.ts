@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { decodeRoutes, encodeRoutes, sameTable } from '../../../../../src/activities/adapters/nginx/routes-text';
 
 describe('routing table text', () => {
-  const table = { preview: 'v2-abc', weights: { 'v1-x': 90, 'v2-abc': 10 }, peers: [{ release: 'v1-x', slot: 0, address: '127.0.0.1:32768' }, { release: 'v2-abc', slot: 3, address: '127.0.0.1:32770' }] };
+  const table = {
+    preview: 'v2-abc',
+    weights: { 'v1-x': 90, 'v2-abc': 10 },
+    peers: [
+      { release: 'v1-x', slot: 0, address: '127.0.0.1:32768' },
+      { release: 'v2-abc', slot: 3, address: '127.0.0.1:32770' },
+    ],
+  };
 
   it('round-trips, one fact per line', () => {
     const text = encodeRoutes(table);
