@@ -138,3 +138,13 @@ ${table(
     : ''
 }`;
 }
+
+/** Where the hand-measured sections of docs/benchmarks.md begin (takeover, bundle): `npm run bench` keeps what follows. */
+export const KEPT_SECTIONS_MARKER =
+  '<!-- Measured by other commands (named in each section): kept when npm run bench regenerates the page above. -->';
+
+/** The regenerated report, followed by the hand-measured sections of the page it replaces. */
+export function withKeptSections(report: string, previousPage: string | undefined): string {
+  const at = previousPage?.indexOf(KEPT_SECTIONS_MARKER) ?? -1;
+  return at < 0 ? report : `${report.trimEnd()}\n\n${previousPage!.slice(at)}`;
+}

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { stackUp } from '../src/stack';
 import { stackSettings } from '../src/stack/settings';
 import { peakRssMb, processMemory, type ProcessMemory } from './measures';
-import { renderReport } from './report';
+import { renderReport, withKeptSections } from './report';
 import { concurrentDeployments, longCanary, type ConcurrentFigures, type LongCanaryFigures } from './scale';
 import { BASELINE, PROFILES, SCENARIOS, type BenchContext, type Profile, type ScenarioFigures } from './scenarios';
 import { freePort, startWorkerProcess, type WorkerProcess } from './worker-process';
@@ -152,7 +152,9 @@ export async function runBench(options: {
   fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   log(`bench: results in ${path.relative(ROOT, file)}`);
   if (options.writeDocs) {
-    fs.writeFileSync(path.join(ROOT, 'docs', 'benchmarks.md'), renderReport(results, path.relative(ROOT, file)));
+    const page = path.join(ROOT, 'docs', 'benchmarks.md');
+    const previous = fs.existsSync(page) ? fs.readFileSync(page, 'utf8') : undefined;
+    fs.writeFileSync(page, withKeptSections(renderReport(results, path.relative(ROOT, file)), previous));
     log('bench: docs/benchmarks.md regenerated');
   }
   return results;
