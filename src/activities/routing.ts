@@ -38,27 +38,27 @@ export interface RouterSpecSettings extends Omit<RouterServiceSettings, 'preview
   preview?: { listenPort?: number; header?: string; headerValueFrom?: SecretSource };
 }
 
+/** Turns (release, slot) into the addresses the router needs. */
+function resolvePeers(input: RouteInput, replicas: ReplicaInfo[]): RoutedPeer[] {
+  const peers = input.routing.peers.flatMap((group) =>
+    group.slots.flatMap((slot) => {
+      const replica = replicas.find((r) => r.release === group.release && r.slot === slot);
+      if (replica?.address && replica.state === 'running') return [{ release: group.release, slot, address: replica.address }];
+      if (input.onlyRunning) return [];
+      const name = replicaName(input.service, group.release, slot);
+      // Missing cannot heal; restarting, created or paused can: retried until the step's deadline.
+      if (!replica) throw failure(FailureType.replicaMissing, `cannot route to ${name}: it is missing`);
+      throw failure(FailureType.replicaNotRunning, `cannot route to ${name} yet: it is ${replica.state}`);
+    }),
+  );
+  const wanted = input.routing.peers.reduce((sum, group) => sum + group.slots.length, 0);
+  if (peers.length === 0 && wanted > 0)
+    throw failure(FailureType.replicaNotRunning, `cannot route ${input.service}: none of its ${wanted} replica(s) to route to runs yet`);
+  return peers;
+}
+
 export function createRoutingActivities(deps: { runtime: ContainerRuntime; router: TrafficRouter; secrets: SecretResolver }) {
   const { runtime, router } = deps;
-
-  /** Turns (release, slot) into the addresses the router needs. */
-  function resolvePeers(input: RouteInput, replicas: ReplicaInfo[]): RoutedPeer[] {
-    const peers = input.routing.peers.flatMap((group) =>
-      group.slots.flatMap((slot) => {
-        const replica = replicas.find((r) => r.release === group.release && r.slot === slot);
-        if (replica?.address && replica.state === 'running') return [{ release: group.release, slot, address: replica.address }];
-        if (input.onlyRunning) return [];
-        const name = replicaName(input.service, group.release, slot);
-        // Missing cannot heal; restarting, created or paused can: retried until the step's deadline.
-        if (!replica) throw failure(FailureType.replicaMissing, `cannot route to ${name}: it is missing`);
-        throw failure(FailureType.replicaNotRunning, `cannot route to ${name} yet: it is ${replica.state}`);
-      }),
-    );
-    const wanted = input.routing.peers.reduce((sum, group) => sum + group.slots.length, 0);
-    if (peers.length === 0 && wanted > 0)
-      throw failure(FailureType.replicaNotRunning, `cannot route ${input.service}: none of its ${wanted} replica(s) to route to runs yet`);
-    return peers;
-  }
 
   return {
     prepareRouter: async (input: { service: string; settings: RouterSpecSettings }): Promise<void> => {

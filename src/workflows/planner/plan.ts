@@ -113,7 +113,6 @@ export function checkPorts(spec: DeploymentSpec, claims: PortClaims | undefined)
 export function planDeployment(spec: DeploymentSpec, observed: ObservedService, resolution: Resolution = {}): Plan {
   checkPorts(spec, observed.ports);
   const target = releaseId(spec, resolution);
-  const template = containerTemplate(spec, resolution);
   const stable = findStable(observed);
   const notes: string[] = resolution.image?.note ? [resolution.image.note] : [];
   const initialRouting = routableNow(observed);
@@ -131,17 +130,31 @@ export function planDeployment(spec: DeploymentSpec, observed: ObservedService, 
   if (stable?.release === target) {
     const createdAt = observed.releases.find((r) => r.release === stable.release)?.createdAt;
     planConverge(spec, { ...stable, ...(createdAt !== undefined ? { createdAt } : {}) }, leftovers, builder, notes);
-    return {
-      service: spec.service,
-      strategy: spec.strategy.type,
-      targetRelease: target,
-      template,
-      stableRelease: stable.release,
-      initialRouting,
-      steps: builder.build(),
-      notes,
-    };
+  } else {
+    planNewRelease(spec, observed, target, stable, leftovers, builder, notes);
   }
+  return {
+    service: spec.service,
+    strategy: spec.strategy.type,
+    targetRelease: target,
+    template: containerTemplate(spec, resolution),
+    stableRelease: stable?.release,
+    initialRouting,
+    steps: builder.build(),
+    notes,
+  };
+}
+
+/** expand, the strategy's middle (or, with nothing serving, the release at full size), contract, then removal of the old. */
+function planNewRelease(
+  spec: DeploymentSpec,
+  observed: ObservedService,
+  target: string,
+  stable: ReplicaGroup | undefined,
+  leftovers: ObservedGroup[],
+  builder: PlanBuilder,
+  notes: string[],
+): void {
   if (spec.migrations) builder.migrate('expand');
   if (stable) {
     planStrategy({ spec, strategy: spec.strategy, target, stable, builder, notes });
@@ -169,14 +182,4 @@ export function planDeployment(spec: DeploymentSpec, observed: ObservedService, 
     const unused = leftover.release === target ? leftover.slots.filter((slot) => slot >= spec.replicas) : leftover.slots;
     builder.remove(leftover.release, unused);
   }
-  return {
-    service: spec.service,
-    strategy: spec.strategy.type,
-    targetRelease: target,
-    template,
-    stableRelease: stable?.release,
-    initialRouting,
-    steps: builder.build(),
-    notes,
-  };
 }
