@@ -1,11 +1,11 @@
 /**
  * Lint that guards two things `npm run check` promises:
  *
- * 1. Temporal's determinism rules. Code under src/workflows and src/shared runs in Temporal's
+ * 1. Temporal's determinism rules. Code under src/workflows, src/planner and src/shared runs in Temporal's
  *    deterministic sandbox and is replayed from history: no Node built-ins (no I/O), only the
  *    @temporalio/workflow and @temporalio/common SDK packages, and activities imported only with
  *    `import type` (workflows call them through proxyActivities). The planner
- *    (src/workflows/planner) is pure: no @temporalio import at all, so it is unit-tested without
+ *    (src/planner) is pure: no @temporalio import at all, so it is unit-tested without
  *    Temporal. (Lint cannot see the rest: only ApplicationFailure is thrown from workflow code,
  *    time comes from the workflow API, and a change to the command sequence is guarded by
  *    patched(); test/replay keeps recorded histories replaying.)
@@ -59,15 +59,15 @@ const LAYERS = {
   // The AES-256-GCM payload codec and the codec server.
   codec: ['domain', 'shared'],
   // Pure planning: spec + what runs -> steps, rollback, status reducer.
-  'workflows/planner': ['domain', 'shared'],
+  planner: ['domain', 'shared'],
   // What the activities need from the world, as interfaces.
   'activities/ports': ['domain', 'shared'],
   // The activities: side effects through the ports only (planning calls the planner).
-  activities: ['domain', 'shared', 'timing', 'workflows/planner', 'activities/ports'],
+  activities: ['domain', 'shared', 'timing', 'planner', 'activities/ports'],
   // The ports on real components (docker, nginx, http, knex), with the activities' failure helpers.
   'activities/adapters': ['domain', 'shared', 'files', 'timing', 'activities/ports', 'activities/failures'],
   // The workflows: deterministic; activities with `import type` only (sandboxRestrictions).
-  workflows: ['domain', 'shared', 'workflows/planner', 'activities'],
+  workflows: ['domain', 'shared', 'planner', 'activities'],
   // Connection settings (address, namespace, TLS, API key, codec) and deployment handles, for client and worker.
   temporal: ['domain', 'shared', 'codec', 'workflows'],
   // The local stack for the demo, `sluice dev` and tests.
@@ -75,7 +75,7 @@ const LAYERS = {
   // Settings from the environment, real adapters, the worker, the reconciler.
   worker: ['domain', 'shared', 'files', 'codec', 'temporal', 'workflows', 'activities'],
   // The CLI, on top.
-  client: ['domain', 'shared', 'files', 'timing', 'codec', 'temporal', 'workflows', 'activities', 'worker', 'stack'],
+  client: ['domain', 'shared', 'files', 'timing', 'codec', 'planner', 'temporal', 'workflows', 'activities', 'worker', 'stack'],
 };
 
 const SRC = path.join(import.meta.dirname, 'src');
@@ -142,13 +142,7 @@ export default tseslint.config(
       parserOptions: {
         // lint-probe.ts files never exist on disk: test/unit/lint lints them as text to prove these rules fire.
         projectService: {
-          allowDefaultProject: [
-            '*.mjs',
-            'bin/*.js',
-            'src/*/lint-probe.ts',
-            'src/workflows/planner/lint-probe.ts',
-            'src/activities/adapters/lint-probe.ts',
-          ],
+          allowDefaultProject: ['*.mjs', 'bin/*.js', 'src/*/lint-probe.ts', 'src/activities/adapters/lint-probe.ts'],
         },
         tsconfigRootDir: import.meta.dirname,
       },
@@ -170,7 +164,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-restricted-imports': ['error', sandboxRestrictions] },
   },
   {
-    files: ['src/workflows/planner/**/*.ts'],
+    files: ['src/planner/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',

@@ -14,7 +14,7 @@ import { describeOutcome } from '../src/client/progress';
 import { loadSpecFile } from '../src/client/spec-file';
 import { promoteUpdate } from '../src/shared/messages';
 import { validateSpec } from '../src/shared/spec';
-import { describeStatus } from '../src/workflows/planner/status';
+import { describeStatus } from '../src/planner/status';
 import { stackUp } from '../src/stack';
 import { MissingPrerequisite } from '../src/stack/errors';
 import { fixtureImage } from '../src/stack/fixtures';

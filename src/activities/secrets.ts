@@ -3,7 +3,7 @@ import type { DeploymentSpec, SecretSource } from '../shared/spec';
 import { FailureType } from '../shared/errors';
 import { failure } from './failures';
 import type { SecretResolver } from './ports';
-import { previewOf } from '../workflows/planner/strategies';
+import { previewOf } from '../planner/strategies';
 
 /** One of a service's secret values, on the worker; `what` names it in the error ("secret API_TOKEN"). */
 export async function resolveSecret(service: string, source: SecretSource, resolver: SecretResolver, what: string): Promise<string> {

@@ -5,7 +5,7 @@
  */
 import type { DeploymentStatus } from '../domain';
 import { statusQuery, type DeployResult } from '../shared/messages';
-import { describeStatus } from '../workflows/planner/status';
+import { describeStatus } from '../planner/status';
 import type { DeploymentHandle } from '../temporal/deployments';
 import { sleep } from '../timing/waits';
 

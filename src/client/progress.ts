@@ -6,7 +6,7 @@
  */
 import type { DeploymentStatus, Outcome } from '../domain';
 import type { DeployResult } from '../shared/messages';
-import { describeStatus } from '../workflows/planner/status';
+import { describeStatus } from '../planner/status';
 
 const BAR = 24;
 

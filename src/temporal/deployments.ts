@@ -19,7 +19,7 @@ import { DEPLOY_WORKFLOW_TYPE } from '../shared/messages';
 import { deploymentWorkflowId } from '../shared/names';
 import type { DeploymentSpec } from '../shared/spec';
 import type { deploy } from '../workflows';
-import { searchAttributeKeys, searchAttributeUpdates } from '../workflows/search-attributes';
+import { searchAttributeKeys, searchAttributeUpdates } from '../shared/search-attributes';
 
 export type DeploymentHandle = WorkflowHandle<typeof deploy>;
 

@@ -18,8 +18,8 @@ import { notReleasedFailureType } from '../../src/shared/errors';
 import type { DeployResult } from '../../src/shared/messages';
 import { deploymentWorkflowId } from '../../src/shared/names';
 import type { DeploymentStatus } from '../../src/domain';
-import { initialStatus } from '../../src/workflows/planner/status';
-import { searchAttributeUpdates } from '../../src/workflows/search-attributes';
+import { initialStatus } from '../../src/planner/status';
+import { searchAttributeUpdates } from '../../src/shared/search-attributes';
 
 export type RunStatus = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'TERMINATED' | 'CANCELED' | 'TIMED_OUT';
 

@@ -1,7 +1,7 @@
-/** What the planner sees, and its plans as lines: shared by the plan test and each strategy's test (test/unit/workflows/planner). */
+/** What the planner sees, and its plans as lines: shared by the plan test and each strategy's test (test/unit/planner). */
 import type { ObservedService } from '../../src/domain';
-import { planDeployment } from '../../src/workflows/planner/plan';
-import { releaseId } from '../../src/workflows/planner/release';
+import { planDeployment } from '../../src/planner/plan';
+import { releaseId } from '../../src/planner/release';
 import { renderStep } from './plans';
 import { makeSpec } from './specs';
 

@@ -2,7 +2,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, Worker, type WorkerOptions } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_NAMES } from '../../src/shared/names';
-import { searchAttributeKeys } from '../../src/workflows/search-attributes';
+import { searchAttributeKeys } from '../../src/shared/search-attributes';
 
 let runtimeInstalled = false;
 

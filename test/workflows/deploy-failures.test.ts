@@ -2,7 +2,7 @@ import { WorkflowFailedError, type ApplicationFailure } from '@temporalio/client
 import { describe, expect, it } from 'vitest';
 import { DeploymentInProgress } from '../../src/temporal/deployments';
 import { promoteUpdate } from '../../src/shared/messages';
-import { rollbackSteps } from '../../src/workflows/planner/rollback';
+import { rollbackSteps } from '../../src/planner/rollback';
 import { renderStep } from '../support/plans';
 import { specDocument } from '../support/specs';
 import { FakeWorld } from './support/fake-world';

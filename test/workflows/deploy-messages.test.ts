@@ -1,7 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { abortSignal, pauseSignal, promoteUpdate, resumeSignal, statusQuery } from '../../src/shared/messages';
-import { rollbackSteps } from '../../src/workflows/planner/rollback';
+import { rollbackSteps } from '../../src/planner/rollback';
 import { renderStep } from '../support/plans';
 import { FakeWorld } from './support/fake-world';
 import { expectedPlan, uniqueSpec } from './support/harness';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { releaseId } from '../../workflows/planner/release';
+import { releaseId } from '../../planner/release';
 import { readSpec } from '../spec-input';
 import { examples, type Wrap } from './verb';
 

@@ -8,10 +8,10 @@
 import { ApplicationFailure, CancellationScope, log, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { abortSignal, pauseSignal, promoteUpdate, resumeSignal, statusQuery } from '../../shared/messages';
 import type { Actor, PromoteRequest, PromoteResponse } from '../../shared/messages';
-import { gateName } from '../planner/describe';
+import { gateName } from '../../planner/describe';
 import type { Decision, DecisionKind, DeploymentStatus, GateKind } from '../../domain';
-import { describeStatus, initialStatus, reduceStatus, type StatusEvent } from '../planner/status';
-import { searchAttributeUpdates } from '../search-attributes';
+import { describeStatus, initialStatus, reduceStatus, type StatusEvent } from '../../planner/status';
+import { searchAttributeUpdates } from '../../shared/search-attributes';
 
 export const TOO_LATE_TO_ABORT =
   'too late: contract migrations or the removal of the old release have begun, so the deployment only goes forward; deploy the previous release instead';

@@ -2,8 +2,8 @@
 import { ApplicationFailure, condition, log, sleep } from '@temporalio/workflow';
 import { formatDuration } from '../../shared/duration';
 import { FailureType } from '../../shared/errors';
-import { judgeRun, judgeSample, type SampleVerdict } from '../planner/analysis';
-import { describeGate } from '../planner/describe';
+import { judgeRun, judgeSample, type SampleVerdict } from '../../planner/analysis';
+import { describeGate } from '../../planner/describe';
 import type { GateKind, Step, StepPhase } from '../../domain';
 import { activities, stepActivityOptions } from './activity-calls';
 import { now } from './control';

@@ -18,7 +18,7 @@ import { finish } from './result';
 import { nothingRolledBack, rollBack } from './rollback';
 import { deploymentMetrics, deploymentPatches, type DeploymentRun } from './run';
 import { validSpecOrFail } from '../failures';
-import { searchAttributeUpdates } from '../search-attributes';
+import { searchAttributeUpdates } from '../../shared/search-attributes';
 
 export async function deploy(input: DeployInput): Promise<DeployResult> {
   const metrics = deploymentMetrics();

@@ -3,10 +3,10 @@ import { ApplicationFailure, upsertMemo, upsertSearchAttributes } from '@tempora
 import type { PlannedDeployment } from '../../activities/plan';
 import { FailureType } from '../../shared/errors';
 import type { DeploymentSpec } from '../../shared/spec';
-import { planDeployment } from '../planner/plan';
+import { planDeployment } from '../../planner/plan';
 import type { Plan } from '../../domain';
-import { PlanError } from '../planner/errors';
-import { searchAttributeUpdates } from '../search-attributes';
+import { PlanError } from '../../planner/errors';
+import { searchAttributeUpdates } from '../../shared/search-attributes';
 import { activities, HEARTBEAT_TIMEOUT } from './activity-calls';
 import { now } from './control';
 import { deadlineFor, withDeadline } from './deadlines';

@@ -6,8 +6,8 @@
 import { CancellationScope, log } from '@temporalio/workflow';
 import type { CompensationFailure } from '../../shared/messages';
 import { messageOf } from '../failures';
-import { describeStep } from '../planner/describe';
-import { rollbackSteps } from '../planner/rollback';
+import { describeStep } from '../../planner/describe';
+import { rollbackSteps } from '../../planner/rollback';
 import type { Plan, PlannedStep, ReplicaGroup, Step } from '../../domain';
 import { now } from './control';
 import type { ForwardFailure } from './forward';

@@ -4,9 +4,9 @@
  * workflow instead.
  */
 import type { DeploymentSpec } from '../../shared/spec';
-import { containerTemplate } from '../planner/release';
-import { withoutReplicas } from '../planner/rollback';
-import { previewOf } from '../planner/strategies';
+import { containerTemplate } from '../../planner/release';
+import { withoutReplicas } from '../../planner/rollback';
+import { previewOf } from '../../planner/strategies';
 import type { Plan, ReplicaGroup, Step, StepPhase } from '../../domain';
 import { activities, stepActivityOptions } from './activity-calls';
 import { withDeadline } from './deadlines';

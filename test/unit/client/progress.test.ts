@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeOutcome, lineView, renderStatusBlock, weightBar } from '../../../src/client/progress';
 import type { DeploymentStatus } from '../../../src/domain';
-import { initialStatus, reduceStatus } from '../../../src/workflows/planner/status';
+import { initialStatus, reduceStatus } from '../../../src/planner/status';
 
 const at = (second: number) => new Date(Date.UTC(2026, 10, 26, 12, 0, second)).toISOString();
 

@@ -26,10 +26,10 @@ describe('import layers lint', { timeout: 180_000 }, () => {
       /src\/domain may not import src\/shared\/names: it imports nothing else of src\//,
     ],
     [
-      'shared importing the workflows',
+      'shared importing the planner',
       'src/shared/lint-probe.ts',
-      "import type { StatusEvent } from '../workflows/planner/status';\nexport type E = StatusEvent;\n",
-      /src\/shared may not import src\/workflows\/planner\/status/,
+      "import type { StatusEvent } from '../planner/status';\nexport type E = StatusEvent;\n",
+      /src\/shared may not import src\/planner\/status/,
     ],
     [
       'activities importing the client',
@@ -51,9 +51,9 @@ describe('import layers lint', { timeout: 180_000 }, () => {
     ],
     [
       'the planner importing the deploy workflow',
-      'src/workflows/planner/lint-probe.ts',
-      "import type { deploy } from '../deploy';\nexport type D = typeof deploy;\n",
-      /src\/workflows\/planner may not import src\/workflows\/deploy/,
+      'src/planner/lint-probe.ts',
+      "import type { deploy } from '../workflows/deploy';\nexport type D = typeof deploy;\n",
+      /src\/planner may not import src\/workflows\/deploy/,
     ],
     [
       'the worker importing the client',
@@ -88,7 +88,7 @@ describe('import layers lint', { timeout: 180_000 }, () => {
     [
       'activities calling the planner',
       'src/activities/lint-probe.ts',
-      "import { planDeployment } from '../workflows/planner/plan';\nexport const p = planDeployment;\n",
+      "import { planDeployment } from '../planner/plan';\nexport const p = planDeployment;\n",
     ],
     [
       'workflows importing activities as types',

@@ -8,9 +8,9 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { SluiceActivities } from '../../../src/activities';
 import type { ReleaseTraffic } from '../../../src/activities/ports';
-import { planDeployment } from '../../../src/workflows/planner/plan';
+import { planDeployment } from '../../../src/planner/plan';
 import type { ObservedService, Routing, Step } from '../../../src/domain';
-import { PlanError } from '../../../src/workflows/planner/errors';
+import { PlanError } from '../../../src/planner/errors';
 import { renderStep } from '../../support/plans';
 
 type Matcher = string | RegExp;

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { startDeployment, type DeploymentHandle } from '../../../src/temporal/deployments';
 import { statusQuery } from '../../../src/shared/messages';
 import { validateSpec, type DeploymentSpec } from '../../../src/shared/spec';
-import { planDeployment } from '../../../src/workflows/planner/plan';
+import { planDeployment } from '../../../src/planner/plan';
 import type { DeploymentStatus, Plan } from '../../../src/domain';
 import { renderStep } from '../../support/plans';
 import { specDocument } from '../../support/specs';

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { FailureType } from '../../../../src/shared/errors';
 import { validateSpec } from '../../../../src/shared/spec';
-import { planDeployment } from '../../../../src/workflows/planner/plan';
+import { planDeployment } from '../../../../src/planner/plan';
 import { FakeTemporal, workflowFailed } from '../../../support/fake-temporal';
 import { temporalStub } from '../../../support/fake-temporal';
 import { runCli, parseVerb } from '../../../support/run-cli';

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { releaseId } from '../../../../src/workflows/planner/release';
+import { releaseId } from '../../../../src/planner/release';
 import { temporalStub } from '../../../support/fake-temporal';
 import { runCli, parseVerb } from '../../../support/run-cli';
 import { makeSpec, specDocument, specFile } from '../../../support/specs';

@@ -10,7 +10,7 @@ import { DockerRuntime } from '../../../../../src/activities/adapters/docker/run
 import { HttpProber } from '../../../../../src/activities/adapters/http/prober';
 import { createReplicaActivities } from '../../../../../src/activities/replicas';
 import { replicaName } from '../../../../../src/shared/names';
-import { containerTemplate } from '../../../../../src/workflows/planner/release';
+import { containerTemplate } from '../../../../../src/planner/release';
 import { fixtureImage } from '../../../../../src/stack/fixtures';
 import { runActivity, runActivityIn } from '../../../../support/activity';
 import { dockerConfigFor, pushAs, pushPrivateImage } from '../../../../support/registry';

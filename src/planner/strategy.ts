@@ -3,7 +3,7 @@
  * canary.ts, recreate.ts) exporting one of these; strategies.ts lists them by their spec type.
  * The planner frames every plan (router, migrations, clean-up); a strategy plans the middle.
  */
-import type { BlueGreenStrategy, DeploymentSpec, Strategy, StrategyType } from '../../shared/spec';
+import type { BlueGreenStrategy, DeploymentSpec, Strategy, StrategyType } from '../shared/spec';
 import type { StrategyContext } from './context';
 import type { PlanError } from './errors';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeRun, judgeSample } from '../../../../src/workflows/planner/analysis';
+import { judgeRun, judgeSample } from '../../../src/planner/analysis';
 
 const spec = { interval: 1000, count: 3, maxErrorRate: 0.01, maxLatencyP99: 500, minRequests: 20, failureLimit: 0 };
 

@@ -3,7 +3,7 @@
  * UI's current details) is a fold over events the workflow records. Keeping
  * the fold pure keeps the workflow thin and lets unit tests pin every field.
  */
-import type { Decision, DeploymentStatus, GateKind, Outcome, Phase, Plan, ReplicaStatus, Routing, Step, StepPhase } from '../../domain';
+import type { Decision, DeploymentStatus, GateKind, Outcome, Phase, Plan, ReplicaStatus, Routing, Step, StepPhase } from '../domain';
 import { describeGate, describeRouting, percentWeights } from './describe';
 
 export type StatusEvent =

@@ -3,8 +3,8 @@
  * describe it to people (Web UI activity summaries, `sluice plan`, status).
  * Forward and rollback steps use the same words.
  */
-import type { GateKind, Routing, Step, StepPhase } from '../../domain';
-import { formatDuration } from '../../shared/duration';
+import type { GateKind, Routing, Step, StepPhase } from '../domain';
+import { formatDuration } from '../shared/duration';
 
 export function describeSlots(slots: number[]): string {
   if (slots.length === 0) return 'none';

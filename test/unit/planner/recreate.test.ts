@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { PlanBuilder } from '../../../../src/workflows/planner/builder';
-import { group } from '../../../../src/workflows/planner/context';
-import { planDeployment } from '../../../../src/workflows/planner/plan';
-import { recreate } from '../../../../src/workflows/planner/recreate';
-import { makeSpec } from '../../../support/specs';
-import { renderStep } from '../../../support/plans';
-import { serving } from '../../../support/planner';
+import { PlanBuilder } from '../../../src/planner/builder';
+import { group } from '../../../src/planner/context';
+import { planDeployment } from '../../../src/planner/plan';
+import { recreate } from '../../../src/planner/recreate';
+import { makeSpec } from '../../support/specs';
+import { renderStep } from '../../support/plans';
+import { serving } from '../../support/planner';
 
 describe('recreate plans', () => {
   it('takes traffic away, stops everything, then starts the new release (with downtime, said in a note)', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { releaseId } from '../../../../src/workflows/planner/release';
-import { makeSpec } from '../../../support/specs';
+import { releaseId } from '../../../src/planner/release';
+import { makeSpec } from '../../support/specs';
 
 describe('release ids', () => {
   it('are stable for the same container template and readable', () => {

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  describeGate,
-  describeRouting,
-  describeSlots,
-  describeStep,
-  gateName,
-  percentWeights,
-} from '../../../../src/workflows/planner/describe';
+import { describeGate, describeRouting, describeSlots, describeStep, gateName, percentWeights } from '../../../src/planner/describe';
 
 describe('describing steps to people', () => {
   it('slots: a range when three or more are contiguous, else a list', () => {

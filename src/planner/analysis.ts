@@ -4,8 +4,8 @@
  * requests says nothing; a run fails as soon as failures exceed failureLimit;
  * a run where no sample said anything is inconclusive and waits for a person.
  */
-import { formatDuration } from '../../shared/duration';
-import type { AnalysisSpec } from '../../domain';
+import { formatDuration } from '../shared/duration';
+import type { AnalysisSpec } from '../domain';
 
 export interface AnalysisSample {
   requests: number;

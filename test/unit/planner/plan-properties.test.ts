@@ -9,14 +9,14 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { validateSpec, type DeploymentSpec } from '../../../../src/shared/spec';
-import { sameRouting } from '../../../../src/workflows/planner/builder';
-import { planDeployment } from '../../../../src/workflows/planner/plan';
-import { rollbackSteps } from '../../../../src/workflows/planner/rollback';
-import { rollingBudget } from '../../../../src/workflows/planner/rolling';
-import type { ObservedService, Routing, Step } from '../../../../src/domain';
-import { PlanError } from '../../../../src/workflows/planner/errors';
-import { specDocument } from '../../../support/specs';
+import { validateSpec, type DeploymentSpec } from '../../../src/shared/spec';
+import { sameRouting } from '../../../src/planner/builder';
+import { planDeployment } from '../../../src/planner/plan';
+import { rollbackSteps } from '../../../src/planner/rollback';
+import { rollingBudget } from '../../../src/planner/rolling';
+import type { ObservedService, Routing, Step } from '../../../src/domain';
+import { PlanError } from '../../../src/planner/errors';
+import { specDocument } from '../../support/specs';
 
 class Model {
   running = new Map<string, Set<number>>();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canaryReplicasFor } from '../../../../src/workflows/planner/canary';
-import { lines, serving } from '../../../support/planner';
+import { canaryReplicasFor } from '../../../src/planner/canary';
+import { lines, serving } from '../../support/planner';
 
 describe('canary plans', () => {
   it('grows canary capacity with its weight, keeps stable whole until the end, then promotes fully', () => {

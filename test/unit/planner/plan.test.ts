@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { planDeployment } from '../../../../src/workflows/planner/plan';
-import { releaseId } from '../../../../src/workflows/planner/release';
-import type { ObservedService } from '../../../../src/domain';
-import { PlanError } from '../../../../src/workflows/planner/errors';
-import { makeSpec } from '../../../support/specs';
-import { renderStep } from '../../../support/plans';
-import { lines, nothing, serving } from '../../../support/planner';
+import { planDeployment } from '../../../src/planner/plan';
+import { releaseId } from '../../../src/planner/release';
+import type { ObservedService } from '../../../src/domain';
+import { PlanError } from '../../../src/planner/errors';
+import { makeSpec } from '../../support/specs';
+import { renderStep } from '../../support/plans';
+import { lines, nothing, serving } from '../../support/planner';
 
 // What every strategy shares: first deployments, redeploys, migrations, leftovers, ports, undo.
 // Each strategy's own plans are pinned in the test beside it: rolling, blue-green, canary, recreate.

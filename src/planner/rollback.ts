@@ -9,7 +9,7 @@
  * 4. undo expand migrations, once no new code runs.
  * So an abort with the stable release intact is a single routing change.
  */
-import type { PlannedStep, ReplicaGroup, Routing, Step } from '../../domain';
+import type { PlannedStep, ReplicaGroup, Routing, Step } from '../domain';
 
 /**
  * A routing without some replicas (and the weights and preview of releases left with none). The

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { blueGreen } from '../../../../src/workflows/planner/blue-green';
-import type { BlueGreenStrategy, DeploymentSpec } from '../../../../src/shared/spec';
-import { makeSpec } from '../../../support/specs';
-import { lines, serving } from '../../../support/planner';
+import { blueGreen } from '../../../src/planner/blue-green';
+import type { BlueGreenStrategy, DeploymentSpec } from '../../../src/shared/spec';
+import { makeSpec } from '../../support/specs';
+import { lines, serving } from '../../support/planner';
 
 describe('blue-green plans', () => {
   it('starts green beside blue, previews it, switches on promotion, keeps blue warm, then drains it', () => {

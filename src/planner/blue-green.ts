@@ -4,7 +4,7 @@
  * after autoPromoteAfter), keep the old release warm for scaleDownDelay so a
  * rollback is one routing change, then drain and stop it.
  */
-import type { BlueGreenStrategy } from '../../shared/spec';
+import type { BlueGreenStrategy } from '../shared/spec';
 import { group, type StrategyContext } from './context';
 import { slotRange } from './builder';
 import { PlanError } from './errors';

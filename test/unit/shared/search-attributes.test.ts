@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SEARCH_ATTRIBUTE_NAMES } from '../../../src/shared/names';
-import { searchAttributeKeys, searchAttributeUpdates } from '../../../src/workflows/search-attributes';
+import { searchAttributeKeys, searchAttributeUpdates } from '../../../src/shared/search-attributes';
 
 describe('search attributes', () => {
   it('every key is a keyword under the name registered with the namespace', () => {

@@ -4,7 +4,7 @@
  * capacity grows with traffic; the stable release keeps all its replicas until
  * the canary takes everything. After the last step comes full promotion.
  */
-import type { CanaryStrategy } from '../../shared/spec';
+import type { CanaryStrategy } from '../shared/spec';
 import { group, type StrategyContext } from './context';
 import { slotRange } from './builder';
 import type { StrategyPlanner } from './strategy';

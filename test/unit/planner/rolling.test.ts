@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { planDeployment } from '../../../../src/workflows/planner/plan';
-import { PlanError } from '../../../../src/workflows/planner/errors';
-import { resolveCountOrPercent } from '../../../../src/workflows/planner/rolling';
-import type { ObservedService } from '../../../../src/domain';
-import { makeSpec } from '../../../support/specs';
-import { lines, serving } from '../../../support/planner';
+import { planDeployment } from '../../../src/planner/plan';
+import { PlanError } from '../../../src/planner/errors';
+import { resolveCountOrPercent } from '../../../src/planner/rolling';
+import type { ObservedService } from '../../../src/domain';
+import { makeSpec } from '../../support/specs';
+import { lines, serving } from '../../support/planner';
 
 describe('rolling plans', () => {
   const cases: Array<{ name: string; spec: Parameters<typeof makeSpec>[0]; observed: ObservedService; plan: string[] }> = [

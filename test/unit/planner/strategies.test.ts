@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ObservedService } from '../../../../src/domain';
-import { PlanError } from '../../../../src/workflows/planner/errors';
-import { planDeployment } from '../../../../src/workflows/planner/plan';
-import { previewOf, strategyRefusal } from '../../../../src/workflows/planner/strategies';
-import { makeSpec } from '../../../support/specs';
+import type { ObservedService } from '../../../src/domain';
+import { PlanError } from '../../../src/planner/errors';
+import { planDeployment } from '../../../src/planner/plan';
+import { previewOf, strategyRefusal } from '../../../src/planner/strategies';
+import { makeSpec } from '../../support/specs';
 
 const nothingRuns: ObservedService = { releases: [], stopped: [] };
 

@@ -1,5 +1,5 @@
-import type { ReplicaGroup } from '../../domain';
-import type { DeploymentSpec } from '../../shared/spec';
+import type { ReplicaGroup } from '../domain';
+import type { DeploymentSpec } from '../shared/spec';
 import type { PlanBuilder } from './builder';
 
 /** What a strategy needs to plan the middle of a deployment (migrations and clean-up are planned around it). */

@@ -4,8 +4,8 @@
  * same spec twice targets the same release (and plans nothing), and a retried
  * deployment finds the containers an earlier attempt started.
  */
-import type { ContainerTemplate, Resolution } from '../../domain';
-import type { DeploymentSpec } from '../../shared/spec';
+import type { ContainerTemplate, Resolution } from '../domain';
+import type { DeploymentSpec } from '../shared/spec';
 
 /** The parts of a spec that shape the containers (not health, strategy or traffic), with what the worker resolved. */
 export function containerTemplate(spec: DeploymentSpec, resolution: Resolution = {}): ContainerTemplate {

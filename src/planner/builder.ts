@@ -3,7 +3,7 @@
  * state and which replicas run as steps are added, so every route step is
  * absolute and every step's undo is exact. Strategies only say what they want.
  */
-import type { AnalysisSpec, GateKind, MigrationDirection, PlannedStep, ReplicaGroup, Routing, Step } from '../../domain';
+import type { AnalysisSpec, GateKind, MigrationDirection, PlannedStep, ReplicaGroup, Routing, Step } from '../domain';
 import { describeStep } from './describe';
 import { PlanError } from './errors';
 

@@ -8,7 +8,7 @@
  * ones as the availability budget allows. `stop-first` also retires within
  * the availability budget before starting. Works when the replica count changes.
  */
-import type { RollingStrategy } from '../../shared/spec';
+import type { RollingStrategy } from '../shared/spec';
 import { group, proportionalWeights, type StrategyContext } from './context';
 import { slotRange } from './builder';
 import { PlanError } from './errors';

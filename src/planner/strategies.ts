@@ -3,7 +3,7 @@
  * schema in shared/spec.ts, and one line here; nothing else in the planner, the workflow or the
  * CLI names a strategy.
  */
-import type { DeploymentSpec, StrategyType } from '../../shared/spec';
+import type { DeploymentSpec, StrategyType } from '../shared/spec';
 import { blueGreen } from './blue-green';
 import { canary } from './canary';
 import type { StrategyContext } from './context';

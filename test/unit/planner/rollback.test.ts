@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { planDeployment } from '../../../../src/workflows/planner/plan';
-import { releaseId } from '../../../../src/workflows/planner/release';
-import { rollbackSteps } from '../../../../src/workflows/planner/rollback';
-import type { ObservedService } from '../../../../src/domain';
-import { renderStep } from '../../../support/plans';
-import { makeSpec } from '../../../support/specs';
+import { planDeployment } from '../../../src/planner/plan';
+import { releaseId } from '../../../src/planner/release';
+import { rollbackSteps } from '../../../src/planner/rollback';
+import type { ObservedService } from '../../../src/domain';
+import { renderStep } from '../../support/plans';
+import { makeSpec } from '../../support/specs';
 
 const serving = (n: number): ObservedService => {
   const slots = Array.from({ length: n }, (_, i) => i);

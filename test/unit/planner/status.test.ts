@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { planDeployment } from '../../../../src/workflows/planner/plan';
-import { describeStatus, initialStatus, reduceStatus, type StatusEvent } from '../../../../src/workflows/planner/status';
-import { makeSpec } from '../../../support/specs';
+import { planDeployment } from '../../../src/planner/plan';
+import { describeStatus, initialStatus, reduceStatus, type StatusEvent } from '../../../src/planner/status';
+import { makeSpec } from '../../support/specs';
 
 const at = (second: number) => new Date(Date.UTC(2026, 10, 26, 12, 0, second)).toISOString();
 
