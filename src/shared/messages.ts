@@ -8,6 +8,8 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Decision, DeploymentStatus, GateKind, Outcome, PhaseSpan } from '../domain';
 
 export const DEPLOY_WORKFLOW_TYPE = 'deploy';
+/** `sluice plan`: a short workflow that observes and plans on a worker, touching nothing. */
+export const PLAN_WORKFLOW_TYPE = 'planPreview';
 
 export interface DeployInput {
   /** The spec document as the user wrote it (after YAML/JSON parsing); the workflow validates it again. */

@@ -16,8 +16,6 @@ const { observeAndPlan } = proxyActivities<SluiceActivities>({
   retry: { maximumAttempts: 3 },
 });
 
-export const PLAN_WORKFLOW_TYPE = 'planPreview';
-
 export async function planPreview(input: { spec: unknown }): Promise<Plan> {
   const spec = validSpecOrFail(input?.spec);
   try {

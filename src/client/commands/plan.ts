@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { ExitCode } from '../../shared/errors';
+import { PLAN_WORKFLOW_TYPE } from '../../shared/messages';
 import type { planPreview } from '../../workflows/plan-preview';
 import { CliError } from '../errors';
 import { readSpec } from '../spec-input';
@@ -21,7 +22,7 @@ export function registerPlan(program: Command, wrap: Wrap): void {
         // The plan is computed by a worker, from what it sees (its Docker host and router).
         if (!(await workerPolling(client, context.settings.namespace, context.taskQueue)))
           throw new CliError(ExitCode.unreachable, noWorkerMessage(context.settings.namespace, context.taskQueue));
-        const plan = await client.workflow.execute<typeof planPreview>('planPreview', {
+        const plan = await client.workflow.execute<typeof planPreview>(PLAN_WORKFLOW_TYPE, {
           args: [{ spec: document }],
           taskQueue: context.taskQueue,
           workflowId: `plan/${spec.service}/${randomUUID()}`,
