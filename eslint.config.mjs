@@ -160,7 +160,7 @@ export default tseslint.config(
     rules: { 'sluice/layers': 'error' },
   },
   {
-    files: ['src/workflows/**/*.ts', 'src/shared/**/*.ts'],
+    files: ['src/workflows/**/*.ts', 'src/shared/**/*.ts', 'src/domain/**/*.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', sandboxRestrictions] },
   },
   {

@@ -1,6 +1,6 @@
 /** Typed search attributes the workflow upserts, so the Web UI and `sluice history` can filter deployments. */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { SEARCH_ATTRIBUTE_NAMES } from '../shared/names';
+import { SEARCH_ATTRIBUTE_NAMES } from './names';
 
 export const searchAttributeKeys = {
   service: defineSearchAttributeKey(SEARCH_ATTRIBUTE_NAMES.service, SearchAttributeType.KEYWORD),

@@ -90,8 +90,8 @@ function makeReachable(dir: string): void {
 
 export async function stopNginx(prefix: string): Promise<boolean> {
   const stopped = await stopDaemon(path.join(prefix, 'nginx.pid'), 'nginx');
-  // Only spilled bodies of requests that are over now; the directory outside the prefix would otherwise stay behind.
-  if (isRoot()) fs.rmSync(workersTempDir(prefix), { recursive: true, force: true });
+  // Once nginx is gone, only spilled bodies of requests that are over: the directory outside the prefix would otherwise stay behind.
+  if (stopped && isRoot()) fs.rmSync(workersTempDir(prefix), { recursive: true, force: true });
   return stopped;
 }
 

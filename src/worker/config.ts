@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { SettingError } from '../shared/errors';
 import { DEFAULT_TASK_QUEUE } from '../shared/names';
 import { temporalSettings, type TemporalSettings } from '../temporal/connection';
 import { parseEnvGrants, type SecretScopeSettings } from '../activities/adapters/secret-scope';
@@ -39,14 +40,14 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, { min = 0, 
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max)
-    throw new Error(`${name}=${raw} is not valid: expected a whole number from ${min} to ${max}`);
+    throw new SettingError(`${name}=${raw} is not valid: expected a whole number from ${min} to ${max}`);
   return value;
 }
 
 export function workerConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): WorkerConfig {
   const confDir = env.SLUICE_NGINX_CONF_DIR;
   if (!confDir)
-    throw new Error(
+    throw new SettingError(
       'SLUICE_NGINX_CONF_DIR is not set: point it at the directory your nginx includes inside http {} (e.g. /etc/nginx/conf.d), or run `sluice dev`',
     );
   const container = env.SLUICE_NGINX_CONTAINER;
@@ -86,7 +87,7 @@ function secretDigestKey(env: NodeJS.ProcessEnv): WorkerConfig['secretDigestKey'
   const value = env.SLUICE_SECRET_DIGEST_KEY;
   if (value !== undefined && value !== '') {
     if (value.length < 32)
-      throw new Error(
+      throw new SettingError(
         'SLUICE_SECRET_DIGEST_KEY is too short: use at least 32 random characters (e.g. `openssl rand -hex 32`), the same on every worker',
       );
     return { value };

@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { SettingError } from '../../shared/errors';
 import { OWN_SETTING_PATTERN } from '../../shared/spec';
 import type { SecretLookup, SecretResolver } from '../ports';
 import { readRegularFile } from '../../files/safe-files';
@@ -38,13 +39,13 @@ export function parseEnvGrants(text: string | undefined): EnvGrants {
     const [service, names, extra] = entry.split(':');
     const list = (names ?? '').split(',').filter(Boolean);
     if (extra !== undefined || !SERVICE.test(service ?? '') || list.length === 0 || !list.every((name) => ENV_NAME.test(name))) {
-      throw new Error(
+      throw new SettingError(
         `SLUICE_ENV_GRANTS: "${entry}" is not service:NAME[,NAME]; write e.g. SLUICE_ENV_GRANTS="web:DATABASE_URL,STRIPE_KEY api:API_TOKEN"`,
       );
     }
     const own = list.filter(isOwnSetting);
     if (own.length > 0)
-      throw new Error(
+      throw new SettingError(
         `SLUICE_ENV_GRANTS: ${own.join(', ')} ${own.length === 1 ? 'is' : 'are'} sluice's own setting${own.length === 1 ? '' : 's'} and cannot be granted to a service; remove ${own.length === 1 ? 'it' : 'them'}`,
       );
     const granted = grants.get(service!) ?? new Set<string>();

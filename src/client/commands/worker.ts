@@ -35,12 +35,8 @@ export function registerWorker(program: Command, wrap: Wrap): void {
         if (options.logFormat !== 'json' && options.logFormat !== 'text') throw invalidInput('--log-format: expected json or text');
         const level = options.logLevel.toUpperCase();
         if (!LEVELS.includes(level)) throw invalidInput(`--log-level: expected one of ${LEVELS.join(', ')}`);
-        let config;
-        try {
-          config = { ...workerConfig(context.env), temporal: context.settings, taskQueue: context.taskQueue };
-        } catch (error) {
-          throw invalidInput((error as Error).message);
-        }
+        // A wrong setting is a SettingError: exit 2, naming the variable.
+        const config = { ...workerConfig(context.env), temporal: context.settings, taskQueue: context.taskQueue };
         if (net.isIP(options.metricsAddress) === 0)
           throw invalidInput('--metrics-address: expected an IP address like 127.0.0.1 (or 0.0.0.0 for every interface)');
         installRuntime({ logLevel: level as LogLevel, logFormat: options.logFormat, metricsPort, metricsAddress: options.metricsAddress });

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SettingError } from '../../../src/shared/errors';
 import { workerConfig } from '../../../src/worker/config';
 import { HmacSecretDigester, keyFromFile } from '../../../src/worker/secret-digest';
 
@@ -18,6 +19,26 @@ describe('workerConfig', () => {
     expect(workerConfig({ ...base, SLUICE_STATE_DIR: '/var/lib/sluice' }).secretDigestKey).toEqual({
       file: '/var/lib/sluice/secret-digest.key',
     });
+  });
+});
+
+describe('a wrong worker setting', () => {
+  it.each([
+    [{ SLUICE_NGINX_CONF_DIR: '' }, /^SLUICE_NGINX_CONF_DIR is not set/],
+    [{ ...base, SLUICE_NGINX_ADMIN_PORT: '70000' }, /^SLUICE_NGINX_ADMIN_PORT=70000 is not valid/],
+    [{ ...base, SLUICE_SECRET_DIGEST_KEY: 'short' }, /^SLUICE_SECRET_DIGEST_KEY is too short/],
+    [{ ...base, SLUICE_ENV_GRANTS: 'web' }, /^SLUICE_ENV_GRANTS: "web" is not service:NAME/],
+    [{ ...base, SLUICE_ENV_GRANTS: 'web:SLUICE_CODEC_KEY' }, /^SLUICE_ENV_GRANTS: SLUICE_CODEC_KEY is sluice's own setting/],
+    [{ ...base, TEMPORAL_TLS_CA: '/nonexistent/ca.pem' }, /^TEMPORAL_TLS_CA=\/nonexistent\/ca.pem cannot be read/],
+  ])('%j is a SettingError naming the variable (the CLI exits 2 with it)', (env, message) => {
+    let thrown: unknown;
+    try {
+      workerConfig(env);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(SettingError);
+    expect((thrown as Error).message).toMatch(message);
   });
 });
 

@@ -74,10 +74,16 @@ local function read_file(path)
   return text
 end
 
--- The names in a directory, through libc (plain Lua cannot list one). 64-bit Linux `struct dirent`,
--- the same in glibc and musl.
-local function list_dir(dir)
+local DT_REG = 8 -- dirent d_type of a regular file
+local ENOENT = 2
+
+-- The regular files in a directory, through libc (plain Lua cannot list one). The dirent layout is
+-- 64-bit Linux's, the same in glibc and musl; elsewhere nothing is listed and the caller logs why.
+-- Links, FIFOs and directories are left out: the root master never reads through a planted one.
+local function regular_files(dir)
   local ffi = require "ffi"
+  if ffi.os ~= "Linux" or not ffi.abi("64bit") then return nil, "listing a directory needs 64-bit Linux" end
+  -- A reload runs this again in the same Lua VM, where the declarations already exist.
   pcall(ffi.cdef, [[
     typedef struct sluice_dir sluice_dir;
     struct sluice_dirent { uint64_t d_ino; int64_t d_off; unsigned short d_reclen; unsigned char d_type; char d_name[256]; };
@@ -85,13 +91,16 @@ local function list_dir(dir)
     struct sluice_dirent *readdir(sluice_dir *dir);
     int closedir(sluice_dir *dir);
   ]])
-  local names = {}
   local handle = ffi.C.opendir(dir)
-  if handle == nil then return names end
+  if handle == nil then
+    if ffi.errno() == ENOENT then return {} end -- no service routed yet
+    return nil, "cannot open the directory (errno " .. ffi.errno() .. ")"
+  end
+  local names = {}
   while true do
     local entry = ffi.C.readdir(handle)
     if entry == nil then break end
-    names[#names + 1] = ffi.string(entry.d_name)
+    if entry.d_type == DT_REG then names[#names + 1] = ffi.string(entry.d_name) end
   end
   ffi.C.closedir(handle)
   return names
@@ -99,13 +108,30 @@ end
 
 -- Fills the routes dict from the state files (after an nginx restart the dict is empty). Runs in the
 -- master, before it forks the workers: they may run as an unprivileged user who cannot read our files.
--- `add` keeps a table the dict already holds: on a reload, the dict survives and is newer than a file.
+-- `add` keeps a table the dict already holds: on a reload the dict survives, and it is never older
+-- than the file (sluice writes the file first, then sends the same table; a send cut short by a
+-- reload is retried). A failure here is logged and leaves nginx serving: each service's table comes
+-- back with sluice's next change to it.
 local function load_state(dir)
-  for _, name in ipairs(list_dir(dir)) do
+  local names, err = regular_files(dir)
+  if not names then
+    ngx.log(ngx.ERR, "sluice: routing tables not loaded from ", dir, ": ", err)
+    return
+  end
+  local loaded = 0
+  for _, name in ipairs(names) do
     local service = name:match("^([a-z0-9-]+)%.routes$")
     local text = service and read_file(dir .. "/" .. name)
-    if text then routes:add(service, text) end
+    if text then
+      local ok, add_err = routes:add(service, text)
+      if ok then
+        loaded = loaded + 1
+      elseif add_err ~= "exists" then
+        ngx.log(ngx.ERR, "sluice: cannot load the routing table of ", service, ": ", add_err)
+      end
+    end
   end
+  ngx.log(ngx.NOTICE, "sluice: ", loaded, " routing table(s) loaded from ", dir)
 end
 
 local function current(service)
@@ -157,7 +183,8 @@ local function next_peer(t, release, avoid)
 end
 
 function M.configure(dir, token_file)
-  load_state(dir)
+  local ok, err = pcall(load_state, dir)
+  if not ok then ngx.log(ngx.ERR, "sluice: routing tables not loaded from ", dir, ": ", err) end
   if token_file then
     local token = read_file(token_file)
     admin_token = token and token:match("^%s*(%S+)%s*$") or nil

@@ -1,5 +1,7 @@
 import Docker from 'dockerode';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLoad } from '../../../../../bench/load/generator';
@@ -108,12 +110,24 @@ describe('NginxRouter on a real nginx', () => {
     expect(await releasesOf(10)).toEqual({ 'rel-a': 10 });
   });
 
-  it('keeps the table across an nginx restart (state file)', async () => {
+  it('keeps the table across an nginx restart (state file), read by the master: never through a planted link or FIFO', async () => {
     const table = await env.router.read(service);
     expect(table?.peers.length).toBeGreaterThan(0);
-    await env.restart();
-    expect(await env.router.read(service)).toEqual(table);
-    expect(await releasesOf(10)).toEqual({ 'rel-a': 10 });
+    const state = path.join(env.confDir, 'sluice', 'state');
+    const outside = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-planted-')), 'table.routes');
+    fs.writeFileSync(outside, fs.readFileSync(path.join(state, `${service}.routes`)));
+    fs.symlinkSync(outside, path.join(state, 'planted.routes'));
+    execFileSync('mkfifo', [path.join(state, 'fifo.routes')]); // a root master opening it would block nginx's start
+    try {
+      await env.restart();
+      expect(await env.router.read(service)).toEqual(table);
+      expect(await releasesOf(10)).toEqual({ 'rel-a': 10 });
+      expect(await env.router.read('planted')).toBeUndefined();
+      expect(await env.router.read('fifo')).toBeUndefined();
+    } finally {
+      for (const planted of ['planted.routes', 'fifo.routes']) fs.rmSync(path.join(state, planted), { force: true });
+      fs.rmSync(path.dirname(outside), { recursive: true, force: true });
+    }
   });
 
   it('under steady keep-alive and new-connection load, GET and POST: 20 weight changes and a drain-then-stop lose no request', async () => {
