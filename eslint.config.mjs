@@ -73,9 +73,9 @@ const LAYERS = {
   // The local stack for the demo, `sluice dev` and tests.
   stack: ['domain', 'shared', 'files', 'timing'],
   // Settings from the environment, real adapters, the worker, the reconciler.
-  worker: ['domain', 'shared', 'files', 'codec', 'temporal', 'workflows', 'activities'],
+  worker: ['domain', 'shared', 'codec', 'temporal', 'activities'],
   // The CLI, on top.
-  client: ['domain', 'shared', 'files', 'timing', 'codec', 'planner', 'temporal', 'workflows', 'activities', 'worker', 'stack'],
+  client: ['domain', 'shared', 'timing', 'codec', 'planner', 'temporal', 'workflows', 'worker', 'stack'],
 };
 
 const SRC = path.join(import.meta.dirname, 'src');
