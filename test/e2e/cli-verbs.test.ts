@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testServiceName } from '../support/stack';
+import { VERBS } from '../support/verbs';
 import { cliEnvironment, type CliEnvironment } from './support/cli';
 
 /** Every verb as a user runs it: help, input errors, exit codes, --json. */
@@ -21,22 +22,7 @@ const spec = (overrides: Record<string, unknown> = {}) => ({
 });
 
 describe('sluice verbs', () => {
-  it.each([
-    'validate',
-    'plan',
-    'deploy',
-    'status',
-    'promote',
-    'abort',
-    'pause',
-    'resume',
-    'rollback',
-    'history',
-    'worker',
-    'dev',
-    'codec-server',
-    'doctor',
-  ])('%s --help explains itself with an example', async (verb) => {
+  it.each(VERBS)('%s --help explains itself with an example', async (verb) => {
     const { code, stdout } = await cli.run([verb, '--help']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/Examples:\n {2}\$ sluice /);

@@ -2,28 +2,12 @@ import { describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../../../src/client/cli';
 import { FakeTemporal } from '../../support/fake-temporal';
 import { runCli } from '../../support/run-cli';
+import { VERBS } from '../../support/verbs';
 
 vi.mock('../../../src/temporal/connection', async (original) => ({
   ...(await original<object>()),
   connectClient: (await import('../../support/fake-temporal.js')).connectStub,
 }));
-
-const VERBS = [
-  'validate',
-  'plan',
-  'deploy',
-  'status',
-  'promote',
-  'abort',
-  'pause',
-  'resume',
-  'rollback',
-  'history',
-  'worker',
-  'dev',
-  'codec-server',
-  'doctor',
-];
 
 describe('the sluice program', () => {
   it('has every verb', () => {

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
 import { registerCommands } from '../../../../src/client/commands/index';
 import { examples } from '../../../../src/client/commands/verb';
+import { VERBS } from '../../../support/verbs';
 
 describe('registerCommands', () => {
   it('registers every verb, each action made by the wrap (one context and error mapping for all)', () => {
@@ -9,22 +10,7 @@ describe('registerCommands', () => {
     const wrap = vi.fn(() => async () => undefined);
     registerCommands(program, wrap);
     const verbs = program.commands.map((c) => c.name());
-    expect(verbs).toEqual([
-      'validate',
-      'plan',
-      'deploy',
-      'status',
-      'promote',
-      'abort',
-      'pause',
-      'resume',
-      'rollback',
-      'history',
-      'worker',
-      'dev',
-      'codec-server',
-      'doctor',
-    ]);
+    expect(verbs).toEqual(VERBS);
     expect(wrap).toHaveBeenCalledTimes(verbs.length);
   });
 
