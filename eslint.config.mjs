@@ -54,11 +54,11 @@ const LAYERS = {
   files: [],
   // Waiting with Node timers: a sleep that cancellation ends, a poll with a time limit (workflow code uses Temporal's sleep).
   timing: [],
-  // Spec schema, message definitions, names, failure types (sandbox code).
+  // The spec's shared fields, message definitions, names, failure types (sandbox code).
   shared: ['domain'],
   // The AES-256-GCM payload codec and the codec server.
   codec: ['domain', 'shared'],
-  // Pure planning: spec + what runs -> steps, rollback, status reducer.
+  // The strategies (each its schema and its plan), the whole spec, pure planning: spec + what runs -> steps, rollback, status.
   planner: ['domain', 'shared'],
   // What the activities need from the world, as interfaces.
   'activities/ports': ['domain', 'shared'],
@@ -69,7 +69,7 @@ const LAYERS = {
   // The workflows: deterministic; activities with `import type` only (sandboxRestrictions).
   workflows: ['domain', 'shared', 'planner', 'activities'],
   // Connection settings (address, namespace, TLS, API key, codec) and deployment handles, for client and worker.
-  temporal: ['domain', 'shared', 'codec', 'workflows'],
+  temporal: ['domain', 'shared', 'codec', 'planner', 'workflows'],
   // The local stack for the demo, `sluice dev` and tests.
   stack: ['domain', 'shared', 'files', 'timing'],
   // Settings from the environment, real adapters, the worker, the reconciler.

@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import Docker from 'dockerode';
 import { startDeployment } from '../src/temporal/deployments';
 import { abortSignal, promoteUpdate, statusQuery, type DeployResult } from '../src/shared/messages';
-import { validateSpec } from '../src/shared/spec';
+import { validateSpec } from '../src/planner/spec';
 import { fixtureImage } from '../src/stack/fixtures';
 import type { GateStatus } from '../src/domain';
 import { startLoad, type LoadSummary, type RequestRecord } from './load/generator';

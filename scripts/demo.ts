@@ -13,7 +13,7 @@ import { follow } from '../src/client/follow';
 import { describeOutcome } from '../src/client/progress';
 import { loadSpecFile } from '../src/client/spec-file';
 import { promoteUpdate } from '../src/shared/messages';
-import { validateSpec } from '../src/shared/spec';
+import { validateSpec } from '../src/planner/spec';
 import { describeStatus } from '../src/planner/status';
 import { stackUp } from '../src/stack';
 import { MissingPrerequisite } from '../src/stack/errors';

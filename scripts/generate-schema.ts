@@ -1,7 +1,7 @@
 /** `npm run schema`: writes docs/spec.schema.json from the spec's zod schema (a unit test keeps it current). */
 import fs from 'node:fs';
 import path from 'node:path';
-import { specJsonSchema } from '../src/shared/spec';
+import { specJsonSchema } from '../src/planner/spec';
 
 const target = path.resolve(__dirname, '..', 'docs', 'spec.schema.json');
 fs.mkdirSync(path.dirname(target), { recursive: true });

@@ -8,7 +8,7 @@
 import { Context } from '@temporalio/activity';
 import type { ObservedService, Plan } from '../domain';
 import { FailureType } from '../shared/errors';
-import type { DeploymentSpec } from '../shared/spec';
+import type { DeploymentSpec } from '../planner/spec';
 import { PlanError } from '../planner/errors';
 import { checkPorts, planDeployment } from '../planner/plan';
 import { strategyRefusal } from '../planner/strategies';

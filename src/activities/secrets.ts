@@ -1,5 +1,6 @@
 import type { SecretRef } from '../domain';
-import type { DeploymentSpec, SecretSource } from '../shared/spec';
+import type { DeploymentSpec } from '../planner/spec';
+import type { SecretSource } from '../shared/spec';
 import { FailureType } from '../shared/errors';
 import { failure } from './failures';
 import type { SecretResolver } from './ports';

@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import YAML from 'yaml';
-import { validateSpec, type SpecProblem, type SpecResult } from '../shared/spec';
+import { validateSpec, type SpecResult } from '../planner/spec';
+import { type SpecProblem } from '../shared/spec';
 
 export type SpecFileResult = SpecResult & { document?: unknown };
 

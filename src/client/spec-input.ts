@@ -1,5 +1,6 @@
 /** A spec from a file as a verb takes it: read, `--image` applied, validated, planning budgets checked. */
-import { validateSpec, type DeploymentSpec, type SpecProblem } from '../shared/spec';
+import { validateSpec, type DeploymentSpec } from '../planner/spec';
+import { type SpecProblem } from '../shared/spec';
 import { strategyRefusal } from '../planner/strategies';
 import { invalidInput } from './errors';
 import { loadSpecFile } from './spec-file';

@@ -4,11 +4,23 @@
  * after autoPromoteAfter), keep the old release warm for scaleDownDelay so a
  * rollback is one routing change, then drain and stop it.
  */
-import type { BlueGreenStrategy } from '../shared/spec';
+import { z } from 'zod';
+import { DAY, duration, previewRoute } from '../shared/spec';
 import { group, type StrategyContext } from './context';
 import { slotRange } from './builder';
 import { PlanError } from './errors';
-import type { StrategyPlanner } from './strategy';
+import type { StrategyModule } from './strategy';
+
+const schema = z
+  .object({
+    type: z.literal('blueGreen'),
+    preview: previewRoute.optional(),
+    autoPromoteAfter: duration('5m').optional(),
+    scaleDownDelay: duration('30s', { max: DAY }).prefault('30s'),
+  })
+  .strict();
+
+export type BlueGreenStrategy = z.output<typeof schema>;
 
 function planBlueGreen({ spec, strategy, target, stable, builder }: StrategyContext<BlueGreenStrategy>): void {
   const green = group(target, slotRange(0, spec.replicas));
@@ -36,8 +48,9 @@ function openPreview(strategy: BlueGreenStrategy): PlanError | undefined {
   );
 }
 
-export const blueGreen: StrategyPlanner<'blueGreen'> = {
+export const blueGreen = {
+  schema,
   plan: planBlueGreen,
   admission: openPreview,
   preview: (strategy) => strategy.preview,
-};
+} satisfies StrategyModule<BlueGreenStrategy>;

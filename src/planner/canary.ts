@@ -4,10 +4,51 @@
  * capacity grows with traffic; the stable release keeps all its replicas until
  * the canary takes everything. After the last step comes full promotion.
  */
-import type { CanaryStrategy } from '../shared/spec';
+import { z } from 'zod';
+import { analysis, duration } from '../shared/spec';
 import { group, type StrategyContext } from './context';
 import { slotRange } from './builder';
-import type { StrategyPlanner } from './strategy';
+import type { StrategyModule } from './strategy';
+
+const WEIGHT = { error: 'expected a weight from 0 to 100' };
+
+const step = z
+  .object({
+    setWeight: z.number(WEIGHT).int().min(0, WEIGHT).max(100, WEIGHT).optional(),
+    pause: z
+      .object({ duration: duration('5m').optional() })
+      .strict()
+      .optional(),
+    analysis: analysis.optional(),
+  })
+  .strict()
+  .refine((s) => [s.setWeight, s.pause, s.analysis].filter((v) => v !== undefined).length === 1, {
+    error: 'each canary step is exactly one of setWeight, pause or analysis',
+  });
+
+const schema = z
+  .object({
+    type: z.literal('canary'),
+    steps: z.array(step).min(1, { error: 'a canary needs at least one step, like { setWeight: 10 }' }).max(100),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    let previous = -1;
+    c.steps.forEach((step, index) => {
+      if (step.setWeight === undefined) return;
+      if (step.setWeight <= previous) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', index, 'setWeight'],
+          message: `weights must increase: ${step.setWeight} follows ${previous}`,
+          input: step.setWeight,
+        });
+      }
+      previous = step.setWeight;
+    });
+  });
+
+export type CanaryStrategy = z.output<typeof schema>;
 
 export function canaryReplicasFor(weight: number, replicas: number): number {
   if (weight === 0) return 0;
@@ -36,4 +77,4 @@ function planCanary({ spec, strategy, target, stable, builder }: StrategyContext
   builder.stop(stable.release, stable.slots);
 }
 
-export const canary: StrategyPlanner<'canary'> = { plan: planCanary };
+export const canary = { schema, plan: planCanary } satisfies StrategyModule<CanaryStrategy>;

@@ -1,10 +1,11 @@
 import type { ReplicaGroup } from '../domain';
-import type { DeploymentSpec } from '../shared/spec';
+import type { SpecFields } from '../shared/spec';
 import type { PlanBuilder } from './builder';
 
 /** What a strategy needs to plan the middle of a deployment (migrations and clean-up are planned around it). */
-export interface StrategyContext<S extends DeploymentSpec['strategy'] = DeploymentSpec['strategy']> {
-  spec: DeploymentSpec;
+export interface StrategyContext<S extends { type: string }> {
+  /** The rest of the spec (the strategy's own part is `strategy`). */
+  spec: SpecFields;
   strategy: S;
   target: string;
   /** The release serving now, with the replicas it runs. Strategies run only when there is one. */

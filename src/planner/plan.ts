@@ -7,7 +7,7 @@
  * which is the only step that cannot be undone and so comes last.
  */
 import type { ObservedGroup, ObservedService, Plan, PortClaims, ReplicaGroup, Resolution, Routing } from '../domain';
-import type { DeploymentSpec } from '../shared/spec';
+import type { DeploymentSpec } from './spec';
 import { EMPTY_ROUTING, PlanBuilder, slotRange } from './builder';
 import { group } from './context';
 import { PlanError } from './errors';

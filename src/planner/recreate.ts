@@ -3,11 +3,16 @@
  * new one. Requests between the two fail: that downtime is the point of this
  * strategy (for apps that cannot run two releases at once), and the docs say so.
  */
+import { z } from 'zod';
 import { group, type StrategyContext } from './context';
 import { slotRange } from './builder';
-import type { StrategyPlanner } from './strategy';
+import type { StrategyModule } from './strategy';
 
-function planRecreate({ spec, target, stable, builder, notes }: StrategyContext): void {
+const schema = z.object({ type: z.literal('recreate') }).strict();
+
+export type RecreateStrategy = z.output<typeof schema>;
+
+function planRecreate({ spec, target, stable, builder, notes }: StrategyContext<RecreateStrategy>): void {
   notes.push('recreate stops every old replica before the new ones start: requests fail until the new release is healthy');
   builder.route({ peers: [], weights: {} });
   builder.stop(stable.release, stable.slots);
@@ -16,4 +21,4 @@ function planRecreate({ spec, target, stable, builder, notes }: StrategyContext)
   builder.route({ peers: [fresh], weights: { [target]: 100 } });
 }
 
-export const recreate: StrategyPlanner<'recreate'> = { plan: planRecreate };
+export const recreate = { schema, plan: planRecreate } satisfies StrategyModule<RecreateStrategy>;

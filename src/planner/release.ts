@@ -5,7 +5,7 @@
  * deployment finds the containers an earlier attempt started.
  */
 import type { ContainerTemplate, Resolution } from '../domain';
-import type { DeploymentSpec } from '../shared/spec';
+import type { DeploymentSpec } from './spec';
 
 /** The parts of a spec that shape the containers (not health, strategy or traffic), with what the worker resolved. */
 export function containerTemplate(spec: DeploymentSpec, resolution: Resolution = {}): ContainerTemplate {

@@ -8,11 +8,24 @@
  * ones as the availability budget allows. `stop-first` also retires within
  * the availability budget before starting. Works when the replica count changes.
  */
-import type { RollingStrategy } from '../shared/spec';
+import { z } from 'zod';
+import { countOrPercent, DAY, duration } from '../shared/spec';
 import { group, proportionalWeights, type StrategyContext } from './context';
 import { slotRange } from './builder';
 import { PlanError } from './errors';
-import type { StrategyPlanner } from './strategy';
+import type { StrategyModule } from './strategy';
+
+const schema = z
+  .object({
+    type: z.literal('rolling'),
+    maxSurge: countOrPercent.default(1),
+    maxUnavailable: countOrPercent.default(0),
+    order: z.enum(['start-first', 'stop-first'], { error: 'expected "start-first" or "stop-first"' }).default('start-first'),
+    batchDelay: duration('10s', { max: DAY }).prefault('0s'),
+  })
+  .strict();
+
+export type RollingStrategy = z.output<typeof schema>;
 
 export function resolveCountOrPercent(value: number | string, replicas: number, round: 'up' | 'down'): number {
   if (typeof value === 'number') return value;
@@ -93,7 +106,8 @@ function planRolling({ spec, strategy, target, stable, builder, notes }: Strateg
   }
 }
 
-export const rolling: StrategyPlanner<'rolling'> = {
+export const rolling = {
+  schema,
   plan: planRolling,
   refusal: (strategy, spec) => budgetRefusal(strategy, spec.replicas),
-};
+} satisfies StrategyModule<RollingStrategy>;

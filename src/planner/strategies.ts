@@ -1,38 +1,52 @@
 /**
- * Every strategy by its spec type. A new strategy is a module exporting a StrategyPlanner, its
- * schema in shared/spec.ts, and one line here; nothing else in the planner, the workflow or the
- * CLI names a strategy.
+ * Every strategy. A new strategy is a module exporting a StrategyModule and one entry in
+ * STRATEGIES; nothing else in the spec, the planner, the workflow or the CLI names a strategy.
  */
-import type { DeploymentSpec, StrategyType } from '../shared/spec';
+import { z } from 'zod';
+import type { Preview } from '../shared/spec';
 import { blueGreen } from './blue-green';
 import { canary } from './canary';
 import type { StrategyContext } from './context';
 import type { PlanError } from './errors';
 import { recreate } from './recreate';
 import { rolling } from './rolling';
-import type { Preview, StrategyOf, StrategyPlanner } from './strategy';
+import type { DeploymentSpec } from './spec';
+import type { StrategyModule } from './strategy';
 
-const STRATEGIES: { [T in StrategyType]: StrategyPlanner<T> } = { rolling, blueGreen, canary, recreate };
+/** In the order the docs and the JSON Schema list them. */
+const STRATEGIES = [rolling, blueGreen, canary, recreate] as const;
 
-/** The planner of `strategy`'s type, typed for it (TypeScript cannot correlate the two by itself). */
-function plannerOf<T extends StrategyType>(strategy: StrategyOf<T>): StrategyPlanner<T> {
-  return STRATEGIES[strategy.type];
+type SchemasOf<T extends readonly unknown[]> = { -readonly [K in keyof T]: T[K] extends { schema: infer S } ? S : never };
+const schemas = STRATEGIES.map((strategy) => strategy.schema) as unknown as SchemasOf<typeof STRATEGIES>;
+const types = schemas.map((schema) => schema.shape.type.value);
+
+/** The spec's `strategy:` field: one of the strategies' schemas, chosen by `type`. */
+export const strategySchema = z.discriminatedUnion('type', schemas, {
+  error: `expected strategy.type to be one of ${types.join(', ')}`,
+});
+
+export type Strategy = z.output<typeof strategySchema>;
+export type StrategyType = Strategy['type'];
+
+/** The module of `strategy`'s type, typed for it (TypeScript cannot correlate the two by itself). */
+function moduleOf<S extends Strategy>(strategy: S): StrategyModule<S> {
+  return STRATEGIES[types.indexOf(strategy.type)] as unknown as StrategyModule<S>;
 }
 
-export function planStrategy(context: StrategyContext): void {
-  plannerOf(context.strategy).plan(context);
+export function planStrategy(context: StrategyContext<Strategy>): void {
+  moduleOf(context.strategy).plan(context);
 }
 
 /** Why the spec's strategy can never be planned, or undefined: what planDeployment refuses. */
 export function unplannable(spec: DeploymentSpec): PlanError | undefined {
-  return plannerOf(spec.strategy).refusal?.(spec.strategy, spec);
+  return moduleOf(spec.strategy).refusal?.(spec.strategy, spec);
 }
 
 /** Why a new deployment of the spec is refused, or undefined: unplannable, or against an admission rule. */
 export function strategyRefusal(spec: DeploymentSpec): PlanError | undefined {
-  return unplannable(spec) ?? plannerOf(spec.strategy).admission?.(spec.strategy, spec);
+  return unplannable(spec) ?? moduleOf(spec.strategy).admission?.(spec.strategy, spec);
 }
 
 export function previewOf(spec: DeploymentSpec): Preview | undefined {
-  return plannerOf(spec.strategy).preview?.(spec.strategy);
+  return moduleOf(spec.strategy).preview?.(spec.strategy);
 }

@@ -1,27 +1,26 @@
 /**
- * What a strategy is to the planner. Each strategy is one module (rolling.ts, blue-green.ts,
- * canary.ts, recreate.ts) exporting one of these; strategies.ts lists them by their spec type.
- * The planner frames every plan (router, migrations, clean-up); a strategy plans the middle.
+ * What a strategy is. Each strategy is one module (rolling.ts, blue-green.ts, canary.ts,
+ * recreate.ts) exporting one of these: its part of the spec schema, the rules no schema can
+ * say, and its plan. strategies.ts lists them; the planner frames every plan (router,
+ * migrations, clean-up) and a strategy plans the middle.
  */
-import type { BlueGreenStrategy, DeploymentSpec, Strategy, StrategyType } from '../shared/spec';
+import type { z } from 'zod';
+import type { Preview, SpecFields } from '../shared/spec';
 import type { StrategyContext } from './context';
 import type { PlanError } from './errors';
 
-export type StrategyOf<T extends StrategyType> = Extract<Strategy, { type: T }>;
-
-/** A second route to the release under test, beside the main one. */
-export type Preview = NonNullable<BlueGreenStrategy['preview']>;
-
-export interface StrategyPlanner<T extends StrategyType> {
+export interface StrategyModule<S extends { type: string }> {
+  /** The spec's `strategy:` object when its `type` is this strategy's: fields, defaults and checks. */
+  schema: z.ZodType<S, unknown>;
   /** From the stable release serving to the target serving: starts, routes, gates, stops. */
-  plan(context: StrategyContext<StrategyOf<T>>): void;
+  plan(context: StrategyContext<S>): void;
   /** What no state of the host could make work (a rolling budget of 0): planning refuses it. */
-  refusal?(strategy: StrategyOf<T>, spec: DeploymentSpec): PlanError | undefined;
+  refusal?(strategy: S, spec: SpecFields): PlanError | undefined;
   /**
    * A rule for new deployments (an open preview): refused before one is planned, and by `sluice
    * validate`, but not by planDeployment itself, which also replays deployments begun before the rule.
    */
-  admission?(strategy: StrategyOf<T>, spec: DeploymentSpec): PlanError | undefined;
+  admission?(strategy: S, spec: SpecFields): PlanError | undefined;
   /** The preview route the router serves for the release under test, if the strategy has one. */
-  preview?(strategy: StrategyOf<T>): Preview | undefined;
+  preview?(strategy: S): Preview | undefined;
 }

@@ -4,7 +4,8 @@
  * what was expected and what was found. Strings that end up in nginx config or
  * container names are held to grammars that cannot carry config syntax.
  *
- * Pure (zod only), so the workflow re-validates its input in the sandbox.
+ * Pure (zod only), so the workflow re-validates its input in the sandbox. Each strategy owns
+ * its own schema (src/planner); planner/spec.ts puts the whole spec together.
  */
 import { z } from 'zod';
 // The domain types some parts of a spec become; `satisfies` keeps each schema's output assignable to its type.
@@ -37,12 +38,12 @@ export const MAX_REPLICAS = 100;
 // ---------------------------------------------------------------- pieces
 
 /** The longest duration any field takes: well inside what a Node timer can hold (24.8 days), which activities use. */
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
 export const MAX_DURATION_MS = 7 * DAY;
 
 /** A duration with bounds: every field has an upper one, so no value can overflow a timer or stall a loop. */
-const duration = (example: string, { min = 0, max = MAX_DURATION_MS }: { min?: number; max?: number } = {}) =>
+export const duration = (example: string, { min = 0, max = MAX_DURATION_MS }: { min?: number; max?: number } = {}) =>
   z
     .string({ error: `expected a duration like "${example}"` })
     .regex(DURATION_PATTERN, { error: `expected a duration like "${example}" (units ms, s, m, h)` })
@@ -71,7 +72,7 @@ const workerEnvName = envName.refine((name) => !OWN_SETTING_PATTERN.test(name), 
 
 /** A count (1) or a percentage of replicas ("25%"). */
 const COUNT_OR_PERCENT = { error: 'expected a count like 1 or a percentage like "25%"' };
-const countOrPercent = z.union(
+export const countOrPercent = z.union(
   [z.number().int(COUNT_OR_PERCENT).min(0, COUNT_OR_PERCENT), z.string().regex(/^(?:100|[1-9]?[0-9])%$/, COUNT_OR_PERCENT)],
   COUNT_OR_PERCENT,
 );
@@ -132,44 +133,28 @@ const resources = z
   })
   .strict() satisfies z.ZodType<ContainerResources>;
 
-// ---------------------------------------------------------------- strategies
+// ---------------------------------------------------------------- pieces strategies use
 
-const rolling = z
+/** A second route to the release under test, beside the main one. */
+export const previewRoute = z
   .object({
-    type: z.literal('rolling'),
-    maxSurge: countOrPercent.default(1),
-    maxUnavailable: countOrPercent.default(0),
-    order: z.enum(['start-first', 'stop-first'], { error: 'expected "start-first" or "stop-first"' }).default('start-first'),
-    batchDelay: duration('10s', { max: DAY }).prefault('0s'),
+    listenPort: port.optional().describe('A second listener that always routes to the new release.'),
+    header: z
+      .string()
+      .regex(HEADER_NAME_PATTERN, { error: 'expected a header name like X-Preview (letters, digits, -)' })
+      .optional()
+      .describe('Requests carrying this header with the secret value go to the new release.'),
+    headerValueFrom: secretSource
+      .optional()
+      .describe('Where the worker finds the value the preview header must carry (required with header).'),
   })
-  .strict();
+  .strict()
+  .refine((p) => p.listenPort !== undefined || p.header !== undefined, {
+    error: 'set preview.listenPort or preview.header (or leave preview out)',
+  });
 
-const blueGreen = z
-  .object({
-    type: z.literal('blueGreen'),
-    preview: z
-      .object({
-        listenPort: port.optional().describe('A second listener that always routes to the new release.'),
-        header: z
-          .string()
-          .regex(HEADER_NAME_PATTERN, { error: 'expected a header name like X-Preview (letters, digits, -)' })
-          .optional()
-          .describe('Requests carrying this header with the secret value go to the new release.'),
-        headerValueFrom: secretSource
-          .optional()
-          .describe('Where the worker finds the value the preview header must carry (required with header).'),
-      })
-      .strict()
-      .refine((p) => p.listenPort !== undefined || p.header !== undefined, {
-        error: 'set preview.listenPort or preview.header (or leave preview out)',
-      })
-      .optional(),
-    autoPromoteAfter: duration('5m').optional(),
-    scaleDownDelay: duration('30s', { max: DAY }).prefault('30s'),
-  })
-  .strict();
-
-const analysis = z
+/** How the release under test is judged from the router's records. */
+export const analysis = z
   .object({
     interval: duration('10s', { min: 1000, max: HOUR }).prefault('10s'),
     count: z.number().int().min(1).max(100).default(3),
@@ -179,53 +164,6 @@ const analysis = z
     failureLimit: z.number().int().min(0).default(0),
   })
   .strict() satisfies z.ZodType<AnalysisSpec>;
-
-const canaryStep = z
-  .object({
-    setWeight: z
-      .number({ error: 'expected a weight from 0 to 100' })
-      .int()
-      .min(0, { error: 'expected a weight from 0 to 100' })
-      .max(100, { error: 'expected a weight from 0 to 100' })
-      .optional(),
-    pause: z
-      .object({ duration: duration('5m').optional() })
-      .strict()
-      .optional(),
-    analysis: analysis.optional(),
-  })
-  .strict()
-  .refine((s) => [s.setWeight, s.pause, s.analysis].filter((v) => v !== undefined).length === 1, {
-    error: 'each canary step is exactly one of setWeight, pause or analysis',
-  });
-
-const canary = z
-  .object({
-    type: z.literal('canary'),
-    steps: z.array(canaryStep).min(1, { error: 'a canary needs at least one step, like { setWeight: 10 }' }).max(100),
-  })
-  .strict()
-  .superRefine((c, ctx) => {
-    let previous = -1;
-    c.steps.forEach((step, index) => {
-      if (step.setWeight === undefined) return;
-      if (step.setWeight <= previous) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['steps', index, 'setWeight'],
-          message: `weights must increase: ${step.setWeight} follows ${previous}`,
-          input: step.setWeight,
-        });
-      }
-      previous = step.setWeight;
-    });
-  });
-
-const recreate = z.object({ type: z.literal('recreate') }).strict();
-
-const strategy = z.discriminatedUnion('type', [rolling, blueGreen, canary, recreate], {
-  error: 'expected strategy.type to be one of rolling, blueGreen, canary, recreate',
-});
 
 // ---------------------------------------------------------------- the rest
 
@@ -272,94 +210,78 @@ const traffic = z
 export const PULL_POLICIES = ['always', 'missing', 'never'] as const;
 export type PullPolicy = (typeof PULL_POLICIES)[number];
 
-export const deploymentSpecSchema = z
-  .object({
-    service: z.string({ error: 'expected a service name' }).regex(SERVICE_NAME_PATTERN, {
-      error:
-        'expected a lowercase name of letters, digits and "-", starting with a letter, at most 40 characters (it becomes part of container and nginx names)',
-    }),
-    image: z.string({ error: 'expected an image reference' }).max(255).regex(IMAGE_REFERENCE_PATTERN, {
-      error: 'expected a Docker image reference like "registry.example.com/team/app:v2" or "app@sha256:…"',
-    }),
-    pull: z
-      .enum(PULL_POLICIES, { error: 'expected "always", "missing" or "never"' })
-      .optional()
-      .describe('When the worker pulls the image; absent: always for :latest or an untagged image, missing otherwise.'),
-    replicas: z
-      .number({ error: 'expected a number of replicas' })
-      .int({ error: 'expected a whole number' })
-      .min(1, { error: 'expected at least 1 replica' })
-      .max(MAX_REPLICAS, { error: `expected at most ${MAX_REPLICAS} replicas (every replica is a container on one host)` }),
-    port: port.describe('The port the app listens on inside the container.'),
-    env: z.record(envName, envValue).default({}),
-    secrets: z.array(secretRef).max(100).default([]),
-    command: z
-      .array(z.string().refine((arg) => !arg.includes('\0'), { error: 'must not contain NUL bytes' }))
-      .max(64)
-      .optional(),
-    resources: resources.optional(),
-    stopGracePeriod: duration('10s', { max: 10 * 60_000 }).prefault('10s'),
-    health,
-    strategy,
-    progressDeadline: progressDeadline.prefault('10m'),
-    migrations: migrations.optional(),
-    traffic,
-  })
-  .strict()
-  .superRefine((spec, ctx) => {
-    const names = new Set<string>();
-    spec.secrets.forEach((secret, index) => {
-      if (names.has(secret.name) || secret.name in spec.env) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['secrets', index, 'name'],
-          message: `"${secret.name}" is set twice (in env or another secret)`,
-          input: secret.name,
-        });
-      }
-      names.add(secret.name);
-    });
-    const preview = spec.strategy.type === 'blueGreen' ? spec.strategy.preview?.listenPort : undefined;
-    if (preview !== undefined && [spec.traffic.listenPort, ...spec.traffic.extraListenPorts].includes(preview)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['strategy', 'preview', 'listenPort'],
-        message: 'must differ from traffic.listenPort and traffic.extraListenPorts',
-        input: preview,
+/**
+ * The whole spec, around the strategy schema the planner composes from its strategies (each
+ * strategy owns its schema): the shape is written once, here, in the order people read it.
+ */
+export function specSchemaWith<S extends z.ZodType>(strategy: S) {
+  return z
+    .object({
+      service: z.string({ error: 'expected a service name' }).regex(SERVICE_NAME_PATTERN, {
+        error:
+          'expected a lowercase name of letters, digits and "-", starting with a letter, at most 40 characters (it becomes part of container and nginx names)',
+      }),
+      image: z.string({ error: 'expected an image reference' }).max(255).regex(IMAGE_REFERENCE_PATTERN, {
+        error: 'expected a Docker image reference like "registry.example.com/team/app:v2" or "app@sha256:…"',
+      }),
+      pull: z
+        .enum(PULL_POLICIES, { error: 'expected "always", "missing" or "never"' })
+        .optional()
+        .describe('When the worker pulls the image; absent: always for :latest or an untagged image, missing otherwise.'),
+      replicas: z
+        .number({ error: 'expected a number of replicas' })
+        .int({ error: 'expected a whole number' })
+        .min(1, { error: 'expected at least 1 replica' })
+        .max(MAX_REPLICAS, { error: `expected at most ${MAX_REPLICAS} replicas (every replica is a container on one host)` }),
+      port: port.describe('The port the app listens on inside the container.'),
+      env: z.record(envName, envValue).default({}),
+      secrets: z.array(secretRef).max(100).default([]),
+      command: z
+        .array(z.string().refine((arg) => !arg.includes('\0'), { error: 'must not contain NUL bytes' }))
+        .max(64)
+        .optional(),
+      resources: resources.optional(),
+      stopGracePeriod: duration('10s', { max: 10 * 60_000 }).prefault('10s'),
+      health,
+      strategy,
+      progressDeadline: progressDeadline.prefault('10m'),
+      migrations: migrations.optional(),
+      traffic,
+    })
+    .strict()
+    .superRefine((spec, ctx) => {
+      const names = new Set<string>();
+      spec.secrets.forEach((secret, index) => {
+        if (names.has(secret.name) || secret.name in spec.env) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['secrets', index, 'name'],
+            message: `"${secret.name}" is set twice (in env or another secret)`,
+            input: secret.name,
+          });
+        }
+        names.add(secret.name);
       });
-    }
-    spec.traffic.extraListenPorts.forEach((extra, index) => {
-      if (extra === spec.traffic.listenPort || spec.traffic.extraListenPorts.indexOf(extra) !== index) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['traffic', 'extraListenPorts', index],
-          message: 'is listed twice (or is traffic.listenPort)',
-          input: extra,
-        });
-      }
+      spec.traffic.extraListenPorts.forEach((extra, index) => {
+        if (extra === spec.traffic.listenPort || spec.traffic.extraListenPorts.indexOf(extra) !== index) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['traffic', 'extraListenPorts', index],
+            message: 'is listed twice (or is traffic.listenPort)',
+            input: extra,
+          });
+        }
+      });
     });
-  });
-
-export type DeploymentSpecInput = z.input<typeof deploymentSpecSchema>;
-export type DeploymentSpec = z.output<typeof deploymentSpecSchema>;
-export type Strategy = DeploymentSpec['strategy'];
-export type StrategyType = Strategy['type'];
-export type RollingStrategy = Extract<Strategy, { type: 'rolling' }>;
-export type BlueGreenStrategy = Extract<Strategy, { type: 'blueGreen' }>;
-export type CanaryStrategy = Extract<Strategy, { type: 'canary' }>;
-export type CanaryStep = CanaryStrategy['steps'][number];
-export type HealthSpec = DeploymentSpec['health'];
-export type MigrationsSpec = NonNullable<DeploymentSpec['migrations']>;
-export type SecretSource = z.output<typeof secretSource>;
-
-/** The JSON Schema of the document people write (input side: durations as strings), for editor completion. */
-export function specJsonSchema(): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(deploymentSpecSchema, { io: 'input' }),
-    $id: 'https://sluice.dev/schema/deployment-spec.json',
-    title: 'sluice deployment spec',
-  };
 }
+
+/** The parts of a spec the activities take on their own. */
+export type HealthSpec = z.output<typeof health>;
+export type MigrationsSpec = z.output<typeof migrations>;
+export type SecretSource = z.output<typeof secretSource>;
+export type Preview = z.output<typeof previewRoute>;
+/** Every field of a spec but the strategy: what a strategy sees of the rest of the spec. */
+export type SpecFields = Omit<z.output<ReturnType<typeof specSchemaWith<z.ZodUnknown>>>, 'strategy'>;
 
 // ---------------------------------------------------------------- results
 
@@ -368,8 +290,6 @@ export interface SpecProblem {
   path: string;
   message: string;
 }
-
-export type SpecResult = { ok: true; spec: DeploymentSpec } | { ok: false; problems: SpecProblem[] };
 
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   if (path.length === 0) return '(spec)';
@@ -421,16 +341,16 @@ function problemsFrom(issues: z.core.$ZodIssue[], input: unknown): SpecProblem[]
   });
 }
 
-/** Validates an already-parsed document (the output of YAML/JSON parsing). */
-export function validateSpec(input: unknown): SpecResult {
+/** Parses an already-parsed document (the output of YAML/JSON parsing) with `schema`, reporting every problem. */
+export function parseDocument<T>(schema: z.ZodType<T>, input: unknown): { ok: true; value: T } | { ok: false; problems: SpecProblem[] } {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return {
       ok: false,
       problems: [{ path: '(spec)', message: `expected a mapping of fields like "service: web" (found ${describeFound(input)})` }],
     };
   }
-  const result = deploymentSpecSchema.safeParse(input);
-  return result.success ? { ok: true, spec: result.data } : { ok: false, problems: problemsFrom(result.error.issues, input) };
+  const result = schema.safeParse(input);
+  return result.success ? { ok: true, value: result.data } : { ok: false, problems: problemsFrom(result.error.issues, input) };
 }
 
 export function describeProblems(problems: SpecProblem[]): string {

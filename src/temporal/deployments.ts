@@ -17,7 +17,7 @@ import { isNotReleasedFailureType } from '../shared/errors';
 import type { DeployInput, DeployResult } from '../shared/messages';
 import { DEPLOY_WORKFLOW_TYPE } from '../shared/messages';
 import { deploymentWorkflowId } from '../shared/names';
-import type { DeploymentSpec } from '../shared/spec';
+import type { DeploymentSpec } from '../planner/spec';
 import type { deploy } from '../workflows';
 import { searchAttributeKeys, searchAttributeUpdates } from '../shared/search-attributes';
 

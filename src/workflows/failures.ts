@@ -5,8 +5,9 @@
  */
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import { FailureType } from '../shared/errors';
-import { describeProblems, validateSpec } from '../shared/spec';
-import type { DeploymentSpec } from '../shared/spec';
+import { describeProblems } from '../shared/spec';
+import { validateSpec } from '../planner/spec';
+import type { DeploymentSpec } from '../planner/spec';
 
 /** The spec, validated; an invalid one fails the workflow (InvalidSpec, non-retryable) with every problem and its field path. */
 export function validSpecOrFail(document: unknown): DeploymentSpec {

@@ -10,7 +10,7 @@ import { startWorkerProcess, type WorkerProcess } from '../../bench/worker-proce
 import { startDeployment, type DeploymentHandle } from '../../src/temporal/deployments';
 import { promoteUpdate, statusQuery, type DeployResult } from '../../src/shared/messages';
 import { LABELS } from '../../src/shared/names';
-import { validateSpec } from '../../src/shared/spec';
+import { validateSpec } from '../../src/planner/spec';
 import { realAdapters, servicesOnHost } from '../../src/worker/adapters';
 import { workerConfig } from '../../src/worker/config';
 import { deploymentStates, findOrphans } from '../../src/worker/reconcile';

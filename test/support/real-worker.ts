@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseEnvGrants } from '../../src/activities/adapters/secret-scope';
 import { startDeployment, type DeploymentHandle } from '../../src/temporal/deployments';
-import { validateSpec } from '../../src/shared/spec';
+import { validateSpec } from '../../src/planner/spec';
 import type { WorkerConfig } from '../../src/worker/config';
 import { realAdapters } from '../../src/worker/adapters';
 import { createWorker } from '../../src/worker/worker';

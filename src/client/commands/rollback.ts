@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { exitCodeForOutcome } from '../../shared/errors';
 import { promoteUpdate } from '../../shared/messages';
-import { SERVICE_NAME_PATTERN, validateSpec } from '../../shared/spec';
+import { SERVICE_NAME_PATTERN } from '../../shared/spec';
+import { validateSpec } from '../../planner/spec';
 import { listDeployments, startDeployment } from '../../temporal/deployments';
 import { invalidInput } from '../errors';
 import { workerWait, workerWaitOptions } from './deploy';

@@ -6,7 +6,7 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, sleep, TimeoutFailure } from '@temporalio/workflow';
 import { formatDuration } from '../../shared/duration';
 import { FailureType } from '../../shared/errors';
-import type { DeploymentSpec } from '../../shared/spec';
+import type { DeploymentSpec } from '../../planner/spec';
 import { messageOf } from '../failures';
 import type { StepPhase } from '../../domain';
 import type { DeploymentRun } from './run';

@@ -11,7 +11,7 @@
  */
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { DeployInput, DeployResult } from '../../shared/messages';
-import type { DeploymentSpec } from '../../shared/spec';
+import type { DeploymentSpec } from '../../planner/spec';
 import { DeploymentControl } from './control';
 import { runForward } from './forward';
 import { finish } from './result';

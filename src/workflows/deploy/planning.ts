@@ -2,7 +2,7 @@
 import { ApplicationFailure, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { PlannedDeployment } from '../../activities/plan';
 import { FailureType } from '../../shared/errors';
-import type { DeploymentSpec } from '../../shared/spec';
+import type { DeploymentSpec } from '../../planner/spec';
 import { planDeployment } from '../../planner/plan';
 import type { Plan } from '../../domain';
 import { PlanError } from '../../planner/errors';

@@ -1,6 +1,6 @@
 /** What every part of one deployment run shares: the spec, its id, the control state, metrics and the patches it runs under. */
 import { metricMeter, patched } from '@temporalio/workflow';
-import type { DeploymentSpec } from '../../shared/spec';
+import type { DeploymentSpec } from '../../planner/spec';
 import type { DeploymentControl } from './control';
 
 export interface DeploymentRun {

@@ -3,7 +3,7 @@
  * bounded by its phase's progress deadline; a pause or an analysis waits in the
  * workflow instead.
  */
-import type { DeploymentSpec } from '../../shared/spec';
+import type { DeploymentSpec } from '../../planner/spec';
 import { containerTemplate } from '../../planner/release';
 import { withoutReplicas } from '../../planner/rollback';
 import { previewOf } from '../../planner/strategies';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { blueGreen } from '../../../src/planner/blue-green';
-import type { BlueGreenStrategy, DeploymentSpec } from '../../../src/shared/spec';
-import { makeSpec } from '../../support/specs';
+import { blueGreen, type BlueGreenStrategy } from '../../../src/planner/blue-green';
+import { validateSpec, type DeploymentSpec } from '../../../src/planner/spec';
+import { expectProblems, makeSpec, specDocument } from '../../support/specs';
 import { lines, serving } from '../../support/planner';
 
 describe('blue-green plans', () => {
@@ -40,7 +40,7 @@ describe('blue-green plans', () => {
 
 describe('the blue-green preview header', () => {
   it('needs a secret value: without one any client could reach the release under test', () => {
-    const admission = (spec: DeploymentSpec) => blueGreen.admission!(spec.strategy as BlueGreenStrategy, spec);
+    const admission = (spec: DeploymentSpec) => blueGreen.admission(spec.strategy as BlueGreenStrategy);
     const open = makeSpec({ strategy: { type: 'blueGreen', preview: { header: 'X-Preview' } } });
     expect(admission(open)?.message).toMatch(/^strategy\.preview\.headerValueFrom: the preview header X-Preview needs a secret value/);
     expect(
@@ -50,4 +50,30 @@ describe('the blue-green preview header', () => {
     ).toBeUndefined();
     expect(admission(makeSpec({ strategy: { type: 'blueGreen', preview: { listenPort: 18099 } } }))).toBeUndefined();
   });
+});
+
+describe('the blue-green schema', () => {
+  it('accepts every option', () => {
+    const strategy = {
+      type: 'blueGreen',
+      preview: { listenPort: 18081, header: 'X-Preview' },
+      autoPromoteAfter: '5m',
+      scaleDownDelay: '30s',
+    };
+    expect(validateSpec(specDocument({ strategy }))).toMatchObject({ ok: true });
+  });
+
+  const cases: Array<[string, Record<string, unknown>, string[]]> = [
+    [
+      'a preview header with nginx syntax',
+      { strategy: { type: 'blueGreen', preview: { header: 'X-A; return 500' } } },
+      ['strategy.preview.header: expected a header name like X-Preview'],
+    ],
+    [
+      'a preview on the main port',
+      { strategy: { type: 'blueGreen', preview: { listenPort: 18080 } } },
+      ['strategy.preview.listenPort: must differ from traffic.listenPort'],
+    ],
+  ];
+  it.each(cases)('refuses %s, naming the field', (_name, overrides, expected) => expectProblems(overrides, expected));
 });

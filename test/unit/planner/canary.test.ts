@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canaryReplicasFor } from '../../../src/planner/canary';
+import { validateSpec } from '../../../src/planner/spec';
+import { expectProblems, specDocument } from '../../support/specs';
 import { lines, serving } from '../../support/planner';
 
 describe('canary plans', () => {
@@ -64,4 +66,48 @@ describe('canary capacity', () => {
     expect([0, 1, 10, 25, 26, 50, 99, 100].map((weight) => canaryReplicasFor(weight, 4))).toEqual([0, 1, 1, 1, 2, 2, 4, 4]);
     expect(canaryReplicasFor(1, 1)).toBe(1);
   });
+});
+
+describe('the canary schema', () => {
+  it('accepts every option', () => {
+    const strategy = {
+      type: 'canary',
+      steps: [
+        { setWeight: 10 },
+        { pause: { duration: '1m' } },
+        { analysis: { maxErrorRate: 0.05, maxLatencyP99: '300ms' } },
+        { setWeight: 50 },
+        { pause: {} },
+      ],
+    };
+    expect(validateSpec(specDocument({ strategy }))).toMatchObject({ ok: true });
+  });
+
+  const cases: Array<[string, Record<string, unknown>, string[]]> = [
+    [
+      'a canary pause longer than a week',
+      { strategy: { type: 'canary', steps: [{ pause: { duration: '200h' } }] } },
+      ['strategy.steps[0].pause.duration: expected at most 168h (found "200h")'],
+    ],
+    [
+      'canary weights outside 0..100 and not increasing',
+      { strategy: { type: 'canary', steps: [{ setWeight: 50 }, { setWeight: 20 }, { setWeight: 150 }] } },
+      [
+        'strategy.steps[2].setWeight: expected a weight from 0 to 100 (found 150)',
+        'strategy.steps[1].setWeight: weights must increase: 20 follows 50 (found 20)',
+      ],
+    ],
+    [
+      'a canary step with two actions',
+      { strategy: { type: 'canary', steps: [{ setWeight: 10, pause: {} }] } },
+      ['strategy.steps[0]: each canary step is exactly one of setWeight, pause or analysis'],
+    ],
+    ['an empty canary', { strategy: { type: 'canary', steps: [] } }, ['strategy.steps: a canary needs at least one step']],
+    [
+      'an error rate above 1',
+      { strategy: { type: 'canary', steps: [{ analysis: { maxErrorRate: 5 } }] } },
+      ['strategy.steps[0].analysis.maxErrorRate: expected a fraction from 0 to 1'],
+    ],
+  ];
+  it.each(cases)('refuses %s, naming the field', (_name, overrides, expected) => expectProblems(overrides, expected));
 });

@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { validateSpec, type DeploymentSpec } from '../../../src/shared/spec';
+import { validateSpec, type DeploymentSpec } from '../../../src/planner/spec';
 import { sameRouting } from '../../../src/planner/builder';
 import { planDeployment } from '../../../src/planner/plan';
 import { rollbackSteps } from '../../../src/planner/rollback';

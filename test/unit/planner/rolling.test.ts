@@ -3,7 +3,8 @@ import { planDeployment } from '../../../src/planner/plan';
 import { PlanError } from '../../../src/planner/errors';
 import { resolveCountOrPercent } from '../../../src/planner/rolling';
 import type { ObservedService } from '../../../src/domain';
-import { makeSpec } from '../../support/specs';
+import { validateSpec } from '../../../src/planner/spec';
+import { expectProblems, makeSpec, specDocument } from '../../support/specs';
 import { lines, serving } from '../../support/planner';
 
 describe('rolling plans', () => {
@@ -225,4 +226,25 @@ describe('rolling budgets', () => {
     expect(resolveCountOrPercent('25%', 10, 'down')).toBe(2);
     expect(resolveCountOrPercent('10%', 3, 'down')).toBe(0);
   });
+});
+
+describe('the rolling schema', () => {
+  it('accepts every option', () => {
+    const strategy = { type: 'rolling', maxSurge: '25%', maxUnavailable: 1, order: 'stop-first', batchDelay: '10s' };
+    expect(validateSpec(specDocument({ strategy }))).toMatchObject({ ok: true });
+  });
+
+  const cases: Array<[string, Record<string, unknown>, string[]]> = [
+    [
+      'a bad maxSurge',
+      { strategy: { type: 'rolling', maxSurge: 'lots' } },
+      ['strategy.maxSurge: expected a count like 1 or a percentage like "25%" (found "lots")'],
+    ],
+    [
+      'a bad order',
+      { strategy: { type: 'rolling', order: 'sideways' } },
+      ['strategy.order: expected "start-first" or "stop-first" (found "sideways")'],
+    ],
+  ];
+  it.each(cases)('refuses %s, naming the field', (_name, overrides, expected) => expectProblems(overrides, expected));
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ObservedService } from '../../../src/domain';
 import { PlanError } from '../../../src/planner/errors';
 import { planDeployment } from '../../../src/planner/plan';
-import { previewOf, strategyRefusal } from '../../../src/planner/strategies';
+import { previewOf, strategyRefusal, strategySchema } from '../../../src/planner/strategies';
 import { makeSpec } from '../../support/specs';
 
 const nothingRuns: ObservedService = { releases: [], stopped: [] };
@@ -51,5 +51,13 @@ describe('strategies, by their spec type', () => {
     for (const strategy of [{ type: 'rolling' }, { type: 'canary', steps: [{ setWeight: 10 }] }, { type: 'recreate' }] as const) {
       expect(previewOf(makeSpec({ strategy }))).toBeUndefined();
     }
+  });
+});
+
+describe('the strategy registry', () => {
+  it("composes the spec's strategy field from every strategy's own schema, in the order the docs list them", () => {
+    expect(strategySchema.options.map((schema) => schema.shape.type.value)).toEqual(['rolling', 'blueGreen', 'canary', 'recreate']);
+    expect(strategySchema.safeParse({ type: 'rolling' })).toMatchObject({ success: true, data: { maxSurge: 1, order: 'start-first' } });
+    expect(strategySchema.safeParse({ type: 'recreate', maxSurge: 1 }).success).toBe(false);
   });
 });

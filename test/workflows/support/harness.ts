@@ -6,7 +6,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
 import { startDeployment, type DeploymentHandle } from '../../../src/temporal/deployments';
 import { statusQuery } from '../../../src/shared/messages';
-import { validateSpec, type DeploymentSpec } from '../../../src/shared/spec';
+import { validateSpec, type DeploymentSpec } from '../../../src/planner/spec';
 import { planDeployment } from '../../../src/planner/plan';
 import type { DeploymentStatus, Plan } from '../../../src/domain';
 import { renderStep } from '../../support/plans';

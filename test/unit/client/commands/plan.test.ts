@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { FailureType } from '../../../../src/shared/errors';
-import { validateSpec } from '../../../../src/shared/spec';
+import { validateSpec } from '../../../../src/planner/spec';
 import { planDeployment } from '../../../../src/planner/plan';
 import { FakeTemporal, workflowFailed } from '../../../support/fake-temporal';
 import { temporalStub } from '../../../support/fake-temporal';

@@ -1,14 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { specJsonSchema, validateSpec } from '../../../src/shared/spec';
-import { specDocument } from '../../support/specs';
-
-function problems(document: unknown): string[] {
-  const result = validateSpec(document);
-  if (result.ok) throw new Error('expected the spec to be invalid');
-  return result.problems.map((p) => `${p.path}: ${p.message}`);
-}
+import { specJsonSchema, validateSpec } from '../../../src/planner/spec';
+import { expectProblems, specDocument, specProblems as problems } from '../../support/specs';
 
 describe('valid specs', () => {
   it('fills defaults and converts durations to milliseconds', () => {
@@ -51,24 +45,10 @@ describe('valid specs', () => {
     expect(validateSpec(specDocument({ image })).ok).toBe(true);
   });
 
-  it('accepts every strategy with its options', () => {
-    for (const strategy of [
-      { type: 'rolling', maxSurge: '25%', maxUnavailable: 1, order: 'stop-first', batchDelay: '10s' },
-      { type: 'blueGreen', preview: { listenPort: 18081, header: 'X-Preview' }, autoPromoteAfter: '5m', scaleDownDelay: '30s' },
-      {
-        type: 'canary',
-        steps: [
-          { setWeight: 10 },
-          { pause: { duration: '1m' } },
-          { analysis: { maxErrorRate: 0.05, maxLatencyP99: '300ms' } },
-          { setWeight: 50 },
-          { pause: {} },
-        ],
-      },
-      { type: 'recreate' },
-    ]) {
-      expect(validateSpec(specDocument({ strategy })), JSON.stringify(strategy)).toMatchObject({ ok: true });
-    }
+  it('accepts every strategy (the test beside each strategy covers its options)', () => {
+    for (const type of ['rolling', 'blueGreen', 'recreate'])
+      expect(validateSpec(specDocument({ strategy: { type } })), type).toMatchObject({ ok: true });
+    expect(validateSpec(specDocument({ strategy: { type: 'canary', steps: [{ setWeight: 10 }] } }))).toMatchObject({ ok: true });
   });
 
   it('converts env numbers and booleans to strings, as compose does', () => {
@@ -112,46 +92,12 @@ describe('invalid specs: every problem at once, with its field path', () => {
       { traffic: { listenPort: 18080, drainTimeout: '100000h' } },
       ['traffic.drainTimeout: expected at most 1h (found "100000h")'],
     ],
-    [
-      'a canary pause longer than a week',
-      { strategy: { type: 'canary', steps: [{ pause: { duration: '200h' } }] } },
-      ['strategy.steps[0].pause.duration: expected at most 168h (found "200h")'],
-    ],
     ['a progress deadline of zero', { progressDeadline: '0s' }, ['progressDeadline: expected']],
     ['a missing required field', { traffic: {} }, ['traffic.listenPort: expected a TCP port number; the field is required']],
     [
       'an unknown strategy',
       { strategy: { type: 'yolo' } },
       ['strategy.type: expected strategy.type to be one of rolling, blueGreen, canary, recreate (found "yolo")'],
-    ],
-    [
-      'a bad maxSurge',
-      { strategy: { type: 'rolling', maxSurge: 'lots' } },
-      ['strategy.maxSurge: expected a count like 1 or a percentage like "25%" (found "lots")'],
-    ],
-    [
-      'a bad order',
-      { strategy: { type: 'rolling', order: 'sideways' } },
-      ['strategy.order: expected "start-first" or "stop-first" (found "sideways")'],
-    ],
-    [
-      'canary weights outside 0..100 and not increasing',
-      { strategy: { type: 'canary', steps: [{ setWeight: 50 }, { setWeight: 20 }, { setWeight: 150 }] } },
-      [
-        'strategy.steps[2].setWeight: expected a weight from 0 to 100 (found 150)',
-        'strategy.steps[1].setWeight: weights must increase: 20 follows 50 (found 20)',
-      ],
-    ],
-    [
-      'a canary step with two actions',
-      { strategy: { type: 'canary', steps: [{ setWeight: 10, pause: {} }] } },
-      ['strategy.steps[0]: each canary step is exactly one of setWeight, pause or analysis'],
-    ],
-    ['an empty canary', { strategy: { type: 'canary', steps: [] } }, ['strategy.steps: a canary needs at least one step']],
-    [
-      'an error rate above 1',
-      { strategy: { type: 'canary', steps: [{ analysis: { maxErrorRate: 5 } }] } },
-      ['strategy.steps[0].analysis.maxErrorRate: expected a fraction from 0 to 1'],
     ],
     [
       'a bad duration',
@@ -200,26 +146,9 @@ describe('invalid specs: every problem at once, with its field path', () => {
       { health: {} },
       ['health.path: set health.path (an HTTP readiness endpoint) or health.useDockerHealthcheck: true'],
     ],
-    [
-      'a preview header with nginx syntax',
-      { strategy: { type: 'blueGreen', preview: { header: 'X-A; return 500' } } },
-      ['strategy.preview.header: expected a header name like X-Preview'],
-    ],
-    [
-      'a preview on the main port',
-      { strategy: { type: 'blueGreen', preview: { listenPort: 18080 } } },
-      ['strategy.preview.listenPort: must differ from traffic.listenPort'],
-    ],
   ];
 
-  it.each(cases)('%s', (_name, overrides, expected) => {
-    const found = problems(specDocument(overrides));
-    for (const line of expected)
-      expect(
-        found.some((p) => p.startsWith(line)),
-        `${line}\nin\n${found.join('\n')}`,
-      ).toBe(true);
-  });
+  it.each(cases)('%s', (_name, overrides, expected) => expectProblems(overrides, expected));
 
   it('reports several mistakes together', () => {
     const found = problems(

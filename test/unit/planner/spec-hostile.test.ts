@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { validateSpec } from '../../../src/shared/spec';
+import { validateSpec } from '../../../src/planner/spec';
 import { specDocument } from '../../support/specs';
 
 const META = [';', '{', '}', '#', '$', "'", '"', '\n', '\r', ' ', '\\', '\0', '`'];
