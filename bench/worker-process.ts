@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { startNginx, stopNginx } from '../src/stack/nginx';
+import { findNginx, startNginx, stopNginx } from '../src/stack/nginx';
 
 const ROOT = path.resolve(__dirname, '..');
 export const SLUICE_BIN = path.join(ROOT, 'bin', 'sluice.js');
@@ -43,10 +43,12 @@ export async function startWorkerProcess(options: {
   namespace: string;
   extraEnv?: NodeJS.ProcessEnv;
   metricsPort?: number;
+  /** A running nginx to route with (a fleet host's), instead of one of the worker's own. */
+  nginx?: { prefix: string; confDir: string; configFile: string; adminPort: number };
 }): Promise<WorkerProcess> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-worker-'));
-  const prefix = path.join(dir, 'nginx');
-  const nginx = await startNginx(prefix);
+  const prefix = options.nginx?.prefix ?? path.join(dir, 'nginx');
+  const nginx = options.nginx ? { ...options.nginx, bin: findNginx().bin } : await startNginx(prefix);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     TEMPORAL_ADDRESS: options.temporalAddress,
@@ -56,7 +58,7 @@ export async function startWorkerProcess(options: {
     SLUICE_NGINX_BIN: nginx.bin,
     SLUICE_NGINX_PREFIX: prefix,
     SLUICE_NGINX_CONFIG: nginx.configFile,
-    SLUICE_NGINX_ADMIN_PORT: String(await freePort()),
+    SLUICE_NGINX_ADMIN_PORT: String(options.nginx?.adminPort ?? (await freePort())),
     SLUICE_NGINX_LISTEN_ADDRESS: '127.0.0.1',
     SLUICE_MIGRATIONS_ROOT: ROOT,
     ...options.extraEnv,
@@ -89,7 +91,7 @@ export async function startWorkerProcess(options: {
     kill,
     async stop() {
       await kill('SIGTERM');
-      await stopNginx(prefix);
+      if (!options.nginx) await stopNginx(prefix);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -22,7 +22,7 @@ import { stackSettings } from '../src/stack/settings';
 import { sleep } from '../src/timing/waits';
 import { realAdapters } from '../src/worker/adapters';
 import { workerConfig } from '../src/worker/config';
-import { createWorker } from '../src/worker/worker';
+import { createWorkers } from '../src/worker/worker';
 
 const started = Date.now();
 const say = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
@@ -33,9 +33,10 @@ async function main(): Promise<void> {
   const stack = await stackUp(stackSettings());
   Object.assign(process.env, stack);
   const config = workerConfig(process.env, path.resolve(__dirname, '..'));
-  const worker: Worker = await createWorker(config, realAdapters(config));
+  // The demo is one host: one worker, on the shared task queue.
+  const [worker]: Worker[] = await createWorkers({ ...config, host: undefined }, realAdapters(config));
   say(`worker polling task queue ${config.taskQueue}`);
-  await worker.runUntil(deployDemo(config.temporal, config.taskQueue, stack.SLUICE_TEMPORAL_UI!));
+  await worker!.runUntil(deployDemo(config.temporal, config.taskQueue, stack.SLUICE_TEMPORAL_UI!));
 }
 
 async function deployDemo(temporal: ReturnType<typeof workerConfig>['temporal'], taskQueue: string, ui: string): Promise<void> {

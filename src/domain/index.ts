@@ -3,6 +3,7 @@
  * gate, status, outcome, port claims). Pure data types, importing nothing of
  * the project: every other folder may depend on it, it depends on none.
  */
+export * from './host';
 export * from './observed';
 export * from './plan';
 export * from './release';

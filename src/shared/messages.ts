@@ -5,7 +5,7 @@
  * resume are Signals (durable even when no worker is up); status is a Query.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Decision, DeploymentStatus, GateKind, Outcome, PhaseSpan } from '../domain';
+import type { Decision, DeploymentStatus, GateKind, KnownHost, Outcome, PhaseSpan } from '../domain';
 
 export const DEPLOY_WORKFLOW_TYPE = 'deploy';
 /** `sluice plan`: a short workflow that observes and plans on a worker, touching nothing. */
@@ -66,3 +66,8 @@ export const abortSignal = defineSignal<[Actor]>('abort');
 export const pauseSignal = defineSignal<[Actor]>('pause');
 export const resumeSignal = defineSignal<[Actor]>('resume');
 export const statusQuery = defineQuery<DeploymentStatus>('status');
+
+/** The host registry (workflows/hosts.ts): every host's worker introduces itself at start; `sluice hosts` asks. */
+export const HOST_REGISTRY_WORKFLOW_TYPE = 'hostRegistry';
+export const hostSeenSignal = defineSignal<[KnownHost]>('hostSeen');
+export const hostsQuery = defineQuery<KnownHost[]>('hosts');

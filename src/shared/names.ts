@@ -6,6 +6,26 @@
 /** The task queue sluice's workers poll unless SLUICE_TASK_QUEUE says otherwise. */
 export const DEFAULT_TASK_QUEUE = 'sluice-deployments';
 
+/**
+ * A host's own task queue: the activities that touch its Docker Engine and its nginx run there and
+ * only there. Workflows stay on the shared queue, which every worker polls, so a deployment goes on
+ * when a host's worker is gone.
+ */
+export function hostTaskQueue(taskQueue: string, host: string): string {
+  return `${taskQueue}@${host}`;
+}
+
+/** A host's name (SLUICE_HOST): a DNS label, as it becomes part of a task queue name. */
+export const HOST_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * The hosts of a fleet (the workers sharing a task queue): a workflow, on that queue, every host's
+ * worker introduces itself to when it starts.
+ */
+export function hostRegistryWorkflowId(taskQueue: string): string {
+  return `sluice-hosts/${taskQueue}`;
+}
+
 /** One deployment per service: the workflow id is the lock. */
 export function deploymentWorkflowId(service: string): string {
   return `deploy/${service}`;

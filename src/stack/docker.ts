@@ -21,7 +21,7 @@ function files(stateDir: string) {
   return { dir, logFile: path.join(dir, 'dockerd.log'), pidFile: path.join(dir, 'dockerd.pid') };
 }
 
-async function answers(docker: Docker): Promise<boolean> {
+export async function dockerAnswers(docker: Docker): Promise<boolean> {
   try {
     await docker.ping();
     return true;
@@ -37,7 +37,7 @@ export async function startDocker(settings: StackSettings): Promise<DockerEndpoi
   const configured = process.env.DOCKER_HOST && process.env.DOCKER_HOST !== LOCAL_SOCKET ? process.env.DOCKER_HOST : undefined;
   const docker = new Docker({ timeout: 2000 });
   const f = files(settings.stateDir);
-  if (await answers(docker)) {
+  if (await dockerAnswers(docker)) {
     return { host: configured ?? LOCAL_SOCKET, startedByStack: readPid(f.pidFile) !== undefined };
   }
   if (configured) {
@@ -53,14 +53,13 @@ export async function startDocker(settings: StackSettings): Promise<DockerEndpoi
   if (!which('dockerd')) aptInstall(['docker.io'], 'Docker Engine is not installed');
   fs.mkdirSync(f.dir, { recursive: true });
   startDaemon('dockerd', ['--host', 'unix:///var/run/docker.sock'], f);
-  await waitUntil('dockerd to answer on /var/run/docker.sock', () => answers(docker), { timeoutMs: 60_000, logFile: f.logFile });
+  await waitUntil('dockerd to answer on /var/run/docker.sock', () => dockerAnswers(docker), { timeoutMs: 60_000, logFile: f.logFile });
   return { host: LOCAL_SOCKET, startedByStack: true };
 }
 
-/** Removes every container sluice labelled, whatever deployment made it. */
-export async function removeSluiceContainers(): Promise<number> {
-  const docker = new Docker({ timeout: 10_000 });
-  if (!(await answers(docker))) return 0;
+/** Removes every container sluice labelled on that Docker Engine (the local one by default), whatever deployment made it. */
+export async function removeSluiceContainers(docker = new Docker({ timeout: 10_000 })): Promise<number> {
+  if (!(await dockerAnswers(docker))) return 0;
   const containers = await docker.listContainers({ all: true, filters: { label: [`${LABELS.managedBy}=${MANAGED_BY_VALUE}`] } });
   await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true })));
   return containers.length;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { startDocker, stopDocker, removeSluiceContainers } from './docker';
 import { stackEnvPath, writeStackEnv } from './env-file';
 import { buildFixtures } from './fixtures';
+import { startFleet, stopFleet } from './fleet';
 import { nginxPrefix, startNginx, stopNginx } from './nginx';
 import { startPostgres, stopPostgres } from './postgres';
 import { runningRegistry, startRegistry, stopRegistry } from './registry';
@@ -16,12 +17,13 @@ const TEST_COMMANDS = { 'docker-compose': 'docker-compose', openssl: 'openssl' }
 /**
  * The local stack: Temporal dev server, Docker Engine, nginx with Lua, and
  * PostgreSQL, each reused when already running and started otherwise; for
- * the tests, the fixture images and a private registry on loopback.
+ * the tests, the fixture images and a private registry on loopback, and with
+ * `hosts` a test fleet (fleet.ts).
  * `up` is idempotent; `down` stops what `up` started and removes sluice's containers.
  */
 export async function stackUp(
   settings: StackSettings,
-  options: { fixtures?: boolean; registry?: boolean } = {},
+  options: { fixtures?: boolean; registry?: boolean; hosts?: number } = {},
 ): Promise<Record<string, string>> {
   fs.mkdirSync(settings.stateDir, { recursive: true });
   // The test stack (with the registry) also brings the commands tests run: a user's `npm test` needs no other setup.
@@ -57,6 +59,10 @@ export async function stackUp(
       SLUICE_TEST_REGISTRY_PASSWORD: registry.password,
     });
   }
+  if (options.hosts !== undefined) {
+    const hosts = await startFleet(settings, options.hosts);
+    values.SLUICE_FLEET_HOSTS = hosts.map((host) => `${host.name}@${host.address}`).join(',');
+  }
   writeStackEnv(settings.stateDir, values);
   if (options.fixtures !== false) await buildFixtures();
   return values;
@@ -70,6 +76,7 @@ export async function stackDown(settings: StackSettings): Promise<string[]> {
   if (await stopNginx(nginxPrefix(settings))) stopped.push('nginx');
   if (await stopPostgres(settings)) stopped.push('postgres');
   if (await stopRegistry(settings)) stopped.push('registry');
+  stopped.push(...(await stopFleet(settings)));
   if (await stopDocker(settings)) stopped.push('dockerd');
   fs.rmSync(stackEnvPath(settings.stateDir), { force: true });
   return stopped;

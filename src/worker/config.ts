@@ -7,7 +7,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { SettingError } from '../shared/errors';
-import { DEFAULT_TASK_QUEUE } from '../shared/names';
+import { DEFAULT_TASK_QUEUE, HOST_NAME_PATTERN } from '../shared/names';
 import { temporalSettings, type TemporalSettings } from '../temporal/connection';
 import { parseEnvGrants, type SecretScopeSettings } from '../activities/adapters/secret-scope';
 
@@ -25,6 +25,11 @@ export interface NginxSettings {
 export interface WorkerConfig {
   temporal: TemporalSettings;
   taskQueue: string;
+  /**
+   * The fleet host this worker serves (SLUICE_HOST): its activities run on the host's own task
+   * queue (hostTaskQueue), its workflows on the shared one. Absent: one host, everything shared.
+   */
+  host?: string;
   nginx: NginxSettings;
   migrationsRoot: string;
   publishHost: string;
@@ -44,6 +49,16 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, { min = 0, 
   return value;
 }
 
+function hostSetting(env: NodeJS.ProcessEnv): { host?: string } {
+  const host = env.SLUICE_HOST;
+  if (host === undefined || host === '') return {};
+  if (!HOST_NAME_PATTERN.test(host))
+    throw new SettingError(
+      `SLUICE_HOST=${host} is not a host name: use lowercase letters, digits and "-" (at most 63, not starting or ending with "-"), like web-1`,
+    );
+  return { host };
+}
+
 export function workerConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): WorkerConfig {
   const confDir = env.SLUICE_NGINX_CONF_DIR;
   if (!confDir)
@@ -54,6 +69,7 @@ export function workerConfig(env: NodeJS.ProcessEnv = process.env, cwd = process
   return {
     temporal: temporalSettings(env),
     taskQueue: env.SLUICE_TASK_QUEUE || DEFAULT_TASK_QUEUE,
+    ...hostSetting(env),
     nginx: {
       confDir,
       ...(env.SLUICE_NGINX_CONTAINER_CONF_DIR ? { nginxConfDir: env.SLUICE_NGINX_CONTAINER_CONF_DIR } : {}),

@@ -11,7 +11,8 @@ import { connectClient } from '../temporal/connection';
 import { realAdapters, servicesOnHost } from './adapters';
 import { deploymentStates, findOrphans } from './reconcile';
 import type { WorkerConfig } from './config';
-import { createWorker } from './worker';
+import { hostIntroduction, introduceHost } from './introduce';
+import { createWorkers, runWorkers } from './worker';
 
 export interface RuntimeOptions {
   logLevel: LogLevel;
@@ -39,6 +40,18 @@ export function installRuntime(options: RuntimeOptions): void {
         }
       : {}),
   });
+}
+
+/** A fleet host's worker tells the host registry it serves the host; `sluice hosts` lists it. */
+async function introduce(config: WorkerConfig, host: string, docker: Docker): Promise<void> {
+  try {
+    const client = await connectClient(config.temporal);
+    await introduceHost(client, config.taskQueue, await hostIntroduction(host, config.taskQueue, docker));
+    await client.connection.close();
+    Runtime.instance().logger.info(`serving host ${host}: activities on task queue ${config.taskQueue}@${host}`);
+  } catch (error) {
+    Runtime.instance().logger.warn(`could not introduce host ${host} to the host registry: ${(error as Error).message}`);
+  }
 }
 
 /** At start, report (not remove) containers nothing owns: `sluice doctor --fix` removes them. */
@@ -74,6 +87,7 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
   const docker = new Docker();
   const deps = realAdapters(config, docker);
   await reportOrphans(config, deps, docker);
-  const worker = await createWorker(config, deps);
-  await worker.run();
+  const workers = await createWorkers(config, deps);
+  if (config.host !== undefined) await introduce(config, config.host, docker);
+  await runWorkers(workers);
 }

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createActivities, type ActivityDeps } from '../activities';
 import { codecFromEnv, failureConverterPath } from '../codec/aes-gcm';
+import { hostTaskQueue } from '../shared/names';
 import type { WorkerConfig } from './config';
 
 /**
@@ -35,11 +36,17 @@ export function workflowSource(encrypted: boolean, bundlePath?: string): Pick<Wo
   return { workflowsPath: path.resolve(__dirname, '..', 'workflows', 'index.ts') };
 }
 
-export async function createWorker(
+/**
+ * The Temporal workers of one sluice worker process. On one host, one worker polls the shared task
+ * queue for workflows and activities. A fleet host's (config.host) polls the shared queue for
+ * workflows only and its host's queue for activities: a deployment's side effects on a host run
+ * on that host, and any worker drives the deployment itself.
+ */
+export async function createWorkers(
   config: WorkerConfig,
   deps: ActivityDeps,
   options: { connection?: NativeConnection; bundlePath?: string } = {},
-): Promise<Worker> {
+): Promise<Worker[]> {
   const connection =
     options.connection ??
     (await NativeConnection.connect({
@@ -48,15 +55,37 @@ export async function createWorker(
       ...(config.temporal.apiKey ? { apiKey: config.temporal.apiKey } : {}),
     }));
   const codec = codecFromEnv();
-  return Worker.create({
+  const common = {
     connection,
     namespace: config.temporal.namespace,
-    taskQueue: config.taskQueue,
-    ...workflowSource(!!codec, options.bundlePath),
     ...(codec ? { dataConverter: { payloadCodecs: [codec], failureConverterPath: failureConverterPath() } } : {}),
+    shutdownGraceTime: config.shutdownGraceMs,
+  };
+  const workflows = { ...workflowSource(!!codec, options.bundlePath) };
+  const activities = {
     activities: createActivities(deps, { containerLogs: codec ? 'withhold' : 'attach' }),
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',
-    shutdownGraceTime: config.shutdownGraceMs,
-  });
+  } satisfies Partial<WorkerOptions>;
+  if (config.host === undefined) return [await Worker.create({ ...common, taskQueue: config.taskQueue, ...workflows, ...activities })];
+  return [
+    await Worker.create({ ...common, taskQueue: config.taskQueue, ...workflows }),
+    await Worker.create({ ...common, taskQueue: hostTaskQueue(config.taskQueue, config.host), ...activities }),
+  ];
+}
+
+/**
+ * Runs the workers until each has shut down (SIGINT or SIGTERM shuts down all of them). When one
+ * fails, the others shut down too: half a fleet worker (workflows without the host's activities)
+ * must not go on polling.
+ */
+export async function runWorkers(workers: Worker[]): Promise<void> {
+  const runs = workers.map((worker) =>
+    worker.run().catch((error: unknown) => {
+      for (const other of workers) if (other !== worker && other.getState() === 'RUNNING') other.shutdown();
+      throw error;
+    }),
+  );
+  const failure = (await Promise.allSettled(runs)).find((run) => run.status === 'rejected');
+  if (failure) throw failure.reason;
 }

@@ -17,7 +17,7 @@ import type { TemporalSettings } from '../../src/temporal/connection';
 import { notReleasedFailureType } from '../../src/shared/errors';
 import type { DeployResult } from '../../src/shared/messages';
 import { deploymentWorkflowId } from '../../src/shared/names';
-import type { DeploymentStatus } from '../../src/domain';
+import type { DeploymentStatus, KnownHost } from '../../src/domain';
 import { initialStatus } from '../../src/planner/status';
 import { searchAttributeUpdates } from '../../src/shared/search-attributes';
 
@@ -70,7 +70,7 @@ export interface FakeRun {
   startTime: Date;
   closeTime?: Date;
   /** What the status query answers; undefined: no worker answers (the query fails). */
-  answer?: DeploymentStatus | (() => DeploymentStatus);
+  answer?: DeploymentStatus | KnownHost[] | (() => DeploymentStatus);
   /** How `result()` settles: a result (completed), or an error (failed, terminated). Unset: never settles. */
   outcome?: { result: DeployResult } | { error: Error };
   /** What the promote update answers (or throws). */
@@ -90,6 +90,8 @@ export class FakeTemporal {
   readonly runs: FakeRun[] = [];
   /** Workers polling the task queue. */
   pollers = 1;
+  /** Workers polling a given task queue (a fleet host's): `pollers` unless a test says otherwise. */
+  pollersOf: (taskQueue: string) => number = () => this.pollers;
   /** How a run the verb starts behaves (its status answer, its end); by default it runs and a worker planned it. */
   onStart: (run: FakeRun) => void = (run) => {
     run.answer = deploymentStatus({ service: String(run.searchAttributes.service), targetRelease: 'v2-abc' });
@@ -105,12 +107,17 @@ export class FakeTemporal {
 
   /** Adds a run of deploy/<service>, newest last. */
   addRun(service: string, run: Partial<Omit<FakeRun, 'workflowId' | 'signals' | 'updates' | 'queries'>> = {}): FakeRun {
+    return this.addWorkflow(deploymentWorkflowId(service), { searchAttributes: { service }, ...run });
+  }
+
+  /** Adds a run of any workflow (the host registry), newest last. */
+  addWorkflow(workflowId: string, run: Partial<Omit<FakeRun, 'workflowId' | 'signals' | 'updates' | 'queries'>> = {}): FakeRun {
     const added: FakeRun = {
-      workflowId: deploymentWorkflowId(service),
+      workflowId,
       runId: `run-${++runCounter}`,
       status: 'RUNNING',
       startTime: new Date(Date.UTC(2030, 0, 1, 0, this.runs.length)),
-      searchAttributes: { service },
+      searchAttributes: {},
       memo: {},
       signals: [],
       updates: [],
@@ -177,7 +184,9 @@ export class FakeTemporal {
       },
     },
     workflowService: {
-      describeTaskQueue: async () => ({ pollers: Array.from({ length: this.pollers }, () => ({})) }),
+      describeTaskQueue: async (request: { taskQueue: { name: string } }) => ({
+        pollers: Array.from({ length: this.pollersOf(request.taskQueue.name) }, () => ({})),
+      }),
     },
     workflow: {
       start: async (workflowType: string, options: Record<string, unknown>) => {

@@ -9,7 +9,7 @@ import { startDeployment, type DeploymentHandle } from '../../src/temporal/deplo
 import { validateSpec } from '../../src/planner/spec';
 import type { WorkerConfig } from '../../src/worker/config';
 import { realAdapters } from '../../src/worker/adapters';
-import { createWorker } from '../../src/worker/worker';
+import { createWorkers, runWorkers } from '../../src/worker/worker';
 import { privateRouter } from './router';
 import { stackValue } from './stack';
 
@@ -40,8 +40,8 @@ export async function realWorker(bundlePath: string, extra: Partial<WorkerConfig
   };
   const docker = new Docker();
   const connection = await NativeConnection.connect({ address });
-  const worker: Worker = await createWorker(config, realAdapters(config, docker), { connection, bundlePath });
-  const running = worker.run();
+  const workers: Worker[] = await createWorkers(config, realAdapters(config, docker), { connection, bundlePath });
+  const running = runWorkers(workers);
   const clientConnection = await Connection.connect({ address });
   const client = new Client({ connection: clientConnection, namespace });
   return {
@@ -54,7 +54,7 @@ export async function realWorker(bundlePath: string, extra: Partial<WorkerConfig
       return startDeployment(client, result.spec, { spec: document, requestedBy: 'integration-test' }, config.taskQueue);
     },
     async stop() {
-      worker.shutdown();
+      for (const worker of workers) worker.shutdown();
       await running;
       await connection.close();
       await clientConnection.close();

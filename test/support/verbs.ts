@@ -10,6 +10,7 @@ export const VERBS = [
   'resume',
   'rollback',
   'history',
+  'hosts',
   'worker',
   'dev',
   'codec-server',

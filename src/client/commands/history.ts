@@ -3,6 +3,7 @@ import type { DeployResult } from '../../shared/messages';
 import { SERVICE_NAME_PATTERN } from '../../shared/spec';
 import { deploymentHandle, listDeployments } from '../../temporal/deployments';
 import { invalidInput } from '../errors';
+import { formatTable } from '../output';
 import { examples, type Wrap } from './verb';
 
 export function registerHistory(program: Command, wrap: Wrap): void {
@@ -50,18 +51,7 @@ export function registerHistory(program: Command, wrap: Wrap): void {
             r.decisions.join(', ') || '-',
           ]),
         ];
-        const widths = table[0]!.map((_, column) => Math.max(...table.map((line) => line[column]!.length)));
-        context.out.result(
-          rows,
-          table
-            .map((line) =>
-              line
-                .map((cell, column) => cell.padEnd(widths[column]!))
-                .join('  ')
-                .trimEnd(),
-            )
-            .join('\n'),
-        );
+        context.out.result(rows, formatTable(table));
       }),
     );
 }

@@ -5,6 +5,7 @@ import { registerDeploy } from './deploy';
 import { registerDev } from './dev';
 import { registerDoctor } from './doctor';
 import { registerHistory } from './history';
+import { registerHosts } from './hosts';
 import { registerPause, registerResume } from './pause';
 import { registerPlan } from './plan';
 import { registerPromote } from './promote';
@@ -26,6 +27,7 @@ export function registerCommands(program: Command, wrap: Wrap): void {
     registerResume,
     registerRollback,
     registerHistory,
+    registerHosts,
     registerWorker,
     registerDev,
     registerCodecServer,

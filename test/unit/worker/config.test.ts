@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SettingError } from '../../../src/shared/errors';
+import { hostTaskQueue } from '../../../src/shared/names';
 import { workerConfig } from '../../../src/worker/config';
 import { HmacSecretDigester, keyFromFile } from '../../../src/worker/secret-digest';
 
@@ -22,8 +23,19 @@ describe('workerConfig', () => {
   });
 });
 
+describe('SLUICE_HOST', () => {
+  it('makes the worker a fleet host serving its own task queue; absent, the worker is the one host', () => {
+    expect(workerConfig({ ...base, SLUICE_HOST: 'web-1', SLUICE_TASK_QUEUE: 'prod' })).toMatchObject({ host: 'web-1', taskQueue: 'prod' });
+    expect(hostTaskQueue('prod', 'web-1')).toBe('prod@web-1');
+    expect(workerConfig(base)).not.toHaveProperty('host');
+    expect(workerConfig({ ...base, SLUICE_HOST: '' })).not.toHaveProperty('host');
+  });
+});
+
 describe('a wrong worker setting', () => {
   it.each([
+    [{ ...base, SLUICE_HOST: 'Web_1' }, /^SLUICE_HOST=Web_1 is not a host name: use lowercase letters, digits and "-"/],
+    [{ ...base, SLUICE_HOST: '-web' }, /^SLUICE_HOST=-web is not a host name/],
     [{ SLUICE_NGINX_CONF_DIR: '' }, /^SLUICE_NGINX_CONF_DIR is not set/],
     [{ ...base, SLUICE_NGINX_ADMIN_PORT: '70000' }, /^SLUICE_NGINX_ADMIN_PORT=70000 is not valid/],
     [{ ...base, SLUICE_SECRET_DIGEST_KEY: 'short' }, /^SLUICE_SECRET_DIGEST_KEY is too short/],
