@@ -1,6 +1,7 @@
 /** A spec from a file as a verb takes it: read, `--image` applied, validated, planning budgets checked. */
 import { validateSpec, type DeploymentSpec } from '../planner/spec';
 import { type SpecProblem } from '../shared/spec';
+import { fleetRefusal } from '../planner/fleet';
 import { strategyRefusal } from '../planner/strategies';
 import { invalidInput } from './errors';
 import { loadSpecFile } from './spec-file';
@@ -12,7 +13,7 @@ export interface SpecInput {
 
 /** Problems the planner would find whatever runs (e.g. a rolling budget of 0), so `validate` catches them too. */
 function planningProblems(spec: DeploymentSpec): SpecProblem[] {
-  const refusal = strategyRefusal(spec);
+  const refusal = strategyRefusal(spec) ?? fleetRefusal(spec);
   return refusal ? [{ path: refusal.field, message: refusal.problem }] : [];
 }
 

@@ -1,3 +1,25 @@
+import type { GateKind } from './plan';
+
+/** What a host's deployment reports to its fleet deployment. */
+export interface HostReport {
+  host: string;
+  /** The release it deploys, once planned. */
+  targetRelease?: string;
+  /** The gate it waits at now (the fleet gate once it is ready for the clean-up); absent: none. */
+  gate?: GateKind;
+}
+
+/** Where a host of a fleet deployment stands, as the fleet's status shows it. */
+export interface HostStatus {
+  name: string;
+  state: 'waiting' | 'deploying' | 'ready' | 'released' | 'rollingBack' | 'rolledBack' | 'aborted' | 'failed';
+  /** The wave it belongs to (1-based). */
+  wave: number;
+  targetRelease?: string;
+  gate?: GateKind;
+  reason?: string;
+}
+
 /** A Docker host of a fleet, as its worker introduced itself when it started. */
 export interface KnownHost {
   /** SLUICE_HOST of the worker serving it. */

@@ -8,7 +8,17 @@ import type { ContainerTemplate } from './release';
 import type { Routing } from './routing';
 
 /** Why the workflow waits: each kind is answered by `sluice promote` or by its timer. */
-export type GateKind = 'canaryPause' | 'promotion' | 'scaleDownDelay' | 'batchDelay' | 'contract' | 'inconclusiveAnalysis';
+export type GateKind =
+  | 'canaryPause'
+  | 'promotion'
+  | 'scaleDownDelay'
+  | 'batchDelay'
+  | 'contract'
+  | 'inconclusiveAnalysis'
+  /** A host of a fleet, ready for its clean-up, waits for the other hosts (released by the fleet deployment, not by promote). */
+  | 'fleet'
+  /** A fleet deployment between two waves. */
+  | 'betweenWaves';
 
 export type MigrationDirection = 'expand' | 'contract' | 'rollbackExpand';
 

@@ -3,6 +3,7 @@
  * UI's current details) and how it ends.
  */
 import type { GateKind, StepPhase } from './plan';
+import type { HostStatus } from './host';
 import type { Routing } from './routing';
 
 export type Phase = 'pending' | StepPhase | 'rollingBack' | 'released' | 'rolledBack' | 'aborted' | 'failed';
@@ -62,4 +63,6 @@ export interface DeploymentStatus {
   reason?: string;
   /** The release taking traffic at the end. */
   serving?: string;
+  /** A fleet deployment's hosts, in wave order. */
+  hosts?: HostStatus[];
 }

@@ -50,6 +50,7 @@ function openPreview(strategy: BlueGreenStrategy): PlanError | undefined {
 
 export const blueGreen = {
   schema,
+  fleet: 'lockstep',
   plan: planBlueGreen,
   admission: openPreview,
   preview: (strategy) => strategy.preview,

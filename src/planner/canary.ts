@@ -77,4 +77,4 @@ function planCanary({ spec, strategy, target, stable, builder }: StrategyContext
   builder.stop(stable.release, stable.slots);
 }
 
-export const canary = { schema, plan: planCanary } satisfies StrategyModule<CanaryStrategy>;
+export const canary = { schema, fleet: 'lockstep', plan: planCanary } satisfies StrategyModule<CanaryStrategy>;

@@ -35,6 +35,8 @@ const GATE_NAMES: Record<GateKind, string> = {
   batchDelay: 'batch delay',
   contract: 'contract gate',
   inconclusiveAnalysis: 'inconclusive analysis',
+  fleet: 'fleet gate',
+  betweenWaves: 'pause between waves',
 };
 
 export function gateName(gate: GateKind): string {
@@ -42,6 +44,7 @@ export function gateName(gate: GateKind): string {
 }
 
 export function describeGate(gate: GateKind, durationMs: number | undefined): string {
+  if (gate === 'fleet') return `${GATE_NAMES[gate]}: ready, waiting for the other hosts of the fleet`;
   return durationMs === undefined
     ? `${GATE_NAMES[gate]}: wait for \`sluice promote\``
     : `${GATE_NAMES[gate]}: ${formatDuration(durationMs)}`;

@@ -21,4 +21,4 @@ function planRecreate({ spec, target, stable, builder, notes }: StrategyContext<
   builder.route({ peers: [fresh], weights: { [target]: 100 } });
 }
 
-export const recreate = { schema, plan: planRecreate } satisfies StrategyModule<RecreateStrategy>;
+export const recreate = { schema, fleet: 'waves', plan: planRecreate } satisfies StrategyModule<RecreateStrategy>;

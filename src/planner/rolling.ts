@@ -108,6 +108,7 @@ function planRolling({ spec, strategy, target, stable, builder, notes }: Strateg
 
 export const rolling = {
   schema,
+  fleet: 'waves',
   plan: planRolling,
   refusal: (strategy, spec) => budgetRefusal(strategy, spec.replicas),
 } satisfies StrategyModule<RollingStrategy>;

@@ -3,7 +3,19 @@
  * UI's current details) is a fold over events the workflow records. Keeping
  * the fold pure keeps the workflow thin and lets unit tests pin every field.
  */
-import type { Decision, DeploymentStatus, GateKind, Outcome, Phase, Plan, ReplicaStatus, Routing, Step, StepPhase } from '../domain';
+import type {
+  Decision,
+  DeploymentStatus,
+  GateKind,
+  HostStatus,
+  Outcome,
+  Phase,
+  Plan,
+  ReplicaStatus,
+  Routing,
+  Step,
+  StepPhase,
+} from '../domain';
 import { describeGate, describeRouting, percentWeights } from './describe';
 
 export type StatusEvent =
@@ -15,7 +27,9 @@ export type StatusEvent =
   | { type: 'decision'; decision: Decision }
   | { type: 'paused'; paused: boolean; at: string }
   | { type: 'rollbackStarted'; reason: string; at: string }
-  | { type: 'finished'; outcome: Outcome; reason?: string; at: string };
+  | { type: 'finished'; outcome: Outcome; reason?: string; at: string }
+  /** A fleet deployment's hosts changed: their states, and what the fleet deploys (from its hosts' plans). */
+  | { type: 'fleet'; hosts: HostStatus[]; image: string; strategy: string; targetRelease?: string; serving?: string; at: string };
 
 export function initialStatus(service: string, at: string): DeploymentStatus {
   return {
@@ -135,8 +149,19 @@ function reduce(status: DeploymentStatus, event: StatusEvent): DeploymentStatus 
       return { ...status, paused: event.paused };
     case 'rollbackStarted':
       return withPhase({ ...status, gate: undefined, paused: false, reason: event.reason }, 'rollingBack', event.at);
+    case 'fleet':
+      return {
+        ...status,
+        hosts: event.hosts,
+        image: event.image,
+        strategy: event.strategy,
+        ...(event.targetRelease ? { targetRelease: event.targetRelease } : {}),
+        ...(event.serving ? { serving: event.serving } : {}),
+        updatedAt: event.at,
+      };
     case 'finished': {
-      const serving = Object.entries(percentWeights(status.routing)).sort(([, a], [, b]) => b - a)[0]?.[0];
+      // A fleet deployment routes nothing itself: what serves is what its hosts said.
+      const serving = Object.entries(percentWeights(status.routing)).sort(([, a], [, b]) => b - a)[0]?.[0] ?? status.serving;
       const finalPhase: Phase = event.outcome;
       return withPhase(
         { ...status, outcome: event.outcome, reason: event.reason, serving, gate: undefined, step: undefined },
@@ -154,5 +179,8 @@ export function describeStatus(status: DeploymentStatus): string {
     : '';
   const gate = status.gate && status.gate.description !== status.step?.summary ? ` | waiting: ${status.gate.description}` : '';
   const paused = status.paused ? ' | PAUSED (sluice resume)' : '';
-  return `${status.service} ${status.phase}${step} | traffic: ${describeRouting(status.routing)}${gate}${paused}`;
+  const where = status.hosts
+    ? `hosts: ${status.hosts.map((host) => `${host.name} ${host.state}`).join(', ')}`
+    : `traffic: ${describeRouting(status.routing)}`;
+  return `${status.service} ${status.phase}${step} | ${where}${gate}${paused}`;
 }

@@ -47,6 +47,11 @@ export function strategyRefusal(spec: DeploymentSpec): PlanError | undefined {
   return unplannable(spec) ?? moduleOf(spec.strategy).admission?.(spec.strategy, spec);
 }
 
+/** How a fleet takes the spec's strategy: in waves of hosts, or all hosts in lockstep. */
+export function fleetModeOf(spec: DeploymentSpec): 'waves' | 'lockstep' {
+  return moduleOf(spec.strategy).fleet;
+}
+
 export function previewOf(spec: DeploymentSpec): Preview | undefined {
   return moduleOf(spec.strategy).preview?.(spec.strategy);
 }

@@ -12,6 +12,12 @@ import type { PlanError } from './errors';
 export interface StrategyModule<S extends { type: string }> {
   /** The spec's `strategy:` object when its `type` is this strategy's: fields, defaults and checks. */
   schema: z.ZodType<S, unknown>;
+  /**
+   * How a fleet takes it: host by host in waves (rolling, recreate), or every host at once in
+   * lockstep, each at the same gate before one promote answers them all (canary, blue-green: a
+   * weight is then true of the whole service).
+   */
+  fleet: 'waves' | 'lockstep';
   /** From the stable release serving to the target serving: starts, routes, gates, stops. */
   plan(context: StrategyContext<S>): void;
   /** What no state of the host could make work (a rolling budget of 0): planning refuses it. */

@@ -5,7 +5,7 @@
  * resume are Signals (durable even when no worker is up); status is a Query.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Decision, DeploymentStatus, GateKind, KnownHost, Outcome, PhaseSpan } from '../domain';
+import type { Decision, DeploymentStatus, GateKind, HostReport, HostStatus, KnownHost, Outcome, PhaseSpan } from '../domain';
 
 export const DEPLOY_WORKFLOW_TYPE = 'deploy';
 /** `sluice plan`: a short workflow that observes and plans on a worker, touching nothing. */
@@ -16,7 +16,21 @@ export interface DeployInput {
   spec: unknown;
   /** Who started it: a user name, or CI's job id. */
   requestedBy: string;
+  /** Set by a fleet deployment for the deployment of one of its hosts (a child workflow): absent, the single host. */
+  host?: HostAssignment;
 }
+
+/** One host's part of a fleet deployment: where its activities run and whom it reports to. */
+export interface HostAssignment {
+  name: string;
+  /** The host's own task queue (hostTaskQueue): every activity of this deployment runs there. */
+  taskQueue: string;
+  /** The fleet deployment's workflow id: the host reports its plan and its gates there, and waits for it at the fleet gate. */
+  fleetWorkflowId: string;
+}
+
+/** The workflow type of one host's deployment within a fleet: the deploy workflow, listed apart from the service's deployments. */
+export const HOST_DEPLOY_WORKFLOW_TYPE = 'deployHost';
 
 export interface CompensationFailure {
   summary: string;
@@ -40,6 +54,8 @@ export interface DeployResult {
    * none of them undone. Deploying the same spec again finishes them.
    */
   leftToDo?: string[];
+  /** A fleet deployment's hosts: how each one ended. */
+  hosts?: HostStatus[];
 }
 
 /** Who sent a message, and why: recorded in the status and the history. */
@@ -66,6 +82,13 @@ export const abortSignal = defineSignal<[Actor]>('abort');
 export const pauseSignal = defineSignal<[Actor]>('pause');
 export const resumeSignal = defineSignal<[Actor]>('resume');
 export const statusQuery = defineQuery<DeploymentStatus>('status');
+
+/** A host's deployment tells its fleet deployment where it stands: its release once planned, each gate it reaches. */
+export const hostReportSignal = defineSignal<[HostReport]>('hostReport');
+/** The fleet deployment answers a gate on a host (what `sluice promote` does for one deployment). */
+export const fleetPromoteSignal = defineSignal<[PromoteRequest]>('fleetPromote');
+/** The fleet deployment lets a host past the fleet gate: every host is ready, the clean-up may begin. */
+export const fleetProceedSignal = defineSignal<[]>('fleetProceed');
 
 /** The host registry (workflows/hosts.ts): every host's worker introduces itself at start; `sluice hosts` asks. */
 export const HOST_REGISTRY_WORKFLOW_TYPE = 'hostRegistry';

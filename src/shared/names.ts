@@ -31,6 +31,11 @@ export function deploymentWorkflowId(service: string): string {
   return `deploy/${service}`;
 }
 
+/** One host's deployment within a fleet deployment of the service (a child of deploy/<service>). */
+export function hostDeploymentWorkflowId(service: string, host: string): string {
+  return `deploy/${service}@${host}`;
+}
+
 /** Search attributes sluice upserts, so the Web UI and `sluice history` can filter. */
 export const SEARCH_ATTRIBUTE_NAMES = {
   service: 'SluiceService',

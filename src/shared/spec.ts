@@ -11,6 +11,7 @@ import { z } from 'zod';
 // The domain types some parts of a spec become; `satisfies` keeps each schema's output assignable to its type.
 import { DEADLINE_PHASES, type AnalysisSpec, type ContainerResources, type SecretRef } from '../domain';
 import { DURATION_PATTERN, formatDuration, parseDuration } from './duration';
+import { HOST_NAME_PATTERN } from './names';
 
 // ---------------------------------------------------------------- grammars
 
@@ -206,6 +207,36 @@ const traffic = z
   })
   .strict();
 
+export const MAX_HOSTS = 50;
+
+/** The Docker hosts a deployment runs on, each served by a worker started with SLUICE_HOST=<name>. */
+const hosts = z
+  .array(
+    z.string({ error: 'expected a host name' }).regex(HOST_NAME_PATTERN, {
+      error: 'expected a host name like web-1 (lowercase letters, digits and "-"), as its worker\'s SLUICE_HOST',
+    }),
+  )
+  .min(1, { error: 'name at least one host, or leave hosts out for the single host' })
+  .max(MAX_HOSTS, { error: `expected at most ${MAX_HOSTS} hosts` })
+  .describe('The Docker hosts to deploy to, each served by a worker started with SLUICE_HOST=<name> (absent: the single host).');
+
+/** How the hosts of a fleet are taken (docs/fleet.md). */
+const fleet = z
+  .object({
+    hostsAtOnce: countOrPercent
+      .default(1)
+      .describe(
+        'How many hosts a wave of a rolling or recreate deployment takes (a count, or a percentage of the hosts rounded down, at least 1).',
+      ),
+    minHealthyHosts: countOrPercent
+      .optional()
+      .describe(
+        'How many hosts must serve the stable release while a wave changes (a count, or a percentage rounded up; absent: all but hostsAtOnce).',
+      ),
+    pauseBetweenWaves: duration('30s', { max: DAY }).prefault('0s'),
+  })
+  .strict();
+
 /** When the worker pulls the image: Docker's and Kubernetes' policies (absent: always for :latest or no tag, else missing). */
 export const PULL_POLICIES = ['always', 'missing', 'never'] as const;
 export type PullPolicy = (typeof PULL_POLICIES)[number];
@@ -247,9 +278,29 @@ export function specSchemaWith<S extends z.ZodType>(strategy: S) {
       progressDeadline: progressDeadline.prefault('10m'),
       migrations: migrations.optional(),
       traffic,
+      hosts: hosts.optional(),
+      fleet: fleet.optional(),
     })
     .strict()
     .superRefine((spec, ctx) => {
+      spec.hosts?.forEach((host, index) => {
+        if (spec.hosts!.indexOf(host) !== index)
+          ctx.addIssue({ code: 'custom', path: ['hosts', index], message: `${host} is listed twice`, input: host });
+      });
+      if (spec.fleet && !spec.hosts)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fleet'],
+          message: 'fleet settings need hosts: name the hosts, or leave fleet out',
+          input: spec.fleet,
+        });
+      if (spec.hosts && spec.migrations)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['migrations'],
+          message: 'a fleet deployment (hosts) does not run migrations yet: run them from a single-host deployment, or leave hosts out',
+          input: spec.migrations,
+        });
       const names = new Set<string>();
       spec.secrets.forEach((secret, index) => {
         if (names.has(secret.name) || secret.name in spec.env) {
@@ -280,6 +331,7 @@ export type HealthSpec = z.output<typeof health>;
 export type MigrationsSpec = z.output<typeof migrations>;
 export type SecretSource = z.output<typeof secretSource>;
 export type Preview = z.output<typeof previewRoute>;
+export type FleetSpec = z.output<typeof fleet>;
 /** Every field of a spec but the strategy: what a strategy sees of the rest of the spec. */
 export type SpecFields = Omit<z.output<ReturnType<typeof specSchemaWith<z.ZodUnknown>>>, 'strategy'>;
 

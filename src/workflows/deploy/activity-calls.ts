@@ -27,6 +27,11 @@ const LONG_RUNNING: ReadonlySet<Step['kind']> = new Set([
   'migrate',
 ]);
 
+/** A fleet host's deployment runs every activity on the host's own task queue, where only its worker polls. */
+export function onHost(run: DeploymentRun): Pick<ActivityOptions, 'taskQueue'> {
+  return run.host ? { taskQueue: run.host.taskQueue } : {};
+}
+
 /** A step's activity options: the phase's progress deadline bounds the retries (schedule-to-close) and a long attempt; a short attempt gets a minute. */
 export function stepActivityOptions(run: DeploymentRun, step: Step, phase: StepPhase, summary: string): ActivityOptions {
   const deadline = deadlineFor(run.spec, phase);
@@ -34,6 +39,7 @@ export function stepActivityOptions(run: DeploymentRun, step: Step, phase: StepP
   const long = LONG_RUNNING.has(step.kind);
   return {
     summary,
+    ...onHost(run),
     ...(run.patches.deadlineOnActivities && deadline !== undefined ? { scheduleToCloseTimeout: limit } : {}),
     startToCloseTimeout: long ? limit : Math.min(limit, SHORT_ACTIVITY_TIMEOUT_MS),
     ...(long ? { heartbeatTimeout: HEARTBEAT_TIMEOUT } : {}),

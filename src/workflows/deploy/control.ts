@@ -6,7 +6,15 @@
  * between steps.
  */
 import { ApplicationFailure, CancellationScope, log, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { abortSignal, pauseSignal, promoteUpdate, resumeSignal, statusQuery } from '../../shared/messages';
+import {
+  abortSignal,
+  fleetProceedSignal,
+  fleetPromoteSignal,
+  pauseSignal,
+  promoteUpdate,
+  resumeSignal,
+  statusQuery,
+} from '../../shared/messages';
 import type { Actor, PromoteRequest, PromoteResponse } from '../../shared/messages';
 import { gateName } from '../../planner/describe';
 import type { Decision, DecisionKind, DeploymentStatus, GateKind } from '../../domain';
@@ -47,12 +55,18 @@ export class DeploymentControl {
   paused = false;
   /** A full promotion was accepted: the remaining pauses and analyses are skipped (never the contract gate). */
   promoteFull = false;
+  /** The last promote accepted: a fleet deployment passes it on to its hosts. */
+  lastPromote: PromoteRequest | undefined;
   /** Who aborted with `sluice abort`, once accepted. */
   abortedBy: Actor | undefined;
   rollingBack = false;
   finished = false;
   /** Set when contract migrations or the removal of the old release begin: from then on there is nothing to roll back to. */
   pastPointOfNoReturn = false;
+  /** A fleet host's deployment: the fleet let it past the fleet gate (fleetProceedSignal). */
+  fleetProceeded = false;
+  /** A fleet host's deployment: it has waited at the fleet gate, which comes once. */
+  fleetGatePassed = false;
   /** The scope the forward plan runs in: an accepted abort cancels it. */
   readonly forward = new CancellationScope();
 
@@ -69,6 +83,21 @@ export class DeploymentControl {
     setHandler(abortSignal, (actor: Actor) => this.abort(actor));
     setHandler(pauseSignal, (actor: Actor) => this.pause(actor));
     setHandler(resumeSignal, (actor: Actor) => this.resume(actor));
+    setHandler(fleetPromoteSignal, (request: PromoteRequest) => this.promoteFromFleet(request));
+    setHandler(fleetProceedSignal, () => {
+      this.fleetProceeded = true;
+    });
+  }
+
+  /** The fleet answers this host's gate as `sluice promote` would; a promote the validator refuses is recorded as ignored. */
+  promoteFromFleet(request: PromoteRequest): void {
+    try {
+      this.validatePromote(request);
+    } catch (refused) {
+      if (isActor(request)) this.decide('promote', request, 'ignored', (refused as Error).message);
+      return;
+    }
+    this.promote(request);
   }
 
   /** Folds an event into the status, and tells the Web UI (details, and the phase search attribute when it changes). */
@@ -127,6 +156,7 @@ export class DeploymentControl {
       return { full, ignored: true, message: 'ignored: the deployment is rolling back' };
     }
     this.decide('promote', request, 'accepted', full ? 'full promotion: remaining pauses and analyses are skipped' : undefined);
+    this.lastPromote = request;
     if (full) this.promoteFull = true;
     // A full promotion skips pauses and analyses, never the contract gate: that one needs its own promote.
     const { gate } = this;

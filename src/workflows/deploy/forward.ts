@@ -9,6 +9,7 @@ import type { Actor } from '../../shared/messages';
 import { messageOf, refusalOf } from '../failures';
 import type { Plan, PlannedStep, Step } from '../../domain';
 import { now, TOO_LATE_TO_ABORT, WORKFLOW_CANCELLATION } from './control';
+import { reportToFleet, waitForFleet } from './fleet-host';
 import { makePlan, recordPlan } from './planning';
 import type { DeploymentRun } from './run';
 import { runStep } from './steps';
@@ -39,7 +40,10 @@ export async function runForward(run: DeploymentRun, requestedBy: string): Promi
       const planned = await makePlan(run);
       progress.plan = planned.plan;
       recordPlan(run, planned, requestedBy);
+      if (run.host) await reportToFleet(run, { targetRelease: planned.plan.targetRelease });
       await runSteps(run, planned.plan, progress.begun);
+      // A fleet host with nothing irreversible to do (a first deployment) is ready once its steps ran.
+      if (run.host) await waitForFleet(run);
     });
   } catch (error) {
     progress.failure = failureOf(run, progress, error);
@@ -71,7 +75,9 @@ async function runSteps(run: DeploymentRun, plan: Plan, begun: PlannedStep[]): P
       await runThisStep();
       continue;
     }
-    // An abort accepted in the activation that finished the previous step must win before the point of no return.
+    // A fleet host waits for the fleet before anything irreversible: until then the fleet can roll it back.
+    if (irreversible && run.host) await waitForFleet(run);
+    // An abort accepted in the activation that finished the previous step (or the fleet gate) must win before the point of no return.
     if (!control.pastPointOfNoReturn && control.stoppedBy()) throw ApplicationFailure.create({ message: 'the forward plan was stopped' });
     if (irreversible) control.pastPointOfNoReturn = true;
     // From the point of no return on, a step always runs to its end: a cancelled contract migration could be half-applied.

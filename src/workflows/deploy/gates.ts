@@ -8,19 +8,23 @@ import type { GateKind, Step, StepPhase } from '../../domain';
 import { activities, stepActivityOptions } from './activity-calls';
 import { now } from './control';
 import { withDeadline } from './deadlines';
+import { reportToFleet } from './fleet-host';
 import type { DeploymentRun } from './run';
 
 /** Waits for a promote, or for the gate's duration if it has one; a full promotion passes every gate but the contract gate. */
 export async function waitAtGate(run: DeploymentRun, kind: GateKind, durationMs: number | undefined, promotable: boolean): Promise<void> {
   const { control } = run;
-  if (control.promoteFull && kind !== 'contract') return;
+  // A full promotion skips pauses and analyses; the contract gate needs its own promote, the fleet gate the fleet.
+  const skippable = kind !== 'contract' && kind !== 'fleet';
+  if (control.promoteFull && skippable) return;
   const gate = { kind, promotable, answered: false };
   control.gate = gate;
   const openedAt = Date.now();
   control.record({ type: 'gateOpened', gate: kind, ...(durationMs !== undefined ? { durationMs } : {}), promotable, at: now() });
+  if (run.host) await reportToFleet(run, { gate: kind });
   try {
-    // A full promotion also releases a gate that is waiting right now (except the contract gate).
-    const released = () => gate.answered || (control.promoteFull && kind !== 'contract');
+    // A full promotion also releases a gate that is waiting right now (except the contract and fleet gates).
+    const released = () => gate.answered || (control.promoteFull && skippable) || (kind === 'fleet' && control.fleetProceeded);
     if (durationMs === undefined) await condition(released);
     else await condition(released, durationMs, { summary: describeGate(kind, durationMs) });
   } finally {
@@ -28,6 +32,7 @@ export async function waitAtGate(run: DeploymentRun, kind: GateKind, durationMs:
     run.metrics.gateWait.record(Date.now() - openedAt, { service: run.spec.service, gate: kind });
     control.record({ type: 'gateClosed', at: now() });
   }
+  if (run.host) await reportToFleet(run, {});
 }
 
 /** Samples the release's error rate and latency until the analysis passes or fails; an inconclusive one waits for a promote. */

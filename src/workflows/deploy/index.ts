@@ -18,6 +18,7 @@ import { finish } from './result';
 import { nothingRolledBack, rollBack } from './rollback';
 import { deploymentMetrics, deploymentPatches, type DeploymentRun } from './run';
 import { validSpecOrFail } from '../failures';
+import { deployFleet } from '../fleet';
 import { searchAttributeUpdates } from '../../shared/search-attributes';
 
 export async function deploy(input: DeployInput): Promise<DeployResult> {
@@ -26,8 +27,17 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   control.registerHandlers();
   const spec = validSpecOrFinish(input, control);
   upsertSearchAttributes(searchAttributeUpdates({ service: spec.service, strategy: spec.strategy.type, phase: control.status.phase }));
+  // A spec naming hosts deploys each of them (deployHost, below) under one fleet deployment.
+  if (spec.hosts && !input.host) return deployFleet(input, spec, control, metrics);
   const { workflowId, runId } = workflowInfo();
-  const run: DeploymentRun = { spec, deploymentId: `${workflowId}/${runId}`, control, metrics, patches: deploymentPatches() };
+  const run: DeploymentRun = {
+    spec,
+    deploymentId: `${workflowId}/${runId}`,
+    control,
+    metrics,
+    patches: deploymentPatches(),
+    ...(input.host ? { host: input.host } : {}),
+  };
 
   const forward = await runForward(run, input.requestedBy);
   const { plan, failure } = forward;
@@ -35,6 +45,14 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   const rollback =
     plan && failure && failure.outcome !== 'failed' ? await rollBack(run, plan, forward.begun, failure) : nothingRolledBack();
   return finish(run, forward, rollback);
+}
+
+/**
+ * One host's deployment within a fleet deployment: the same workflow under its own type, so that a
+ * service's deployments (WorkflowType "deploy") list the fleet deployment and not its hosts.
+ */
+export async function deployHost(input: DeployInput): Promise<DeployResult> {
+  return deploy(input);
 }
 
 /** The service, for the status, even before the spec is known to be valid. */

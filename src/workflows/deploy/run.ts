@@ -1,6 +1,7 @@
 /** What every part of one deployment run shares: the spec, its id, the control state, metrics and the patches it runs under. */
 import { metricMeter, patched } from '@temporalio/workflow';
 import type { DeploymentSpec } from '../../planner/spec';
+import type { HostAssignment } from '../../shared/messages';
 import type { DeploymentControl } from './control';
 
 export interface DeploymentRun {
@@ -10,6 +11,8 @@ export interface DeploymentRun {
   control: DeploymentControl;
   metrics: DeploymentMetrics;
   patches: DeploymentPatches;
+  /** One host of a fleet deployment: its activities run on the host's task queue, and it waits for the fleet at the fleet gate. */
+  host?: HostAssignment;
 }
 
 export type DeploymentMetrics = ReturnType<typeof deploymentMetrics>;

@@ -12,7 +12,22 @@ import type { DeploymentStatus, Plan } from '../../../src/domain';
 import { renderStep } from '../../support/plans';
 import { specDocument } from '../../support/specs';
 import { bundledWorker } from '../../support/temporal';
+import type { SluiceActivities } from '../../../src/activities';
+import { hostTaskQueue } from '../../../src/shared/names';
 import type { FakeWorld } from './fake-world';
+
+/** The activities of one host, each call logged as "<host> <activity>" before it runs. */
+function logged(host: string, activities: SluiceActivities, log: string[]): SluiceActivities {
+  return Object.fromEntries(
+    Object.entries(activities).map(([name, fn]) => [
+      name,
+      (...args: unknown[]) => {
+        log.push(`${host} ${name}`);
+        return (fn as (...a: unknown[]) => unknown)(...args);
+      },
+    ]),
+  ) as SluiceActivities;
+}
 
 let services = 0;
 
@@ -44,6 +59,31 @@ export class Harness {
   async withWorker<T>(world: FakeWorld, body: (taskQueue: string) => Promise<T>, taskQueue = `test-${randomUUID()}`): Promise<T> {
     const worker = await bundledWorker(this.env, this.bundlePath, { taskQueue, activities: world.activities() });
     return worker.runUntil(body(taskQueue));
+  }
+
+  /**
+   * Runs `body` while a fleet runs: one worker of workflows on a fresh shared task queue, and one of
+   * activities per host on the host's own queue, serving that host's world. Each activity call is
+   * logged as "<host> <activity>" in `log`, in the order they began across hosts.
+   */
+  async withFleet<T>(worlds: Record<string, FakeWorld>, body: (taskQueue: string) => Promise<T>, log: string[] = []): Promise<T> {
+    const taskQueue = `fleet-${randomUUID()}`;
+    const workflows = await bundledWorker(this.env, this.bundlePath, { taskQueue });
+    const hosts = await Promise.all(
+      Object.entries(worlds).map(([host, world]) =>
+        bundledWorker(this.env, this.bundlePath, {
+          taskQueue: hostTaskQueue(taskQueue, host),
+          activities: logged(host, world.activities(), log),
+        }),
+      ),
+    );
+    const running = hosts.map((worker) => worker.run());
+    try {
+      return await workflows.runUntil(body(taskQueue));
+    } finally {
+      for (const worker of hosts) worker.shutdown();
+      await Promise.all(running);
+    }
   }
 
   start(taskQueue: string, deployment: { document: Record<string, unknown>; spec: DeploymentSpec }): ReturnType<typeof startDeployment> {

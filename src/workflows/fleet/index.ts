@@ -1,0 +1,225 @@
+/**
+ * A fleet deployment: the spec names hosts, and each host runs the spec's strategy against its
+ * own Docker Engine and nginx in a deployment of its own (deployHost, a child workflow). Rolling
+ * and recreate take the hosts in waves; canary and blue-green take them all at once, in lockstep,
+ * one promote answering the gate every host waits at. A host that is ready waits at the fleet
+ * gate, its old release stopped but kept; only when every host is ready does the fleet let them
+ * clean up. A failure or an abort before that rolls every host back, the last wave first.
+ */
+import { ApplicationFailure, CancellationScope, condition, log, setHandler, sleep, upsertMemo } from '@temporalio/workflow';
+import type { Outcome } from '../../domain';
+import { FailureType, notReleasedFailureType } from '../../shared/errors';
+import { formatDuration } from '../../shared/duration';
+import { abortSignal, fleetProceedSignal, hostReportSignal, type Actor, type DeployInput, type DeployResult } from '../../shared/messages';
+import { PlanError } from '../../planner/errors';
+import { planFleet, type FleetPlan } from '../../planner/fleet';
+import type { DeploymentSpec } from '../../planner/spec';
+import { messageOf } from '../failures';
+import { now, type DeploymentControl } from '../deploy/control';
+import type { DeploymentMetrics } from '../deploy/run';
+import { FleetHosts, type FleetHost } from './hosts';
+import { relayToHosts } from './relay';
+
+export async function deployFleet(
+  input: DeployInput,
+  spec: DeploymentSpec,
+  control: DeploymentControl,
+  metrics: DeploymentMetrics,
+): Promise<DeployResult> {
+  const plan = fleetPlanOrFail(spec, control);
+  const hosts = new FleetHosts(spec, plan.waves, () =>
+    control.record({
+      type: 'fleet',
+      hosts: hosts.statuses(),
+      image: spec.image,
+      strategy: spec.strategy.type,
+      ...releaseOf(hosts),
+      at: now(),
+    }),
+  );
+  setHandler(hostReportSignal, (report) => hosts.report(report));
+  upsertMemo({
+    image: spec.image,
+    replicas: spec.replicas,
+    strategy: spec.strategy.type,
+    hosts: spec.hosts!,
+    requestedBy: input.requestedBy,
+  });
+  control.record({ type: 'fleet', hosts: hosts.statuses(), image: spec.image, strategy: spec.strategy.type, at: now() });
+
+  const relaying = relayToHosts(hosts, control);
+  const failure = await runWaves(spec, plan, hosts, control, input);
+  const outcome = failure === undefined ? await cleanUp(hosts, control) : await rollBackHosts(plan, hosts, control, failure);
+  relaying.stop();
+  return finishFleet(spec, hosts, control, metrics, outcome);
+}
+
+/** The fleet's plan; settings no fleet could meet fail the workflow before any host is touched. */
+function fleetPlanOrFail(spec: DeploymentSpec, control: DeploymentControl): FleetPlan {
+  try {
+    return planFleet(spec);
+  } catch (error) {
+    control.finished = true;
+    if (!(error instanceof PlanError)) throw error;
+    throw ApplicationFailure.create({
+      type: FailureType.planRejected,
+      nonRetryable: true,
+      message: error.message,
+      details: [{ field: error.field }],
+    });
+  }
+}
+
+/**
+ * Starts the hosts wave by wave; a wave is done when each of its hosts is ready at the fleet gate.
+ * Returns why the fleet stopped (a host that did not get ready, an abort), or undefined.
+ */
+async function runWaves(
+  spec: DeploymentSpec,
+  plan: FleetPlan,
+  hosts: FleetHosts,
+  control: DeploymentControl,
+  input: DeployInput,
+): Promise<string | undefined> {
+  try {
+    await control.forward.run(async () => {
+      for (const [index, wave] of plan.waves.entries()) {
+        if (control.paused) await condition(() => !control.paused);
+        const summary = `wave ${index + 1}/${plan.waves.length}: deploy ${wave.join(', ')}`;
+        control.record({
+          type: 'stepStarted',
+          number: index + 1,
+          total: plan.waves.length,
+          summary,
+          phase: 'shifting',
+          rollback: false,
+          at: now(),
+        });
+        for (const name of wave) await hosts.start(name, input.requestedBy, input.spec);
+        const inWave = wave.map((name) => hosts.byName.get(name)!);
+        await condition(() => inWave.every((host) => host.status.state === 'ready') || hosts.all().some(stoppedShort));
+        const stopped = hosts.all().find(stoppedShort);
+        if (stopped)
+          throw ApplicationFailure.create({
+            message: `${stopped.status.name}: ${stopped.status.state}${stopped.status.reason ? `: ${stopped.status.reason}` : ''}`,
+          });
+        const pause = spec.fleet?.pauseBetweenWaves ?? 0;
+        if (index < plan.waves.length - 1 && pause > 0) await sleep(pause, { summary: `pause between waves: ${formatDuration(pause)}` });
+      }
+    });
+    return undefined;
+  } catch (error) {
+    const stopper = control.stoppedBy();
+    return stopper ? `aborted by ${stopper.by}${stopper.reason ? `: ${stopper.reason}` : ''}` : messageOf(error);
+  }
+}
+
+/** A host whose deployment ended before it got ready: the fleet cannot go on. */
+function stoppedShort(host: FleetHost): boolean {
+  return host.ending !== undefined && host.status.state !== 'released';
+}
+
+/** Every host is ready: each one may now clean up (remove its old release), which nothing undoes. */
+async function cleanUp(hosts: FleetHosts, control: DeploymentControl): Promise<{ outcome: Outcome; reason?: string }> {
+  control.pastPointOfNoReturn = true;
+  control.record({
+    type: 'stepStarted',
+    number: 1,
+    total: 1,
+    summary: 'every host ready: clean up on each',
+    phase: 'cleaningUp',
+    rollback: false,
+    at: now(),
+  });
+  await CancellationScope.nonCancellable(async () => {
+    for (const host of hosts.running()) await host.handle!.signal(fleetProceedSignal);
+    await condition(() => hosts.all().every((host) => host.ending !== undefined));
+  });
+  const failed = hosts.all().filter((host) => host.status.state !== 'released');
+  if (failed.length === 0) return { outcome: 'released' };
+  return {
+    outcome: 'failed',
+    reason: `every host released, but the clean-up failed on ${failed.map((host) => `${host.status.name} (${host.status.reason ?? host.status.state})`).join('; ')}`,
+  };
+}
+
+/** Rolls back every host the fleet started, the last wave first, each wave's hosts together; out of reach of cancellation. */
+async function rollBackHosts(
+  plan: FleetPlan,
+  hosts: FleetHosts,
+  control: DeploymentControl,
+  reason: string,
+): Promise<{ outcome: Outcome; reason: string }> {
+  const aborted = control.stoppedBy();
+  control.beginRollback(reason);
+  const actor: Actor = { by: aborted?.by ?? 'sluice', reason: `the fleet deployment is rolling back: ${reason}` };
+  await CancellationScope.nonCancellable(async () => {
+    for (const wave of [...plan.waves].reverse()) {
+      const started = wave.map((name) => hosts.byName.get(name)!).filter((host) => host.handle);
+      for (const host of started.filter((h) => !h.ending)) {
+        hosts.rollingBack(host);
+        await host.handle!.signal(abortSignal, actor);
+      }
+      await condition(() => started.every((host) => host.ending !== undefined));
+    }
+  });
+  const incomplete = hosts
+    .all()
+    .filter((host) => host.ending && !['rolledBack', 'aborted'].includes(host.status.state) && host.status.state !== 'released');
+  const outcome: Outcome = incomplete.length > 0 ? 'failed' : aborted ? 'aborted' : 'rolledBack';
+  const left = incomplete.map((host) => `${host.status.name}: ${host.status.reason ?? host.status.state}`);
+  return { outcome, reason: left.length ? `${reason}; the rollback did not finish on ${left.join('; ')}` : reason };
+}
+
+function finishFleet(
+  spec: DeploymentSpec,
+  hosts: FleetHosts,
+  control: DeploymentControl,
+  metrics: DeploymentMetrics,
+  { outcome, reason }: { outcome: Outcome; reason?: string },
+): DeployResult {
+  control.finished = true;
+  control.record({
+    type: 'fleet',
+    hosts: hosts.statuses(),
+    image: spec.image,
+    strategy: spec.strategy.type,
+    ...releaseOf(hosts, outcome),
+    at: now(),
+  });
+  control.record({ type: 'finished', outcome, ...(reason ? { reason } : {}), at: now() });
+  metrics.finished.add(1, { service: spec.service, strategy: spec.strategy.type, outcome });
+  const { status } = control;
+  const results = hosts.all().flatMap((host) => (host.ending && 'result' in host.ending ? [{ host, result: host.ending.result }] : []));
+  const result: DeployResult = {
+    outcome,
+    ...(reason ? { reason } : {}),
+    service: spec.service,
+    targetRelease: status.targetRelease,
+    ...(results[0]?.result.stableRelease ? { stableRelease: results[0].result.stableRelease } : {}),
+    ...(status.serving ? { serving: status.serving } : {}),
+    timeline: status.timeline,
+    decisions: status.decisions,
+    compensationFailures: results.flatMap(({ host, result }) =>
+      result.compensationFailures.map((failure) => ({ ...failure, summary: `${host.status.name}: ${failure.summary}` })),
+    ),
+    hosts: hosts.statuses(),
+  };
+  if (outcome !== 'released') {
+    throw ApplicationFailure.create({
+      type: notReleasedFailureType(outcome),
+      nonRetryable: true,
+      message: `${spec.service} ${outcome}${reason ? `: ${reason}` : ''}`,
+      details: [result],
+    });
+  }
+  log.info(`fleet deployment of ${spec.service} released on ${spec.hosts!.join(', ')}`);
+  return result;
+}
+
+/** The release the hosts deploy (the same on every host: it is computed from the spec), and what serves once they finished. */
+function releaseOf(hosts: FleetHosts, outcome?: Outcome): { targetRelease?: string; serving?: string } {
+  const targetRelease = hosts.statuses().find((host) => host.targetRelease)?.targetRelease;
+  if (!targetRelease) return {};
+  return { targetRelease, ...(outcome === 'released' ? { serving: targetRelease } : {}) };
+}

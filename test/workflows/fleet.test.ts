@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { abortSignal, promoteUpdate, statusQuery } from '../../src/shared/messages';
+import { FakeWorld } from './support/fake-world';
+import { uniqueSpec } from './support/harness';
+import { timeSkippingSuite } from './support/suite';
+
+const suite = timeSkippingSuite();
+const world = () => new FakeWorld({ release: 'v1', slots: [0, 1] });
+
+const runningReleases = (host: FakeWorld) => [...host.running.entries()].filter(([, slots]) => slots.size > 0).map(([release]) => release);
+
+function servingOnly(target: string, host: FakeWorld): void {
+  expect(Object.keys(host.routing.weights)).toEqual([target]);
+  expect(runningReleases(host)).toEqual([target]);
+}
+
+function servingStable(host: FakeWorld): void {
+  expect(Object.keys(host.routing.weights)).toEqual(['v1']);
+  expect(runningReleases(host)).toEqual(['v1']);
+  expect(host.running.get('v1')).toEqual(new Set([0, 1]));
+}
+
+describe('a fleet deployment', () => {
+  it('rolling, one host at a time: host-2 starts once host-1 is ready, and no host removes its old release before every host is ready', async () => {
+    const hosts = { 'host-1': world(), 'host-2': world() };
+    const log: string[] = [];
+    const deployment = uniqueSpec({ replicas: 2, hosts: ['host-1', 'host-2'], fleet: { hostsAtOnce: 1 } });
+    const result = await suite
+      .harness()
+      .withFleet(hosts, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result(), log);
+    expect(result.outcome).toBe('released');
+    expect(result.hosts?.map((host) => [host.name, host.state, host.wave])).toEqual([
+      ['host-1', 'released', 1],
+      ['host-2', 'released', 2],
+    ]);
+    for (const host of Object.values(hosts)) servingOnly(result.targetRelease, host);
+    const first = (entry: string) => log.indexOf(entry);
+    const last = (entry: string) => log.lastIndexOf(entry);
+    expect(first('host-2 startReplicas')).toBeGreaterThan(last('host-1 route'));
+    expect(first('host-1 removeReplicas')).toBeGreaterThan(last('host-2 route'));
+    expect(log.filter((entry) => entry.endsWith('observeAndPlan'))).toEqual(['host-1 observeAndPlan', 'host-2 observeAndPlan']);
+  });
+
+  it('a failure on the second host rolls back the first, which was ready and serving the new release', async () => {
+    const hosts = { 'host-1': world(), 'host-2': world().failOn(/^wait .*\[0\]$/) };
+    const deployment = uniqueSpec({ replicas: 2, hosts: ['host-1', 'host-2'] });
+    const result = await suite.harness().withFleet(hosts, async (taskQueue) => {
+      const handle = await suite.harness().start(taskQueue, deployment);
+      return handle.result();
+    });
+    expect(result.outcome).toBe('rolledBack');
+    expect(result.reason).toMatch(/^host-2: rolledBack: /);
+    expect(result.hosts?.map((host) => [host.name, host.state])).toEqual([
+      ['host-1', 'aborted'],
+      ['host-2', 'rolledBack'],
+    ]);
+    for (const host of Object.values(hosts)) servingStable(host);
+    // Its rollback removed the new release's replicas; the old release it had stopped was started again, never removed.
+    const removals = hosts['host-1'].calls.filter((call) => call.startsWith('remove'));
+    expect(removals.length).toBeGreaterThan(0);
+    expect(removals.every((call) => call.startsWith(`remove ${result.targetRelease}[`))).toBe(true);
+  });
+
+  it('a canary takes every host in lockstep: the fleet offers the gate once every host waits at it, and one promote answers all', async () => {
+    const hosts = { 'host-1': world(), 'host-2': world(), 'host-3': world() };
+    const deployment = uniqueSpec({
+      replicas: 2,
+      hosts: ['host-1', 'host-2', 'host-3'],
+      strategy: { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] },
+    });
+    const result = await suite.harness().withFleet(hosts, async (taskQueue) => {
+      const handle = await suite.harness().start(taskQueue, deployment);
+      const waiting = await suite.harness().waitForGate(handle, 'canaryPause');
+      expect(waiting.hosts?.map((host) => host.gate)).toEqual(['canaryPause', 'canaryPause', 'canaryPause']);
+      for (const host of Object.values(hosts)) expect(Object.values(host.routing.weights)).toEqual([50, 50]);
+      const answer = await handle.executeUpdate(promoteUpdate, { args: [{ by: 'alice' }] });
+      expect(answer).toMatchObject({ gate: 'canaryPause' });
+      return handle.result();
+    });
+    expect(result.outcome).toBe('released');
+    for (const host of Object.values(hosts)) servingOnly(result.targetRelease, host);
+  });
+
+  it('an abort at the shared gate rolls every host back', async () => {
+    const hosts = { 'host-1': world(), 'host-2': world() };
+    const deployment = uniqueSpec({
+      replicas: 2,
+      hosts: ['host-1', 'host-2'],
+      strategy: { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] },
+    });
+    const result = await suite.harness().withFleet(hosts, async (taskQueue) => {
+      const handle = await suite.harness().start(taskQueue, deployment);
+      await suite.harness().waitForGate(handle, 'canaryPause');
+      await handle.signal(abortSignal, { by: 'bob', reason: 'errors on the dashboard' });
+      const ended = await handle.result();
+      expect((await handle.query(statusQuery)).hosts?.map((host) => host.state)).toEqual(['aborted', 'aborted']);
+      return ended;
+    });
+    expect(result.outcome).toBe('aborted');
+    expect(result.reason).toBe('aborted by bob: errors on the dashboard');
+    for (const host of Object.values(hosts)) servingStable(host);
+  });
+
+  it('refuses settings no fleet could meet before touching a host', async () => {
+    const deployment = uniqueSpec({ hosts: ['host-1', 'host-2'], fleet: { hostsAtOnce: 2, minHealthyHosts: 1 } });
+    const failure = (await suite
+      .harness()
+      .withFleet({ 'host-1': world() }, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result())
+      .catch((e: unknown) => e)) as Error & { cause?: Error };
+    expect(`${failure.message} ${failure.cause?.message ?? ''}`).toMatch(
+      /fleet\.hostsAtOnce: taking 2 of 2 hosts at once leaves 0 serving/,
+    );
+  });
+});
