@@ -12,7 +12,8 @@ export interface HostReport {
 /** Where a host of a fleet deployment stands, as the fleet's status shows it. */
 export interface HostStatus {
   name: string;
-  state: 'waiting' | 'deploying' | 'ready' | 'released' | 'rollingBack' | 'rolledBack' | 'aborted' | 'failed';
+  /** `refused`: its deployment was refused before it touched anything (a plan refused, an image it could not pull). */
+  state: 'waiting' | 'deploying' | 'ready' | 'released' | 'rollingBack' | 'rolledBack' | 'aborted' | 'failed' | 'refused';
   /** The wave it belongs to (1-based). */
   wave: number;
   targetRelease?: string;

@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { abortSignal, promoteUpdate, statusQuery } from '../../src/shared/messages';
 import { FakeWorld } from './support/fake-world';
@@ -49,7 +50,7 @@ describe('a fleet deployment', () => {
       return handle.result();
     });
     expect(result.outcome).toBe('rolledBack');
-    expect(result.reason).toMatch(/^host-2: rolledBack: /);
+    expect(result.reason).toMatch(/^host-2 rolled back: Activity task failed: injected failure/);
     expect(result.hosts?.map((host) => [host.name, host.state])).toEqual([
       ['host-1', 'aborted'],
       ['host-2', 'rolledBack'],
@@ -59,6 +60,28 @@ describe('a fleet deployment', () => {
     const removals = hosts['host-1'].calls.filter((call) => call.startsWith('remove'));
     expect(removals.length).toBeGreaterThan(0);
     expect(removals.every((call) => call.startsWith(`remove ${result.targetRelease}[`))).toBe(true);
+  });
+
+  it('a host whose deployment is refused before it touches anything (an image it cannot pull) rolls the fleet back, and is reported as refused', async () => {
+    const refusing = world();
+    const activities = refusing.activities();
+    refusing.activities = () => ({
+      ...activities,
+      observeAndPlan: () => {
+        throw ApplicationFailure.create({ type: 'ImageNotFound', message: 'image app:v2 could not be pulled', nonRetryable: true });
+      },
+    });
+    const hosts = { 'host-1': world(), 'host-2': refusing };
+    const deployment = uniqueSpec({ replicas: 2, hosts: ['host-1', 'host-2'] });
+    const result = await suite
+      .harness()
+      .withFleet(hosts, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
+    expect(result).toMatchObject({ outcome: 'rolledBack', reason: 'host-2 was refused: image app:v2 could not be pulled' });
+    expect(result.hosts?.map((host) => [host.name, host.state])).toEqual([
+      ['host-1', 'aborted'],
+      ['host-2', 'refused'],
+    ]);
+    for (const host of Object.values(hosts)) servingStable(host);
   });
 
   it('a canary takes every host in lockstep: the fleet offers the gate once every host waits at it, and one promote answers all', async () => {

@@ -19,8 +19,11 @@ import type { DeploymentSpec } from '../../planner/spec';
 import { messageOf } from '../failures';
 import type { deployHost } from '../deploy';
 
-/** How a host's deployment ended: its result (from the value, or from the failure that carries it), or why there is none. */
-export type HostEnding = { result: DeployResult } | { error: string };
+/**
+ * How a host's deployment ended: its result (from the value, or from the failure that carries it);
+ * a refusal before it touched anything; or another end (terminated, timed out) that says nothing of the host.
+ */
+export type HostEnding = { result: DeployResult } | { refused: string } | { error: string };
 
 export interface FleetHost {
   status: HostStatus;
@@ -124,7 +127,9 @@ export class FleetHosts {
       host,
       'result' in ending
         ? { ...rest, state: ending.result.outcome, ...reasonOf(ending.result) }
-        : { ...rest, state: 'failed', reason: ending.error },
+        : 'refused' in ending
+          ? { ...rest, state: 'refused', reason: ending.refused }
+          : { ...rest, state: 'failed', reason: ending.error },
     );
   }
 
@@ -138,10 +143,14 @@ function reasonOf(result: DeployResult): { reason?: string } {
   return result.reason ? { reason: result.reason } : {};
 }
 
-/** A host's deployment that did not release fails its workflow with its result as the failure's details. */
+/**
+ * A host's deployment that did not release fails its workflow with its result as the failure's
+ * details; one refused before it touched anything fails with the refusal (an application failure
+ * without a result: the deploy workflow raises no other kind).
+ */
 function endingOf(error: unknown): HostEnding {
   const cause = error instanceof ChildWorkflowFailure ? error.cause : undefined;
-  const details = cause instanceof ApplicationFailure ? cause.details : undefined;
-  const result = details?.[0] as DeployResult | undefined;
-  return result && typeof result === 'object' && 'outcome' in result ? { result } : { error: messageOf(error) };
+  if (!(cause instanceof ApplicationFailure)) return { error: messageOf(error) };
+  const result = cause.details?.[0] as DeployResult | undefined;
+  return result && typeof result === 'object' && 'outcome' in result ? { result } : { refused: cause.message };
 }

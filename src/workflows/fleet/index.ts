@@ -7,7 +7,7 @@
  * clean up. A failure or an abort before that rolls every host back, the last wave first.
  */
 import { ApplicationFailure, CancellationScope, condition, log, setHandler, sleep, upsertMemo } from '@temporalio/workflow';
-import type { Outcome } from '../../domain';
+import type { HostStatus, Outcome } from '../../domain';
 import { FailureType, notReleasedFailureType } from '../../shared/errors';
 import { formatDuration } from '../../shared/duration';
 import { abortSignal, fleetProceedSignal, hostReportSignal, type Actor, type DeployInput, type DeployResult } from '../../shared/messages';
@@ -101,7 +101,7 @@ async function runWaves(
         const stopped = hosts.all().find(stoppedShort);
         if (stopped)
           throw ApplicationFailure.create({
-            message: `${stopped.status.name}: ${stopped.status.state}${stopped.status.reason ? `: ${stopped.status.reason}` : ''}`,
+            message: `${stopped.status.name} ${ENDED_SHORT[stopped.status.state] ?? stopped.status.state}${stopped.status.reason ? `: ${stopped.status.reason}` : ''}`,
           });
         const pause = spec.fleet?.pauseBetweenWaves ?? 0;
         if (index < plan.waves.length - 1 && pause > 0) await sleep(pause, { summary: `pause between waves: ${formatDuration(pause)}` });
@@ -113,6 +113,13 @@ async function runWaves(
     return stopper ? `aborted by ${stopper.by}${stopper.reason ? `: ${stopper.reason}` : ''}` : messageOf(error);
   }
 }
+
+const ENDED_SHORT: Partial<Record<HostStatus['state'], string>> = {
+  rolledBack: 'rolled back',
+  aborted: 'was aborted',
+  failed: 'failed',
+  refused: 'was refused',
+};
 
 /** A host whose deployment ended before it got ready: the fleet cannot go on. */
 function stoppedShort(host: FleetHost): boolean {
@@ -163,9 +170,8 @@ async function rollBackHosts(
       await condition(() => started.every((host) => host.ending !== undefined));
     }
   });
-  const incomplete = hosts
-    .all()
-    .filter((host) => host.ending && !['rolledBack', 'aborted'].includes(host.status.state) && host.status.state !== 'released');
+  // A host refused before it touched anything has nothing to roll back.
+  const incomplete = hosts.all().filter((host) => host.ending && !['rolledBack', 'aborted', 'refused'].includes(host.status.state));
   const outcome: Outcome = incomplete.length > 0 ? 'failed' : aborted ? 'aborted' : 'rolledBack';
   const left = incomplete.map((host) => `${host.status.name}: ${host.status.reason ?? host.status.state}`);
   return { outcome, reason: left.length ? `${reason}; the rollback did not finish on ${left.join('; ')}` : reason };

@@ -61,3 +61,27 @@ describe('status reducer', () => {
     expect(final.timeline.map((p) => p.phase)).toEqual(['pending', 'starting', 'shifting', 'paused', 'rollingBack', 'aborted']);
   });
 });
+
+describe("a fleet deployment's status", () => {
+  it("carries its hosts, the release they deploy, and what serves once they finished; the line names each host's state", () => {
+    const hosts = [
+      { name: 'web-1', state: 'ready' as const, wave: 1, targetRelease: 'v2-abc', gate: 'fleet' as const },
+      { name: 'web-2', state: 'deploying' as const, wave: 2 },
+    ];
+    const running = reduceStatus(initialStatus('web', at(0)), {
+      type: 'fleet',
+      hosts,
+      image: 'app:v2',
+      strategy: 'rolling',
+      targetRelease: 'v2-abc',
+      at: at(1),
+    });
+    expect(running).toMatchObject({ hosts, image: 'app:v2', strategy: 'rolling', targetRelease: 'v2-abc', updatedAt: at(1) });
+    expect(describeStatus(running)).toBe('web pending | hosts: web-1 ready, web-2 deploying');
+    const released = [
+      { type: 'fleet' as const, hosts, image: 'app:v2', strategy: 'rolling', targetRelease: 'v2-abc', serving: 'v2-abc', at: at(2) },
+      { type: 'finished' as const, outcome: 'released' as const, at: at(3) },
+    ].reduce(reduceStatus, running);
+    expect(released).toMatchObject({ phase: 'released', serving: 'v2-abc' });
+  });
+});

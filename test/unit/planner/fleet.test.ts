@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { fleetRefusal, planFleet } from '../../../src/planner/fleet';
+import { expectProblems, makeSpec } from '../../support/specs';
+
+const hosts = (n: number) => Array.from({ length: n }, (_, i) => `web-${i + 1}`);
+
+describe('planFleet', () => {
+  it('takes rolling and recreate hosts in waves of hostsAtOnce (default 1), in the order the spec lists them', () => {
+    expect(planFleet(makeSpec({ hosts: hosts(3) }))).toEqual({
+      waves: [['web-1'], ['web-2'], ['web-3']],
+      lockstep: false,
+      minHealthyHosts: 2,
+    });
+    expect(planFleet(makeSpec({ hosts: hosts(5), fleet: { hostsAtOnce: 2 }, strategy: { type: 'recreate' } })).waves).toEqual([
+      ['web-1', 'web-2'],
+      ['web-3', 'web-4'],
+      ['web-5'],
+    ]);
+  });
+
+  it('a percentage of hosts rounds down, as Kamal does, but a wave takes at least one host', () => {
+    expect(planFleet(makeSpec({ hosts: hosts(5), fleet: { hostsAtOnce: '50%' } })).waves.map((w) => w.length)).toEqual([2, 2, 1]);
+    expect(planFleet(makeSpec({ hosts: hosts(3), fleet: { hostsAtOnce: '10%' } })).waves.map((w) => w.length)).toEqual([1, 1, 1]);
+    expect(planFleet(makeSpec({ hosts: hosts(2), fleet: { hostsAtOnce: '100%' } })).waves).toEqual([['web-1', 'web-2']]);
+  });
+
+  it('takes canary and blue-green hosts all at once, in lockstep', () => {
+    const canary = makeSpec({ hosts: hosts(3), strategy: { type: 'canary', steps: [{ setWeight: 10 }] } });
+    expect(planFleet(canary)).toEqual({ waves: [hosts(3)], lockstep: true, minHealthyHosts: 0 });
+    expect(planFleet(makeSpec({ hosts: hosts(2), strategy: { type: 'blueGreen' } })).lockstep).toBe(true);
+  });
+
+  it('minHealthyHosts as CodeDeploy counts it (a percentage rounds up) refuses waves that would leave fewer serving, naming the field', () => {
+    expect(planFleet(makeSpec({ hosts: hosts(4), fleet: { hostsAtOnce: 1, minHealthyHosts: '75%' } })).minHealthyHosts).toBe(3);
+    const tooMany = makeSpec({ hosts: hosts(4), fleet: { hostsAtOnce: 2, minHealthyHosts: '75%' } });
+    expect(fleetRefusal(tooMany)).toMatchObject({
+      field: 'fleet.hostsAtOnce',
+      problem: 'taking 2 of 4 hosts at once leaves 2 serving, fewer than minHealthyHosts 3: lower hostsAtOnce or minHealthyHosts',
+    });
+    expect(() => planFleet(tooMany)).toThrow(/^fleet\.hostsAtOnce: taking 2 of 4/);
+    expect(fleetRefusal(makeSpec())).toBeUndefined();
+  });
+});
+
+describe('the spec of a fleet', () => {
+  it.each([
+    ['a host name that is no DNS label', { hosts: ['Web_1'] }, ['hosts[0]: expected a host name like web-1']],
+    ['a host listed twice', { hosts: ['web-1', 'web-1'] }, ['hosts[1]: web-1 is listed twice']],
+    ['an empty host list', { hosts: [] }, ['hosts: name at least one host']],
+    ['fleet settings without hosts', { fleet: { hostsAtOnce: 2 } }, ['fleet: fleet settings need hosts']],
+    ['an unknown fleet field', { hosts: ['web-1'], fleet: { batchSize: 2 } }, ['fleet.batchSize: unknown field']],
+    [
+      'migrations with hosts',
+      { hosts: ['web-1'], migrations: { directory: 'migrations' } },
+      ['migrations: a fleet deployment (hosts) does not run migrations yet'],
+    ],
+  ])('refuses %s, naming the field', (_name, overrides, expected) => expectProblems(overrides, expected));
+});
