@@ -4,9 +4,11 @@
  * command that answers it, elapsed time), redrawn in place. Elsewhere (CI
  * logs): one line per change.
  */
-import type { DeploymentStatus, Outcome } from '../domain';
+import type { DeploymentStatus, HostStatus, Outcome } from '../domain';
 import type { DeployResult } from '../shared/messages';
+import { gateName } from '../planner/describe';
 import { describeStatus } from '../planner/status';
+import { formatTable } from './output';
 
 const BAR = 24;
 
@@ -28,6 +30,20 @@ export function describeOutcome({ outcome, reason }: { outcome: Outcome; reason?
   return reason ? `${outcome} (${reason})` : outcome;
 }
 
+/** A fleet deployment's hosts, a row each: wave, state, release, the gate it waits at, and why it ended so. */
+function hostRows(hosts: HostStatus[] | undefined): string[] {
+  if (!hosts) return [];
+  const rows = hosts.map((host) => [
+    `  ${host.name}`,
+    `wave ${host.wave}`,
+    host.state,
+    host.targetRelease ?? '-',
+    host.gate ? `at the ${gateName(host.gate)}` : '',
+    host.reason ?? '',
+  ]);
+  return formatTable([['  HOST', 'WAVE', 'STATE', 'RELEASE', 'GATE', 'REASON'], ...rows]).split('\n');
+}
+
 /** The live block for a terminal. Pure: status and clock in, lines out. */
 export function renderStatusBlock(status: DeploymentStatus, now = Date.now()): string[] {
   const releases = [...new Set([...Object.keys(status.weights), ...Object.keys(status.replicas)])].sort((a, b) =>
@@ -47,6 +63,7 @@ export function renderStatusBlock(status: DeploymentStatus, now = Date.now()): s
     const health = replicas ? `${replicas.healthy.length}/${replicas.running.length} healthy` : 'no replicas';
     lines.push(`  ${release.padEnd(width)}  ${weightBar(percent)} ${String(percent).padStart(3)}%  ${health}`);
   }
+  lines.push(...hostRows(status.hosts));
   if (status.gate) {
     const answer = status.gate.promotable ? `sluice promote ${status.service}` : `sluice promote ${status.service} --full`;
     const until = status.gate.until ? ` (until ${new Date(status.gate.until).toISOString().slice(11, 19)}Z)` : '';
@@ -64,6 +81,7 @@ export function renderResultBlock(result: DeployResult, run: { startTime?: Date;
     `serving ${result.serving ?? 'nothing'}`,
   ];
   if (result.reason) lines.push(`reason: ${result.reason}`);
+  lines.push(...hostRows(result.hosts));
   for (const step of result.leftToDo ?? []) lines.push(`left to do: ${step}`);
   for (const failure of result.compensationFailures) lines.push(`not undone: ${failure.summary}: ${failure.message}`);
   for (const decision of result.decisions)

@@ -41,6 +41,25 @@ describe('progress views', () => {
     expect(lines[4]).toBe('waiting: canary pause: wait for `sluice promote`: answer with `sluice promote web` or `sluice abort web`');
   });
 
+  it("a fleet deployment's block has a row per host: wave, state, release, the gate it waits at, why it ended so", () => {
+    const status = reduceStatus(initialStatus('web', at(0)), {
+      type: 'fleet',
+      hosts: [
+        { name: 'web-1', state: 'ready', wave: 1, targetRelease: 'v2-bbbb', gate: 'fleet' },
+        { name: 'web-2', state: 'refused', wave: 2, reason: 'image app:v2 could not be pulled' },
+      ],
+      image: 'app:v2',
+      strategy: 'rolling',
+      targetRelease: 'v2-bbbb',
+      at: at(1),
+    });
+    expect(renderStatusBlock(status, Date.parse(at(2))).slice(2)).toEqual([
+      '  HOST   WAVE    STATE    RELEASE  GATE               REASON',
+      '  web-1  wave 1  ready    v2-bbbb  at the fleet gate',
+      '  web-2  wave 2  refused  -                           image app:v2 could not be pulled',
+    ]);
+  });
+
   it('a deployment that ended says how, in the words the verbs print: its outcome, and why in brackets', () => {
     expect(describeOutcome({ outcome: 'released' })).toBe('released');
     expect(describeOutcome({ outcome: 'rolledBack', reason: 'replica sluice_web_v2-bbbb_0 is unhealthy' })).toBe(
