@@ -3,7 +3,8 @@
  * short workflow so that it observes what the worker sees (its Docker host and
  * router), from anywhere Temporal is reachable.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { hostTaskQueue } from '../shared/names';
 import type { SluiceActivities } from '../activities';
 import type { Plan } from '../domain';
 import { HEARTBEAT_TIMEOUT } from './deploy/activity-calls';
@@ -16,10 +17,16 @@ const { observeAndPlan } = proxyActivities<SluiceActivities>({
   retry: { maximumAttempts: 3 },
 });
 
-export async function planPreview(input: { spec: unknown }): Promise<Plan> {
+/**
+ * The plan of one host: the single host's, or (`host` given) one host's of a fleet, by that
+ * host's worker on the host's own task queue. A fleet host with no worker polling is said to be so
+ * within seconds, instead of waiting out the preview.
+ */
+export async function planPreview(input: { spec: unknown; host?: string }): Promise<Plan> {
   const spec = validSpecOrFail(input?.spec);
+  const onHost = input.host ? { taskQueue: hostTaskQueue(workflowInfo().taskQueue, input.host), scheduleToStartTimeout: '20 seconds' } : {};
   try {
-    return (await observeAndPlan({ spec })).plan;
+    return (await observeAndPlan.executeWithOptions(onHost, [{ spec }])).plan;
   } catch (error) {
     // The planner's refusal (a port, a missing image or secret) is the answer, not a crash of the preview.
     throw refusalOf(error);

@@ -106,6 +106,14 @@ describe.skipIf(!isRoot())('a fleet deployment across real hosts', () => {
         }),
       );
     }
+    // Ready once every host's worker polls its host's queue (what `sluice hosts` reads).
+    for (let tries = 0; ; tries++) {
+      const listed = sluice(['--json', 'hosts']);
+      const rows = listed.code === 0 ? (JSON.parse(listed.stdout) as Array<{ polled: boolean }>) : [];
+      if (rows.length === hosts.length && rows.every((row) => row.polled)) break;
+      if (tries > 150) throw new Error(`the hosts' workers did not start: ${listed.stderr}\n${workers.map((w) => w.output()).join('\n')}`);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
   }, 300_000);
 
   afterAll(async () => {
@@ -117,6 +125,9 @@ describe.skipIf(!isRoot())('a fleet deployment across real hosts', () => {
   });
 
   it('deploys every host, then rolls a new release host by host: each host serves it from its own nginx, the old release removed', async () => {
+    const plan = sluice(['plan', spec('v1')]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(new RegExp(`^${service} on host-1: \\S+ \\(rolling\\)\n(.*\n)*${service} on host-2: \\S+ \\(rolling\\)\n`));
     const first = sluice(['deploy', spec('v1'), '--wait']);
     expect(first.code, first.stdout + first.stderr).toBe(0);
     for (const host of hosts) expect(await answers(host)).toContain('hello from v1');

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
+import type { Plan } from '../../domain';
 import { ExitCode } from '../../shared/errors';
 import { PLAN_WORKFLOW_TYPE } from '../../shared/messages';
 import type { planPreview } from '../../workflows/plan-preview';
@@ -7,6 +8,14 @@ import { CliError } from '../errors';
 import { readSpec } from '../spec-input';
 import { noWorkerMessage, workerPolling } from '../workers';
 import { examples, type Wrap } from './verb';
+
+function describePlan(heading: string, plan: Plan): string[] {
+  return [
+    `${heading}: ${plan.stableRelease ? `${plan.stableRelease} -> ` : ''}${plan.targetRelease} (${plan.strategy})`,
+    ...plan.steps.map((step, i) => `${String(i + 1).padStart(3)}. [${step.phase}] ${step.summary}`),
+    ...plan.notes.map((note) => `note: ${note}`),
+  ];
+}
 
 export function registerPlan(program: Command, wrap: Wrap): void {
   program
@@ -22,18 +31,21 @@ export function registerPlan(program: Command, wrap: Wrap): void {
         // The plan is computed by a worker, from what it sees (its Docker host and router).
         if (!(await workerPolling(client, context.settings.namespace, context.taskQueue)))
           throw new CliError(ExitCode.unreachable, noWorkerMessage(context.settings.namespace, context.taskQueue));
-        const plan = await client.workflow.execute<typeof planPreview>(PLAN_WORKFLOW_TYPE, {
-          args: [{ spec: document }],
-          taskQueue: context.taskQueue,
-          workflowId: `plan/${spec.service}/${randomUUID()}`,
-          workflowExecutionTimeout: '1 minute',
-        });
-        const human = [
-          `${spec.service}: ${plan.stableRelease ? `${plan.stableRelease} -> ` : ''}${plan.targetRelease} (${plan.strategy})`,
-          ...plan.steps.map((step, i) => `${String(i + 1).padStart(3)}. [${step.phase}] ${step.summary}`),
-          ...plan.notes.map((note) => `note: ${note}`),
-        ].join('\n');
-        context.out.result(plan, human);
+        const preview = (host?: string) =>
+          client.workflow.execute<typeof planPreview>(PLAN_WORKFLOW_TYPE, {
+            args: [{ spec: document, ...(host ? { host } : {}) }],
+            taskQueue: context.taskQueue,
+            workflowId: `plan/${spec.service}/${randomUUID()}`,
+            workflowExecutionTimeout: '1 minute',
+          });
+        if (!spec.hosts) {
+          const plan = await preview();
+          context.out.result(plan, describePlan(spec.service, plan).join('\n'));
+          return;
+        }
+        // A fleet: each host's plan, made by its own worker from what runs there.
+        const plans = await Promise.all(spec.hosts.map(async (host) => ({ host, plan: await preview(host) })));
+        context.out.result(plans, plans.flatMap(({ host, plan }) => describePlan(`${spec.service} on ${host}`, plan)).join('\n'));
       }),
     );
 }

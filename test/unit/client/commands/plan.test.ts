@@ -42,6 +42,17 @@ describe('sluice plan', () => {
     expect(steps.map((line) => Number(line.trim().split('.')[0]))).toEqual(steps.map((_, i) => i + 1));
   });
 
+  it("a fleet's plan is each host's, planned by that host's worker (one preview per host)", async () => {
+    const temporal = plannedByWorker();
+    const { code, stdout } = await runCli(['plan', specFile(specDocument({ hosts: ['web-1', 'web-2'] }))], { temporal });
+    expect(code).toBe(0);
+    expect(temporal.executed.map((run) => (run.options.args as Array<{ host?: string }>)[0]!.host)).toEqual(['web-1', 'web-2']);
+    expect(stdout.split('\n').filter((line) => !/^ *\d+\. /.test(line) && line !== '')).toEqual([
+      expect.stringMatching(/^web on web-1: v1-abc -> \S+ \(rolling\)$/),
+      expect.stringMatching(/^web on web-2: v1-abc -> \S+ \(rolling\)$/),
+    ]);
+  });
+
   it('--json prints the plan itself', async () => {
     const { code, stdout } = await runCli(['--json', 'plan', specFile()], { temporal: plannedByWorker() });
     expect(code).toBe(0);
