@@ -124,6 +124,23 @@ describe('a fleet deployment', () => {
     for (const host of Object.values(hosts)) servingStable(host);
   });
 
+  it('a cancellation of the fleet workflow itself (Web UI, API) rolls every host back like an abort', async () => {
+    const hosts = { 'host-1': world(), 'host-2': world() };
+    const deployment = uniqueSpec({
+      replicas: 2,
+      hosts: ['host-1', 'host-2'],
+      strategy: { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] },
+    });
+    const result = await suite.harness().withFleet(hosts, async (taskQueue) => {
+      const handle = await suite.harness().start(taskQueue, deployment);
+      await suite.harness().waitForGate(handle, 'canaryPause');
+      await handle.cancel();
+      return handle.result();
+    });
+    expect(result).toMatchObject({ outcome: 'aborted', reason: expect.stringMatching(/^aborted by temporal: the workflow was cancelled/) });
+    for (const host of Object.values(hosts)) servingStable(host);
+  });
+
   it('refuses settings no fleet could meet before touching a host', async () => {
     const deployment = uniqueSpec({ hosts: ['host-1', 'host-2'], fleet: { hostsAtOnce: 2, minHealthyHosts: 1 } });
     const failure = (await suite

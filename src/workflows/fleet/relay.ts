@@ -4,7 +4,7 @@
  * accepts goes to every host. A full promotion, a pause and a resume go to every running host.
  * (An abort is the fleet's own: it rolls the hosts back itself, the last wave first.)
  */
-import { condition } from '@temporalio/workflow';
+import { CancellationScope, condition } from '@temporalio/workflow';
 import type { GateKind } from '../../domain';
 import { fleetPromoteSignal, pauseSignal, resumeSignal, type Actor, type PromoteRequest } from '../../shared/messages';
 import { now, type DeploymentControl } from '../deploy/control';
@@ -32,7 +32,8 @@ export function relayToHosts(hosts: FleetHosts, control: DeploymentControl): { s
     }
   };
 
-  void (async () => {
+  // Out of reach of cancellation: a cancelled fleet deployment rolls its hosts back and stops this itself.
+  void CancellationScope.nonCancellable(async () => {
     for (;;) {
       await condition(
         () =>
@@ -60,7 +61,7 @@ export function relayToHosts(hosts: FleetHosts, control: DeploymentControl): { s
         offer(hosts.sharedGate());
       }
     }
-  })();
+  });
 
   /** The offered gate was answered: the hosts pass it once they hear, and offer the next one themselves. */
   function passed(): void {
