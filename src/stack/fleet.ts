@@ -6,7 +6,7 @@ import { dockerAnswers, removeSluiceContainers } from './docker';
 import { MissingPrerequisite } from './errors';
 import { startNginx, stopNginx } from './nginx';
 import type { StackSettings } from './settings';
-import { aptInstall, isRoot, readPid, run, startDaemon, stopDaemon, waitUntil, which } from './system';
+import { aptInstall, ensureCommands, isRoot, readPid, run, startDaemon, stopDaemon, waitUntil, which } from './system';
 
 /**
  * A test fleet on one machine: each host a Docker Engine of its own (its own data and exec roots,
@@ -85,6 +85,8 @@ export async function startFleet(settings: StackSettings, count: number): Promis
     );
   }
   if (!which('dockerd')) aptInstall(['docker.io'], 'Docker Engine is not installed');
+  // The front load balancer a fleet's tests put in front of the hosts (haproxy.ts).
+  ensureCommands({ haproxy: 'haproxy' }, 'is the front load balancer of a test fleet');
   const hosts: FleetHost[] = [];
   for (let n = 1; n <= count; n++) {
     const host = fleetHost(settings, n);
