@@ -45,23 +45,7 @@ export async function chaosWorld(name: string, workerEnv: NodeJS.ProcessEnv = {}
   const docker = new Docker();
   const service = testServiceName(name);
   const port = await freePort();
-  // Docker keeps only a short buffer of past events (health-check execs flood it): listen live, from the start.
-  const created: Record<string, number> = {};
-  const events = await docker.getEvents({
-    filters: { type: ['container'], event: ['create'], label: [`${LABELS.service}=${service}`] } as never,
-  });
-  let pending = '';
-  // The stream ends when dockerd restarts (a chaos test does that); creations are then counted up to that point.
-  events.on('error', () => undefined);
-  events.on('data', (chunk: Buffer) => {
-    pending += chunk.toString();
-    const lines = pending.split('\n');
-    pending = lines.pop()!;
-    for (const line of lines.filter(Boolean)) {
-      const containerName = (JSON.parse(line) as { Actor: { Attributes: { name: string } } }).Actor.Attributes.name;
-      created[containerName] = (created[containerName] ?? 0) + 1;
-    }
-  });
+  const creations = await countCreations(docker, service);
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   return {
@@ -101,7 +85,7 @@ export async function chaosWorld(name: string, workerEnv: NodeJS.ProcessEnv = {}
     },
     async creations() {
       await sleep(500); // events arrive asynchronously
-      return { ...created };
+      return creations.counts();
     },
     async orphans() {
       const config = workerConfig(worker.env);
@@ -121,13 +105,37 @@ export async function chaosWorld(name: string, workerEnv: NodeJS.ProcessEnv = {}
     },
     load: () => startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: 100, newConnectionShare: 0.3, postShare: 0.3 }),
     async close() {
-      (events as unknown as { destroy: () => void }).destroy();
+      creations.stop();
       await worker.stop();
       await connection.close();
       const containers = await docker.listContainers({ all: true, filters: { label: [`${LABELS.service}=${service}`] } });
       await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true })));
     },
   };
+}
+
+/**
+ * Counts the containers of `service` Docker creates on that engine from now on, by name. Docker
+ * keeps only a short buffer of past events (health-check execs flood it): this listens live. The
+ * stream ends when dockerd restarts (a chaos test does that); creations are then counted up to that point.
+ */
+export async function countCreations(docker: Docker, service: string): Promise<{ counts(): Record<string, number>; stop(): void }> {
+  const created: Record<string, number> = {};
+  const events = await docker.getEvents({
+    filters: { type: ['container'], event: ['create'], label: [`${LABELS.service}=${service}`] } as never,
+  });
+  let pending = '';
+  events.on('error', () => undefined);
+  events.on('data', (chunk: Buffer) => {
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const line of lines.filter(Boolean)) {
+      const containerName = (JSON.parse(line) as { Actor: { Attributes: { name: string } } }).Actor.Attributes.name;
+      created[containerName] = (created[containerName] ?? 0) + 1;
+    }
+  });
+  return { counts: () => ({ ...created }), stop: () => (events as unknown as { destroy: () => void }).destroy() };
 }
 
 type History = Awaited<ReturnType<DeploymentHandle['fetchHistory']>>;

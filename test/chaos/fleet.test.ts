@@ -1,0 +1,73 @@
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeploymentStatus } from '../../src/domain';
+import { statusQuery } from '../../src/shared/messages';
+import { hostDeploymentWorkflowId } from '../../src/shared/names';
+import { isRoot } from '../../src/stack/system';
+import { fleetEngine, fleetWorld, type FleetWorld } from '../support/fleet';
+import { stackValue } from '../support/stack';
+import { countCreations } from './support';
+
+/**
+ * A fleet deployment whose second host's worker is SIGKILLed at every step of that host's
+ * deployment, and started again each time: the fleet deployment ends as it would have without
+ * the crashes, every container on the host created once, no request through the front balancer
+ * failed (no worker is in the request path).
+ */
+let fleet: FleetWorld;
+let connection: Connection;
+let client: Client;
+
+describe.skipIf(!isRoot())("a fleet host's worker killed at every step of its deployment", () => {
+  beforeAll(async () => {
+    fleet = await fleetWorld('fleet-crash');
+    connection = await Connection.connect({ address: stackValue('TEMPORAL_ADDRESS') });
+    client = new Client({ connection, namespace: stackValue('TEMPORAL_NAMESPACE') });
+  }, 300_000);
+
+  afterAll(async () => {
+    await connection?.close();
+    await fleet?.close();
+  });
+
+  it('rolling across two hosts: released, every container of host-2 created once, no failed request', async () => {
+    const first = await fleet.sluice(['deploy', fleet.spec('v1'), '--wait']);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const [, host2] = fleet.hosts;
+    const worker2 = fleet.workers[1]!;
+    const creations = await countCreations(fleetEngine(host2!), fleet.service);
+    let kills = 0;
+    let deploy = { code: -1 as number | null, stdout: '', stderr: '' };
+    const load = await fleet.underLoad(async () => {
+      const deploying = fleet.sluice(['deploy', fleet.spec('v2'), '--wait']).then((run) => (deploy = run));
+      // Each new step host-2's deployment begins: kill its worker, start it again.
+      const child = () => client.workflow.getHandle(hostDeploymentWorkflowId(fleet.service, host2!.name));
+      let lastStep = 0;
+      let done = false;
+      void deploying.then(() => (done = true));
+      while (!done) {
+        const status: DeploymentStatus | undefined = await connection
+          .withDeadline(Date.now() + 3000, () => child().query(statusQuery))
+          .catch(() => undefined);
+        if (status?.step && !status.step.rollback && status.step.number > lastStep && status.outcome === undefined) {
+          lastStep = status.step.number;
+          await worker2.kill('SIGKILL');
+          kills++;
+          worker2.start();
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    });
+    creations.stop();
+    expect(deploy.code, deploy.stdout + deploy.stderr).toBe(0);
+    expect(kills).toBeGreaterThanOrEqual(4);
+    for (const host of fleet.hosts) {
+      expect(await fleet.answers(host)).toContain('hello from v2');
+      expect(await fleet.imagesOn(host)).toEqual([fleet.image('v2')]);
+    }
+    const created = creations.counts();
+    expect(Object.keys(created)).toHaveLength(2);
+    expect(Object.values(created).every((n) => n === 1)).toBe(true);
+    expect(load).toMatchObject({ failed: 0 });
+  }, 900_000);
+});
