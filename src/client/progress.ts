@@ -38,7 +38,7 @@ function hostRows(hosts: HostStatus[] | undefined): string[] {
     `wave ${host.wave}`,
     host.state,
     host.targetRelease ?? '-',
-    host.gate ? `at the ${gateName(host.gate)}` : '',
+    host.gate ? `at the ${gateName(host.gate.kind)}` : '',
     host.reason ?? '',
   ]);
   return formatTable([['  HOST', 'WAVE', 'STATE', 'RELEASE', 'GATE', 'REASON'], ...rows]).split('\n');

@@ -6,7 +6,18 @@ export interface HostReport {
   /** The release it deploys, once planned. */
   targetRelease?: string;
   /** The gate it waits at now (the fleet gate once it is ready for the clean-up); absent: none. */
-  gate?: GateKind;
+  gate?: HostGate;
+}
+
+/** A gate a host waits at. */
+export interface HostGate {
+  kind: GateKind;
+  /** Which of the host's gates it is (1 for the first it opened): the same gate on every host of a lockstep fleet. */
+  number: number;
+  /** Whether `sluice promote` answers it (a timer does not, but for a full promotion). */
+  promotable: boolean;
+  /** A timed gate's duration. */
+  durationMs?: number;
 }
 
 /** Where a host of a fleet deployment stands, as the fleet's status shows it. */
@@ -17,7 +28,7 @@ export interface HostStatus {
   /** The wave it belongs to (1-based). */
   wave: number;
   targetRelease?: string;
-  gate?: GateKind;
+  gate?: HostGate;
   reason?: string;
 }
 

@@ -27,6 +27,8 @@ export interface HostAssignment {
   taskQueue: string;
   /** The fleet deployment's workflow id: the host reports its plan and its gates there, and waits for it at the fleet gate. */
   fleetWorkflowId: string;
+  /** Its run: a report never reaches a later deployment of the service. */
+  fleetRunId: string;
 }
 
 /** The workflow type of one host's deployment within a fleet: the deploy workflow, listed apart from the service's deployments. */
@@ -85,8 +87,13 @@ export const statusQuery = defineQuery<DeploymentStatus>('status');
 
 /** A host's deployment tells its fleet deployment where it stands: its release once planned, each gate it reaches. */
 export const hostReportSignal = defineSignal<[HostReport]>('hostReport');
+/** A promote the fleet passes on to its hosts: for the gate every host waited at (absent for a full promotion). */
+export interface FleetPromoteRequest extends PromoteRequest {
+  gate?: { kind: GateKind; number: number };
+}
+
 /** The fleet deployment answers a gate on a host (what `sluice promote` does for one deployment). */
-export const fleetPromoteSignal = defineSignal<[PromoteRequest]>('fleetPromote');
+export const fleetPromoteSignal = defineSignal<[FleetPromoteRequest]>('fleetPromote');
 /** The fleet deployment lets a host past the fleet gate: every host is ready, the clean-up may begin. */
 export const fleetProceedSignal = defineSignal<[]>('fleetProceed');
 

@@ -231,7 +231,7 @@ const fleet = z
     minHealthyHosts: countOrPercent
       .optional()
       .describe(
-        'How many hosts must serve the stable release while a wave changes (a count, or a percentage rounded up; absent: all but hostsAtOnce).',
+        'How many hosts must keep serving, untouched or ready, while a wave changes (a count, or a percentage rounded up; absent: all but hostsAtOnce; waves only).',
       ),
     pauseBetweenWaves: duration('30s', { max: DAY }).prefault('0s'),
   })

@@ -25,6 +25,9 @@ export interface FleetHost {
 
 export const MAX_FLEET_HOSTS = 8;
 
+/** Where the hosts' Docker Engines keep their exec roots and sockets: short paths, one fleet per machine. */
+const FLEET_RUN_DIR = '/run/sluice-fleet';
+
 /** The n-th host (1-based) of the fleet: its name, addresses and files, whether it runs or not. */
 export function fleetHost(settings: StackSettings, n: number): FleetHost {
   const name = `host-${n}`;
@@ -33,7 +36,8 @@ export function fleetHost(settings: StackSettings, n: number): FleetHost {
   return {
     name,
     address: `127.0.0.${n + 1}`,
-    dockerHost: `unix://${path.join(dir, 'docker.sock')}`,
+    // Beside the exec root: a unix socket path has 108 bytes, which a deep checkout could exceed.
+    dockerHost: `unix://${path.join(FLEET_RUN_DIR, `${name}.sock`)}`,
     nginx: {
       prefix,
       confDir: path.join(prefix, 'conf.d'),
@@ -58,7 +62,7 @@ function dockerFiles(settings: StackSettings, name: string) {
   return {
     dir,
     dataRoot: path.join(dir, 'data'),
-    execRoot: `/run/sluice-fleet/${name}`,
+    execRoot: path.join(FLEET_RUN_DIR, name),
     pidFile: path.join(dir, 'dockerd.pid'),
     logFile: path.join(dir, 'dockerd.log'),
   };
@@ -114,6 +118,7 @@ async function startHostDocker(settings: StackSettings, host: FleetHost, n: numb
     }
   }
   fs.mkdirSync(files.dataRoot, { recursive: true });
+  fs.mkdirSync(FLEET_RUN_DIR, { recursive: true });
   startDaemon(
     'dockerd',
     [
@@ -124,6 +129,9 @@ async function startHostDocker(settings: StackSettings, host: FleetHost, n: numb
       `--bridge=${name}`,
       // Ports published without an address stay on the host's own loopback address.
       `--ip=${host.address}`,
+      // Containers of each engine apart, should the engines share a system containerd.
+      `--containerd-namespace=sluice-${host.name}`,
+      `--containerd-plugins-namespace=sluice-${host.name}-plugins`,
     ],
     files,
   );
@@ -149,6 +157,8 @@ export async function stopFleet(settings: StackSettings): Promise<string[]> {
     const nginxStopped = await stopNginx(host.nginx.prefix);
     const dockerStopped = await stopDaemon(dockerFiles(settings, name).pidFile, `dockerd of ${name}`, 30_000);
     if (run('ip', ['link', 'show', bridge(n).name]).status === 0) run('ip', ['link', 'del', bridge(n).name]);
+    fs.rmSync(dockerFiles(settings, name).execRoot, { recursive: true, force: true });
+    fs.rmSync(socketPath(host), { force: true });
     if (nginxStopped || dockerStopped) stopped.push(name);
   }
   fs.rmSync(fleetFile(settings), { force: true });

@@ -84,6 +84,55 @@ describe('a fleet deployment', () => {
     for (const host of Object.values(hosts)) servingStable(host);
   });
 
+  it('a full promotion never answers the fleet gate: a host waiting there stays, and is rolled back when a later host fails', async () => {
+    // host-1 runs nothing yet: its first deployment is ready at once, while host-2 rolls through batch delays.
+    const hosts = { 'host-1': new FakeWorld(), 'host-2': world().failOn(/^wait .*\[1\]$/) };
+    const deployment = uniqueSpec({ replicas: 2, hosts: ['host-1', 'host-2'], strategy: { type: 'rolling', batchDelay: '1h' } });
+    const result = await suite.harness().withFleet(hosts, async (taskQueue) => {
+      const handle = await suite.harness().start(taskQueue, deployment);
+      const waiting = await suite.harness().waitForGate(handle, 'batchDelay');
+      // host-2's batch delay is a timer: offered as such, answered only by a full promotion.
+      expect(waiting.gate).toMatchObject({ kind: 'batchDelay', promotable: false, description: 'batch delay: 1h' });
+      expect(waiting.hosts?.[0]).toMatchObject({ name: 'host-1', state: 'ready', gate: { kind: 'fleet' } });
+      await handle.executeUpdate(promoteUpdate, { args: [{ by: 'carol', full: true }] });
+      return handle.result();
+    });
+    expect(result.outcome).toBe('rolledBack');
+    expect(result.hosts?.map((host) => [host.name, host.state])).toEqual([
+      ['host-1', 'aborted'],
+      ['host-2', 'rolledBack'],
+    ]);
+    expect(Object.keys(hosts['host-1'].routing.weights)).toEqual([]);
+    servingStable(hosts['host-2']);
+  });
+
+  it('every host refused at once (an image no host can pull): the fleet ends rolled back, naming a refused host, with nothing to undo', async () => {
+    const refusing = () => {
+      const host = world();
+      const activities = host.activities();
+      host.activities = () => ({
+        ...activities,
+        observeAndPlan: () => {
+          throw ApplicationFailure.create({ type: 'ImageNotFound', message: 'image app:v2 could not be pulled', nonRetryable: true });
+        },
+      });
+      return host;
+    };
+    const hosts = { 'host-1': refusing(), 'host-2': refusing(), 'host-3': refusing() };
+    const deployment = uniqueSpec({
+      replicas: 2,
+      hosts: Object.keys(hosts),
+      strategy: { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] },
+    });
+    const result = await suite
+      .harness()
+      .withFleet(hosts, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
+    expect(result.outcome).toBe('rolledBack');
+    expect(result.reason).toMatch(/^host-\d was refused: image app:v2 could not be pulled$/);
+    expect(result.hosts?.map((host) => host.state)).toEqual(['refused', 'refused', 'refused']);
+    for (const host of Object.values(hosts)) servingStable(host);
+  });
+
   it('a canary takes every host in lockstep: the fleet offers the gate once every host waits at it, and one promote answers all', async () => {
     const hosts = { 'host-1': world(), 'host-2': world(), 'host-3': world() };
     const deployment = uniqueSpec({
@@ -94,7 +143,7 @@ describe('a fleet deployment', () => {
     const result = await suite.harness().withFleet(hosts, async (taskQueue) => {
       const handle = await suite.harness().start(taskQueue, deployment);
       const waiting = await suite.harness().waitForGate(handle, 'canaryPause');
-      expect(waiting.hosts?.map((host) => host.gate)).toEqual(['canaryPause', 'canaryPause', 'canaryPause']);
+      expect(waiting.hosts?.map((host) => host.gate)).toEqual(Array(3).fill({ kind: 'canaryPause', number: 1, promotable: true }));
       for (const host of Object.values(hosts)) expect(Object.values(host.routing.weights)).toEqual([50, 50]);
       const answer = await handle.executeUpdate(promoteUpdate, { args: [{ by: 'alice' }] });
       expect(answer).toMatchObject({ gate: 'canaryPause' });

@@ -15,7 +15,7 @@ import {
   resumeSignal,
   statusQuery,
 } from '../../shared/messages';
-import type { Actor, PromoteRequest, PromoteResponse } from '../../shared/messages';
+import type { Actor, FleetPromoteRequest, PromoteRequest, PromoteResponse } from '../../shared/messages';
 import { gateName } from '../../planner/describe';
 import type { Decision, DecisionKind, DeploymentStatus, GateKind } from '../../domain';
 import { describeStatus, initialStatus, reduceStatus, type StatusEvent } from '../../planner/status';
@@ -35,6 +35,8 @@ export interface Gate {
   kind: GateKind;
   promotable: boolean;
   answered: boolean;
+  /** Which gate of this deployment it is (1 for the first opened): how a fleet tells the same gate on every host. */
+  number?: number;
 }
 
 function isActor(value: unknown): value is Actor {
@@ -67,6 +69,8 @@ export class DeploymentControl {
   fleetProceeded = false;
   /** A fleet host's deployment: it has waited at the fleet gate, which comes once. */
   fleetGatePassed = false;
+  /** How many gates this deployment has opened: the number of the one open now. */
+  gatesOpened = 0;
   /** The scope the forward plan runs in: an accepted abort cancels it. */
   readonly forward = new CancellationScope();
 
@@ -89,15 +93,26 @@ export class DeploymentControl {
     });
   }
 
-  /** The fleet answers this host's gate as `sluice promote` would; a promote the validator refuses is recorded as ignored. */
-  promoteFromFleet(request: PromoteRequest): void {
-    try {
-      this.validatePromote(request);
-    } catch (refused) {
-      if (isActor(request)) this.decide('promote', request, 'ignored', (refused as Error).message);
+  /**
+   * The fleet answers this host's gate as `sluice promote` would, naming the gate it means (the one
+   * every host waited at): a host that has moved on to another gate ignores it, as it does a promote
+   * the validator refuses, recording why.
+   */
+  promoteFromFleet(request: FleetPromoteRequest): void {
+    const { gate: meant, ...promote } = request;
+    const { gate } = this;
+    if (meant && (gate?.kind !== meant.kind || gate.number !== meant.number)) {
+      if (isActor(promote))
+        this.decide('promote', promote, 'ignored', `meant for gate ${meant.number} (${meant.kind}), which this host has passed`);
       return;
     }
-    this.promote(request);
+    try {
+      this.validatePromote(promote);
+    } catch (refused) {
+      if (isActor(promote)) this.decide('promote', promote, 'ignored', (refused as Error).message);
+      return;
+    }
+    this.promote(promote);
   }
 
   /** Folds an event into the status, and tells the Web UI (details, and the phase search attribute when it changes). */
@@ -160,7 +175,8 @@ export class DeploymentControl {
     if (full) this.promoteFull = true;
     // A full promotion skips pauses and analyses, never the contract gate: that one needs its own promote.
     const { gate } = this;
-    const answered = gate && (full ? gate.kind !== 'contract' : gate.promotable) ? gate : undefined;
+    // Nor the fleet gate: only the fleet lets a host past it (fleetProceedSignal).
+    const answered = gate && (full ? gate.kind !== 'contract' && gate.kind !== 'fleet' : gate.promotable) ? gate : undefined;
     if (answered) answered.answered = true;
     const message = answered
       ? `promoted past the ${gateName(answered.kind)}`

@@ -15,7 +15,10 @@ import type { DeploymentRun } from './run';
 export async function reportToFleet(run: DeploymentRun, report: Omit<HostReport, 'host'>): Promise<void> {
   if (!run.host) return;
   try {
-    await getExternalWorkflowHandle(run.host.fleetWorkflowId).signal(hostReportSignal, { host: run.host.name, ...report });
+    await getExternalWorkflowHandle(run.host.fleetWorkflowId, run.host.fleetRunId).signal(hostReportSignal, {
+      host: run.host.name,
+      ...report,
+    });
   } catch (error) {
     log.warn(`could not report to the fleet deployment ${run.host.fleetWorkflowId}: ${messageOf(error)}`);
   }

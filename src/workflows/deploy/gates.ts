@@ -17,11 +17,12 @@ export async function waitAtGate(run: DeploymentRun, kind: GateKind, durationMs:
   // A full promotion skips pauses and analyses; the contract gate needs its own promote, the fleet gate the fleet.
   const skippable = kind !== 'contract' && kind !== 'fleet';
   if (control.promoteFull && skippable) return;
-  const gate = { kind, promotable, answered: false };
+  const gate = { kind, promotable, answered: false, number: ++control.gatesOpened };
   control.gate = gate;
   const openedAt = Date.now();
   control.record({ type: 'gateOpened', gate: kind, ...(durationMs !== undefined ? { durationMs } : {}), promotable, at: now() });
-  if (run.host) await reportToFleet(run, { gate: kind });
+  if (run.host)
+    await reportToFleet(run, { gate: { kind, number: gate.number, promotable, ...(durationMs !== undefined ? { durationMs } : {}) } });
   try {
     // A full promotion also releases a gate that is waiting right now (except the contract and fleet gates).
     const released = () => gate.answered || (control.promoteFull && skippable) || (kind === 'fleet' && control.fleetProceeded);

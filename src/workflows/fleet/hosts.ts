@@ -7,12 +7,13 @@ import {
   ChildWorkflowFailure,
   ApplicationFailure,
   CancellationScope,
+  log,
   ParentClosePolicy,
   startChild,
   workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import type { GateKind, HostReport, HostStatus } from '../../domain';
+import type { HostGate, HostReport, HostStatus } from '../../domain';
 import { HOST_DEPLOY_WORKFLOW_TYPE, type DeployInput, type DeployResult } from '../../shared/messages';
 import { hostDeploymentWorkflowId, hostTaskQueue } from '../../shared/names';
 import type { DeploymentSpec } from '../../planner/spec';
@@ -64,11 +65,11 @@ export class FleetHosts {
    */
   async start(name: string, requestedBy: string, document: unknown): Promise<void> {
     const host = this.byName.get(name)!;
-    const { workflowId, taskQueue } = workflowInfo();
+    const { workflowId, runId, taskQueue } = workflowInfo();
     const input: DeployInput = {
       spec: document,
       requestedBy,
-      host: { name, taskQueue: hostTaskQueue(taskQueue, name), fleetWorkflowId: workflowId },
+      host: { name, taskQueue: hostTaskQueue(taskQueue, name), fleetWorkflowId: workflowId, fleetRunId: runId },
     };
     host.handle = await CancellationScope.nonCancellable(() =>
       startChild<typeof deployHost>(HOST_DEPLOY_WORKFLOW_TYPE, {
@@ -78,7 +79,8 @@ export class FleetHosts {
         staticSummary: `deploy ${this.spec.service} on ${name}`,
       }),
     );
-    this.update(host, { state: 'deploying' });
+    // Its first report may have come in the same activation as its start.
+    if (host.status.state === 'waiting') this.update(host, { state: 'deploying' });
     void host.handle.result().then(
       (result) => this.ended(host, { result }),
       (error: unknown) => this.ended(host, endingOf(error)),
@@ -88,32 +90,45 @@ export class FleetHosts {
   /** A host's own report: its release once planned, the gate it waits at (the fleet gate: ready). */
   report(report: HostReport): void {
     const host = this.byName.get(report.host);
-    if (!host || host.ending) return;
+    // A host rolling back or ended has said how it stands; a late report changes nothing.
+    if (!host || host.ending || host.status.state === 'rollingBack') return;
     const { gate: _gate, ...rest } = host.status;
-    const ready = report.gate === 'fleet';
     this.update(host, {
       ...rest,
       ...(report.targetRelease ? { targetRelease: report.targetRelease } : {}),
       ...(report.gate ? { gate: report.gate } : {}),
-      state: ready ? 'ready' : rest.state === 'ready' ? 'deploying' : rest.state,
+      state: report.gate?.kind === 'fleet' ? 'ready' : 'deploying',
     });
   }
 
-  /** The gate every running host waits at, if they all wait at the same one a person may answer. */
-  sharedGate(): GateKind | undefined {
-    const running = this.running();
-    const gates = new Set(running.map((host) => host.status.gate));
-    const [gate] = gates;
-    return running.length > 0 && gates.size === 1 && gate !== undefined && gate !== 'fleet' ? gate : undefined;
+  /**
+   * The gate a person may answer for the fleet: the same gate (kind and number) on every running
+   * host that is not ready yet. Hosts at the fleet gate have no gate left to answer.
+   */
+  sharedGate(): HostGate | undefined {
+    const waiting = this.running().filter((host) => host.status.state !== 'ready');
+    const gate = waiting[0]?.status.gate;
+    if (!gate) return undefined;
+    const same = (other?: HostGate) => other?.kind === gate.kind && other.number === gate.number && other.promotable === gate.promotable;
+    return waiting.every((host) => same(host.status.gate)) ? gate : undefined;
+  }
+
+  /** Signals a host; one that has ended meanwhile (its end not yet seen here) cannot be signalled, which is no failure of the fleet. */
+  async signal(host: FleetHost, send: (handle: ChildWorkflowHandle<typeof deployHost>) => Promise<void>): Promise<void> {
+    try {
+      await send(host.handle!);
+    } catch (error) {
+      log.warn(`could not signal ${host.status.name}'s deployment: ${messageOf(error)}`);
+    }
   }
 
   rollingBack(host: FleetHost): void {
-    this.update(host, { state: 'rollingBack' });
+    if (!host.ending) this.update(host, { state: 'rollingBack' });
   }
 
   /** Marks the shared gate answered on every host, before the fleet tells them (so it is not offered twice). */
   clearGates(): void {
-    for (const host of this.running()) {
+    for (const host of this.running().filter((h) => h.status.state !== 'ready')) {
       const { gate: _gate, ...rest } = host.status;
       host.status = rest;
     }

@@ -10,7 +10,16 @@ import { ApplicationFailure, CancellationScope, condition, log, setHandler, slee
 import type { HostStatus, Outcome } from '../../domain';
 import { FailureType, notReleasedFailureType } from '../../shared/errors';
 import { formatDuration } from '../../shared/duration';
-import { abortSignal, fleetProceedSignal, hostReportSignal, type Actor, type DeployInput, type DeployResult } from '../../shared/messages';
+import {
+  abortSignal,
+  fleetProceedSignal,
+  fleetPromoteSignal,
+  hostReportSignal,
+  pauseSignal,
+  type Actor,
+  type DeployInput,
+  type DeployResult,
+} from '../../shared/messages';
 import { PlanError } from '../../planner/errors';
 import { planFleet, type FleetPlan } from '../../planner/fleet';
 import type { DeploymentSpec } from '../../planner/spec';
@@ -18,7 +27,7 @@ import { messageOf } from '../failures';
 import { now, type DeploymentControl } from '../deploy/control';
 import type { DeploymentMetrics } from '../deploy/run';
 import { FleetHosts, type FleetHost } from './hosts';
-import { relayToHosts } from './relay';
+import { lastActor, relayToHosts } from './relay';
 
 export async function deployFleet(
   input: DeployInput,
@@ -95,7 +104,12 @@ async function runWaves(
           rollback: false,
           at: now(),
         });
-        for (const name of wave) await hosts.start(name, input.requestedBy, input.spec);
+        for (const name of wave) {
+          // An abort accepted while the wave's hosts start: no further host starts.
+          if (control.stoppedBy()) throw ApplicationFailure.create({ message: 'the fleet deployment was stopped' });
+          await hosts.start(name, input.requestedBy, input.spec);
+          await catchUp(hosts, hosts.byName.get(name)!, control);
+        }
         const inWave = wave.map((name) => hosts.byName.get(name)!);
         await condition(() => inWave.every((host) => host.status.state === 'ready') || hosts.all().some(stoppedShort));
         const stopped = hosts.all().find(stoppedShort);
@@ -121,6 +135,13 @@ const ENDED_SHORT: Partial<Record<HostStatus['state'], string>> = {
   refused: 'was refused',
 };
 
+/** A host started after a full promotion or a pause was relayed hears of it too. */
+async function catchUp(hosts: FleetHosts, host: FleetHost, control: DeploymentControl): Promise<void> {
+  if (control.promoteFull)
+    await hosts.signal(host, (handle) => handle.signal(fleetPromoteSignal, { ...(control.lastPromote ?? { by: 'sluice' }), full: true }));
+  if (control.paused) await hosts.signal(host, (handle) => handle.signal(pauseSignal, lastActor(control, 'pause')));
+}
+
 /** A host whose deployment ended before it got ready: the fleet cannot go on. */
 function stoppedShort(host: FleetHost): boolean {
   return host.ending !== undefined && host.status.state !== 'released';
@@ -139,14 +160,14 @@ async function cleanUp(hosts: FleetHosts, control: DeploymentControl): Promise<{
     at: now(),
   });
   await CancellationScope.nonCancellable(async () => {
-    for (const host of hosts.running()) await host.handle!.signal(fleetProceedSignal);
+    for (const host of hosts.running()) await hosts.signal(host, (handle) => handle.signal(fleetProceedSignal));
     await condition(() => hosts.all().every((host) => host.ending !== undefined));
   });
   const failed = hosts.all().filter((host) => host.status.state !== 'released');
   if (failed.length === 0) return { outcome: 'released' };
   return {
     outcome: 'failed',
-    reason: `every host released, but the clean-up failed on ${failed.map((host) => `${host.status.name} (${host.status.reason ?? host.status.state})`).join('; ')}`,
+    reason: `every host was ready, but the clean-up failed on ${failed.map((host) => `${host.status.name} (${host.status.reason ?? host.status.state})`).join('; ')}`,
   };
 }
 
@@ -163,9 +184,11 @@ async function rollBackHosts(
   await CancellationScope.nonCancellable(async () => {
     for (const wave of [...plan.waves].reverse()) {
       const started = wave.map((name) => hosts.byName.get(name)!).filter((host) => host.handle);
-      for (const host of started.filter((h) => !h.ending)) {
+      for (const host of started) {
+        // Ended meanwhile (while the host before was signalled): nothing to tell it.
+        if (host.ending) continue;
         hosts.rollingBack(host);
-        await host.handle!.signal(abortSignal, actor);
+        await hosts.signal(host, (handle) => handle.signal(abortSignal, actor));
       }
       await condition(() => started.every((host) => host.ending !== undefined));
     }

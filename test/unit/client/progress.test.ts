@@ -45,7 +45,7 @@ describe('progress views', () => {
     const status = reduceStatus(initialStatus('web', at(0)), {
       type: 'fleet',
       hosts: [
-        { name: 'web-1', state: 'ready', wave: 1, targetRelease: 'v2-bbbb', gate: 'fleet' },
+        { name: 'web-1', state: 'ready', wave: 1, targetRelease: 'v2-bbbb', gate: { kind: 'fleet', number: 2, promotable: false } },
         { name: 'web-2', state: 'refused', wave: 2, reason: 'image app:v2 could not be pulled' },
       ],
       image: 'app:v2',

@@ -65,7 +65,13 @@ describe('status reducer', () => {
 describe("a fleet deployment's status", () => {
   it("carries its hosts, the release they deploy, and what serves once they finished; the line names each host's state", () => {
     const hosts = [
-      { name: 'web-1', state: 'ready' as const, wave: 1, targetRelease: 'v2-abc', gate: 'fleet' as const },
+      {
+        name: 'web-1',
+        state: 'ready' as const,
+        wave: 1,
+        targetRelease: 'v2-abc',
+        gate: { kind: 'fleet' as const, number: 2, promotable: false },
+      },
       { name: 'web-2', state: 'deploying' as const, wave: 2 },
     ];
     const running = reduceStatus(initialStatus('web', at(0)), {
