@@ -35,7 +35,7 @@ describe.skipIf(!isRoot())("a fleet host's worker killed at every step of its de
     expect(first.code, first.stdout + first.stderr).toBe(0);
     const [, host2] = fleet.hosts;
     const worker2 = fleet.workers[1]!;
-    const creations = await countCreations(fleetEngine(host2!), fleet.service);
+    const creations = await countCreations(fleetEngine(host2!, 0), fleet.service);
     let kills = 0;
     let deploy = { code: -1 as number | null, stdout: '', stderr: '' };
     const load = await fleet.underLoad(async () => {

@@ -50,7 +50,9 @@ export interface FleetWorld {
   close(): Promise<void>;
 }
 
-export const fleetEngine = (host: FleetHost) => new Docker({ socketPath: host.dockerHost.replace(/^unix:\/\//, ''), timeout: 60_000 });
+/** A host's Docker Engine; `timeoutMs: 0` for a stream that may stay quiet for minutes (events), which a timeout would end. */
+export const fleetEngine = (host: FleetHost, timeoutMs = 60_000) =>
+  new Docker({ socketPath: host.dockerHost.replace(/^unix:\/\//, ''), ...(timeoutMs > 0 ? { timeout: timeoutMs } : {}) });
 
 /** Pulls `image` from the test registry onto a host's engine, with the registry's credentials. */
 export async function pullOnto(host: FleetHost, image: string): Promise<void> {
