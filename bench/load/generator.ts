@@ -173,3 +173,15 @@ export function startLoad(options: LoadOptions): LoadRun {
     },
   };
 }
+
+/** Runs `body` under a load (from a second before it to a second after it) and returns the load's summary. */
+export async function underLoad(options: LoadOptions, body: () => Promise<void>): Promise<LoadSummary> {
+  const load = startLoad(options);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  try {
+    await body();
+  } finally {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  return load.stop();
+}

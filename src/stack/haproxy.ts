@@ -53,11 +53,12 @@ export async function startFrontBalancer(dir: string, listenPort: number, backen
   fs.mkdirSync(dir, { recursive: true });
   const configFile = path.join(dir, 'haproxy.cfg');
   fs.writeFileSync(configFile, renderHaproxyConfig(listenPort, backends, healthPath));
-  const check = run(which('haproxy')!, ['-c', '-f', configFile]);
+  const haproxy = which('haproxy')!;
+  const check = run(haproxy, ['-c', '-f', configFile]);
   if (check.status !== 0) throw new Error(`haproxy -c failed for ${configFile}: ${check.stderr.trim()}`);
   const files = { pidFile: path.join(dir, 'haproxy.pid'), logFile: path.join(dir, 'haproxy.log') };
   // -db: in the foreground (startDaemon detaches it and records its pid).
-  startDaemon(which('haproxy')!, ['-db', '-f', configFile], files);
+  startDaemon(haproxy, ['-db', '-f', configFile], files);
   await waitUntil(`haproxy to listen on 127.0.0.1:${listenPort}`, () => portOpen(listenPort), {
     timeoutMs: 10_000,
     logFile: files.logFile,

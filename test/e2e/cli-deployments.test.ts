@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startLoad, type LoadSummary } from '../../bench/load/generator';
+import { underLoad as loadDuring, type LoadSummary } from '../../bench/load/generator';
 import Docker from 'dockerode';
 import { freePort, getFresh, removeServiceContainers, testServiceName } from '../support/stack';
 import { cliEnvironment, type CliEnvironment } from './support/cli';
@@ -60,15 +60,8 @@ async function waitFor(predicate: (s: Awaited<ReturnType<typeof status>>) => boo
 }
 
 /** Runs `body` under a steady load (GET and POST, keep-alive and new connections) and returns the load's summary. */
-async function underLoad(body: () => Promise<void>): Promise<LoadSummary> {
-  const load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: 120, newConnectionShare: 0.3, postShare: 0.3 });
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  try {
-    await body();
-  } finally {
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-  return load.stop();
+function underLoad(body: () => Promise<void>): Promise<LoadSummary> {
+  return loadDuring({ url: `http://127.0.0.1:${port}/`, ratePerSecond: 120, newConnectionShare: 0.3, postShare: 0.3 }, body);
 }
 
 async function servedBy(): Promise<Set<string>> {

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { startLoad, type LoadSummary } from '../../bench/load/generator';
+import { underLoad, type LoadSummary } from '../../bench/load/generator';
 import { SLUICE_BIN, startWorkerProcess, type WorkerProcess } from '../../bench/worker-process';
 import { LABELS } from '../../src/shared/names';
 import { fixtureImage } from '../../src/stack/fixtures';
@@ -19,12 +19,7 @@ import { startFrontBalancer, type FrontBalancer } from '../../src/stack/haproxy'
 import { stackSettings } from '../../src/stack/settings';
 import { dockerConfigFor, pushAs, registryCredentials } from './registry';
 import { freePort, getFresh, stackValue, testServiceName } from './stack';
-
-export interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { collect, type CliRun } from './subprocess';
 
 export type FixtureVersion = 'v1' | 'v2' | 'v3';
 
@@ -106,23 +101,14 @@ export async function fleetWorld(name: string, options: { hosts?: number; withou
     );
   }
 
-  const sluice = (args: string[]): Promise<CliRun> => {
-    const child = spawn(process.execPath, [SLUICE_BIN, ...args], {
-      env: { ...process.env, TEMPORAL_ADDRESS: stackValue('TEMPORAL_ADDRESS'), SLUICE_TASK_QUEUE: queue, SLUICE_ACTOR: 'fleet-test' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-    return new Promise((resolve) =>
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
+  const sluice = (args: string[]): Promise<CliRun> =>
+    collect(
+      spawn(process.execPath, [SLUICE_BIN, ...args], {
+        env: { ...process.env, TEMPORAL_ADDRESS: stackValue('TEMPORAL_ADDRESS'), SLUICE_TASK_QUEUE: queue, SLUICE_ACTOR: 'fleet-test' },
+        stdio: ['ignore', 'pipe', 'pipe'],
       }),
+      300_000,
     );
-  };
 
   const world: FleetWorld = {
     hosts,
@@ -156,16 +142,7 @@ export async function fleetWorld(name: string, options: { hosts?: number; withou
       return [...new Set(containers.map((c) => c.Labels[LABELS.image]))].sort();
     },
     image: (version) => images[version],
-    async underLoad(body) {
-      const load = startLoad({ url: `${front.url}/`, ratePerSecond: 100, newConnectionShare: 0.3, postShare: 0.3 });
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      try {
-        await body();
-      } finally {
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-      }
-      return load.stop();
-    },
+    underLoad: (body) => underLoad({ url: `${front.url}/`, ratePerSecond: 100, newConnectionShare: 0.3, postShare: 0.3 }, body),
     async workersPolling() {
       for (let tries = 0; ; tries++) {
         const listed = await sluice(['--json', 'hosts']);

@@ -15,6 +15,23 @@ function servingOnly(target: string, host: FakeWorld): void {
   expect(runningReleases(host)).toEqual([target]);
 }
 
+/** A host whose worker cannot pull the image: its deployment is refused before it touches anything. */
+function refusingWorld(): FakeWorld {
+  const host = world();
+  const activities = host.activities();
+  host.activities = () => ({
+    ...activities,
+    observeAndPlan: () => {
+      throw ApplicationFailure.create({ type: 'ImageNotFound', message: 'image app:v2 could not be pulled', nonRetryable: true });
+    },
+  });
+  return host;
+}
+
+/** A canary to 50%, then a pause for promote, on each of `hosts` in lockstep. */
+const canaryFleet = (hosts: string[]) =>
+  uniqueSpec({ replicas: 2, hosts, strategy: { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] } });
+
 function servingStable(host: FakeWorld): void {
   expect(Object.keys(host.routing.weights)).toEqual(['v1']);
   expect(runningReleases(host)).toEqual(['v1']);
@@ -63,15 +80,7 @@ describe('a fleet deployment', () => {
   });
 
   it('a host whose deployment is refused before it touches anything (an image it cannot pull) rolls the fleet back, and is reported as refused', async () => {
-    const refusing = world();
-    const activities = refusing.activities();
-    refusing.activities = () => ({
-      ...activities,
-      observeAndPlan: () => {
-        throw ApplicationFailure.create({ type: 'ImageNotFound', message: 'image app:v2 could not be pulled', nonRetryable: true });
-      },
-    });
-    const hosts = { 'host-1': world(), 'host-2': refusing };
+    const hosts = { 'host-1': world(), 'host-2': refusingWorld() };
     const deployment = uniqueSpec({ replicas: 2, hosts: ['host-1', 'host-2'] });
     const result = await suite
       .harness()
@@ -107,23 +116,8 @@ describe('a fleet deployment', () => {
   });
 
   it('every host refused at once (an image no host can pull): the fleet ends rolled back, naming a refused host, with nothing to undo', async () => {
-    const refusing = () => {
-      const host = world();
-      const activities = host.activities();
-      host.activities = () => ({
-        ...activities,
-        observeAndPlan: () => {
-          throw ApplicationFailure.create({ type: 'ImageNotFound', message: 'image app:v2 could not be pulled', nonRetryable: true });
-        },
-      });
-      return host;
-    };
-    const hosts = { 'host-1': refusing(), 'host-2': refusing(), 'host-3': refusing() };
-    const deployment = uniqueSpec({
-      replicas: 2,
-      hosts: Object.keys(hosts),
-      strategy: { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] },
-    });
+    const hosts = { 'host-1': refusingWorld(), 'host-2': refusingWorld(), 'host-3': refusingWorld() };
+    const deployment = canaryFleet(Object.keys(hosts));
     const result = await suite
       .harness()
       .withFleet(hosts, async (taskQueue) => (await suite.harness().start(taskQueue, deployment)).result());
@@ -135,11 +129,7 @@ describe('a fleet deployment', () => {
 
   it('a canary takes every host in lockstep: the fleet offers the gate once every host waits at it, and one promote answers all', async () => {
     const hosts = { 'host-1': world(), 'host-2': world(), 'host-3': world() };
-    const deployment = uniqueSpec({
-      replicas: 2,
-      hosts: ['host-1', 'host-2', 'host-3'],
-      strategy: { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] },
-    });
+    const deployment = canaryFleet(Object.keys(hosts));
     const result = await suite.harness().withFleet(hosts, async (taskQueue) => {
       const handle = await suite.harness().start(taskQueue, deployment);
       const waiting = await suite.harness().waitForGate(handle, 'canaryPause');
@@ -155,11 +145,7 @@ describe('a fleet deployment', () => {
 
   it('an abort at the shared gate rolls every host back', async () => {
     const hosts = { 'host-1': world(), 'host-2': world() };
-    const deployment = uniqueSpec({
-      replicas: 2,
-      hosts: ['host-1', 'host-2'],
-      strategy: { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] },
-    });
+    const deployment = canaryFleet(Object.keys(hosts));
     const result = await suite.harness().withFleet(hosts, async (taskQueue) => {
       const handle = await suite.harness().start(taskQueue, deployment);
       await suite.harness().waitForGate(handle, 'canaryPause');
@@ -175,11 +161,7 @@ describe('a fleet deployment', () => {
 
   it('a cancellation of the fleet workflow itself (Web UI, API) rolls every host back like an abort', async () => {
     const hosts = { 'host-1': world(), 'host-2': world() };
-    const deployment = uniqueSpec({
-      replicas: 2,
-      hosts: ['host-1', 'host-2'],
-      strategy: { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] },
-    });
+    const deployment = canaryFleet(Object.keys(hosts));
     const result = await suite.harness().withFleet(hosts, async (taskQueue) => {
       const handle = await suite.harness().start(taskQueue, deployment);
       await suite.harness().waitForGate(handle, 'canaryPause');

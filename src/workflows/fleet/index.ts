@@ -36,16 +36,7 @@ export async function deployFleet(
   metrics: DeploymentMetrics,
 ): Promise<DeployResult> {
   const plan = fleetPlanOrFail(spec, control);
-  const hosts = new FleetHosts(spec, plan.waves, () =>
-    control.record({
-      type: 'fleet',
-      hosts: hosts.statuses(),
-      image: spec.image,
-      strategy: spec.strategy.type,
-      ...releaseOf(hosts),
-      at: now(),
-    }),
-  );
+  const hosts: FleetHosts = new FleetHosts(spec, plan.waves, () => recordHosts(spec, hosts, control));
   setHandler(hostReportSignal, (report) => hosts.report(report));
   upsertMemo({
     image: spec.image,
@@ -54,7 +45,7 @@ export async function deployFleet(
     hosts: spec.hosts!,
     requestedBy: input.requestedBy,
   });
-  control.record({ type: 'fleet', hosts: hosts.statuses(), image: spec.image, strategy: spec.strategy.type, at: now() });
+  recordHosts(spec, hosts, control);
 
   const relaying = relayToHosts(hosts, control);
   const failure = await runWaves(spec, plan, hosts, control, input);
@@ -208,14 +199,7 @@ function finishFleet(
   { outcome, reason }: { outcome: Outcome; reason?: string },
 ): DeployResult {
   control.finished = true;
-  control.record({
-    type: 'fleet',
-    hosts: hosts.statuses(),
-    image: spec.image,
-    strategy: spec.strategy.type,
-    ...releaseOf(hosts, outcome),
-    at: now(),
-  });
+  recordHosts(spec, hosts, control, outcome);
   control.record({ type: 'finished', outcome, ...(reason ? { reason } : {}), at: now() });
   metrics.finished.add(1, { service: spec.service, strategy: spec.strategy.type, outcome });
   const { status } = control;
@@ -244,6 +228,18 @@ function finishFleet(
   }
   log.info(`fleet deployment of ${spec.service} released on ${spec.hosts!.join(', ')}`);
   return result;
+}
+
+/** The hosts' states into the fleet's status, with the release they deploy (and, once it ended, what serves). */
+function recordHosts(spec: DeploymentSpec, hosts: FleetHosts, control: DeploymentControl, outcome?: Outcome): void {
+  control.record({
+    type: 'fleet',
+    hosts: hosts.statuses(),
+    image: spec.image,
+    strategy: spec.strategy.type,
+    ...releaseOf(hosts, outcome),
+    at: now(),
+  });
 }
 
 /** The release the hosts deploy (the same on every host: it is computed from the spec), and what serves once they finished. */

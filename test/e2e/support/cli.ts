@@ -3,22 +3,17 @@
  * `sluice worker` subprocess with its own nginx, on the stack's Temporal and
  * Docker. Specs are written to files, as people keep them.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { SLUICE_BIN as BIN, startWorkerProcess, type WorkerProcess } from '../../../bench/worker-process';
 import { stackValue } from '../../support/stack';
+import { collect, type CliRun } from '../../support/subprocess';
+
+export type { CliRun };
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-
-export interface CliRun {
-  code: number | null;
-  /** The signal that ended the process, when one did (SIGKILL after timeoutMs, or one from outside). */
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
 
 export interface CliEnvironment {
   env: NodeJS.ProcessEnv;
@@ -34,20 +29,6 @@ export interface CliEnvironment {
   spawn(args: string[]): { done: Promise<CliRun> };
   writeSpec(name: string, spec: Record<string, unknown>): string;
   stop(): Promise<void>;
-}
-
-function collect(child: ChildProcess, timeoutMs: number): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
 }
 
 /** A worker process (its own task queue and nginx) and a way to run the CLI against it. */

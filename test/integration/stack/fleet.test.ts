@@ -6,8 +6,9 @@ import { fixtureImage } from '../../../src/stack/fixtures';
 import { readFleet, startFleet, type FleetHost } from '../../../src/stack/fleet';
 import { stackSettings } from '../../../src/stack/settings';
 import { isRoot, readPid } from '../../../src/stack/system';
-import { pushAs, registryCredentials } from '../../support/registry';
-import { freePort, getFresh, stackValue, testServiceName } from '../../support/stack';
+import { pullOnto } from '../../support/fleet';
+import { pushAs } from '../../support/registry';
+import { freePort, getFresh, testServiceName } from '../../support/stack';
 
 /** `npm run stack:up -- --hosts N`: a test fleet of real Docker Engines and nginxes, side by side on one machine. */
 const settings = stackSettings();
@@ -38,17 +39,8 @@ describe.skipIf(!isRoot())('a test fleet', () => {
   it("pulls from the test registry and publishes a container on the host's own loopback address only", async () => {
     const [first, second] = hosts as [FleetHost, FleetHost];
     const image = await pushAs(new Docker(), fixtureImage('v1'), `sluice-fleet:${process.pid}`);
+    await pullOnto(second, image);
     const docker = engine(second);
-    await new Promise<void>((resolve, reject) =>
-      docker.pull(
-        image,
-        { authconfig: { ...registryCredentials(), serveraddress: stackValue('SLUICE_TEST_REGISTRY') } },
-        (error, stream) => {
-          if (error || !stream) return reject(error instanceof Error ? error : new Error(`pull failed: ${String(error)}`));
-          docker.modem.followProgress(stream, (failed: Error | null) => (failed ? reject(failed) : resolve()));
-        },
-      ),
-    );
     const port = await freePort();
     const container = await docker.createContainer({
       name: testServiceName('fleet'),
