@@ -7,6 +7,8 @@ export interface HostReport {
   targetRelease?: string;
   /** The gate it waits at now (the fleet gate once it is ready for the clean-up); absent: none. */
   gate?: HostGate;
+  /** True: no worker took its work within hostLostAfter (it waits for one); false: its worker took it again. */
+  lost?: boolean;
 }
 
 /** A gate a host waits at. */
@@ -23,8 +25,11 @@ export interface HostGate {
 /** Where a host of a fleet deployment stands, as the fleet's status shows it. */
 export interface HostStatus {
   name: string;
-  /** `refused`: its deployment was refused before it touched anything (a plan refused, an image it could not pull). */
-  state: 'waiting' | 'deploying' | 'ready' | 'released' | 'rollingBack' | 'rolledBack' | 'aborted' | 'failed' | 'refused';
+  /**
+   * `refused`: its deployment was refused before it touched anything (a plan refused, an image it could not pull).
+   * `lost`: its worker took no work for hostLostAfter; its deployment waits for the worker and then goes the way the fleet went.
+   */
+  state: 'waiting' | 'deploying' | 'ready' | 'released' | 'rollingBack' | 'rolledBack' | 'aborted' | 'failed' | 'refused' | 'lost';
   /** The wave it belongs to (1-based). */
   wave: number;
   targetRelease?: string;

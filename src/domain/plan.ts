@@ -18,7 +18,15 @@ export type GateKind =
   /** A host of a fleet, ready for its clean-up, waits for the other hosts (released by the fleet deployment, not by promote). */
   | 'fleet'
   /** A fleet deployment between two waves. */
-  | 'betweenWaves';
+  | 'betweenWaves'
+  /** A fleet deployment held after a host failed (onFailure: pause): promote retries the failed hosts and goes on. */
+  | 'hostFailed';
+
+/**
+ * Gates a full promotion does not pass: the contract gate needs its own promote, only the fleet lets a
+ * host past the fleet gate, and a failed host needs someone to decide.
+ */
+export const GATES_A_FULL_PROMOTION_KEEPS: readonly GateKind[] = ['contract', 'fleet', 'hostFailed'];
 
 export type MigrationDirection = 'expand' | 'contract' | 'rollbackExpand';
 

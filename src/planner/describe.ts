@@ -37,6 +37,7 @@ const GATE_NAMES: Record<GateKind, string> = {
   inconclusiveAnalysis: 'inconclusive analysis',
   fleet: 'fleet gate',
   betweenWaves: 'pause between waves',
+  hostFailed: 'failed-host gate',
 };
 
 export function gateName(gate: GateKind): string {
@@ -45,6 +46,8 @@ export function gateName(gate: GateKind): string {
 
 export function describeGate(gate: GateKind, durationMs: number | undefined): string {
   if (gate === 'fleet') return `${GATE_NAMES[gate]}: ready, waiting for the other hosts of the fleet`;
+  if (gate === 'hostFailed')
+    return `${GATE_NAMES[gate]}: \`sluice promote\` retries the failed hosts and goes on, \`sluice abort\` rolls the fleet back`;
   return durationMs === undefined
     ? `${GATE_NAMES[gate]}: wait for \`sluice promote\``
     : `${GATE_NAMES[gate]}: ${formatDuration(durationMs)}`;

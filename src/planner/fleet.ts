@@ -12,8 +12,32 @@ export interface FleetPlan {
   waves: string[][];
   /** Lockstep: one wave of every host, their gates answered together. */
   lockstep: boolean;
-  /** Hosts that must serve the stable release while a wave changes. */
+  /** Hosts that must serve while a wave changes, and that must be left when hosts are lost. */
   minHealthyHosts: number;
+  /** A wait between two waves in ms, or a gate for `sluice promote`. */
+  pauseBetweenWaves: number | 'promote';
+  onFailure: FleetFailureAction;
+  onHostLost: HostLostAction;
+  /** How long a host's work may wait for its worker (schedule-to-start) before the host is lost. */
+  hostLostAfterMs: number;
+}
+
+type FleetSettings = NonNullable<DeploymentSpec['fleet']>;
+export type FleetFailureAction = FleetSettings['onFailure'];
+export type HostLostAction = FleetSettings['onHostLost'];
+
+/** The settings of a spec without `fleet:` (docs/spec.md lists the same). */
+const DEFAULTS = {
+  hostsAtOnce: 1,
+  pauseBetweenWaves: 0,
+  onFailure: 'rollback',
+  onHostLost: 'rollback',
+  hostLostAfter: 60_000,
+} as const satisfies FleetSettings;
+
+/** How long a host's work may wait for its worker before the host is lost. */
+export function hostLostAfterMs(spec: DeploymentSpec): number {
+  return (spec.fleet ?? DEFAULTS).hostLostAfter;
 }
 
 /** Why the spec's fleet settings can never be met, or undefined (no hosts: nothing to check). */
@@ -30,13 +54,28 @@ export function fleetRefusal(spec: DeploymentSpec): PlanError | undefined {
 
 export function planFleet(spec: DeploymentSpec): FleetPlan {
   const hosts = spec.hosts ?? [];
-  const fleet = spec.fleet ?? { hostsAtOnce: 1, pauseBetweenWaves: 0 };
-  if (fleetModeOf(spec) === 'lockstep') return { waves: [hosts], lockstep: true, minHealthyHosts: 0 };
+  const fleet: FleetSettings = spec.fleet ?? DEFAULTS;
+  const settings = {
+    pauseBetweenWaves: fleet.pauseBetweenWaves,
+    onFailure: fleet.onFailure,
+    onHostLost: fleet.onHostLost,
+    hostLostAfterMs: fleet.hostLostAfter,
+  };
+  // CodeDeploy rounds a percentage of minimum healthy hosts up.
+  const minHealthy = (fallback: number) =>
+    fleet.minHealthyHosts === undefined ? fallback : resolveCountOrPercent(fleet.minHealthyHosts, hosts.length, 'up');
+  if (fleetModeOf(spec) === 'lockstep') {
+    if (fleet.onFailure === 'pause')
+      throw new PlanError(
+        'fleet.onFailure',
+        `${spec.strategy.type} moves every host in lockstep, where a host that failed cannot rejoin the others at their step: use onFailure: rollback`,
+      );
+    // Every host changes at once, each keeping its stable release serving until it is ready: the minimum only bounds lost hosts.
+    return { waves: [hosts], lockstep: true, minHealthyHosts: minHealthy(1), ...settings };
+  }
   // A percentage of hosts rounds down (Kamal's boot limit), but a wave takes at least one host.
   const atOnce = Math.min(hosts.length, Math.max(1, resolveCountOrPercent(fleet.hostsAtOnce, hosts.length, 'down')));
-  // CodeDeploy rounds a percentage of minimum healthy hosts up.
-  const minHealthyHosts =
-    fleet.minHealthyHosts === undefined ? hosts.length - atOnce : resolveCountOrPercent(fleet.minHealthyHosts, hosts.length, 'up');
+  const minHealthyHosts = minHealthy(hosts.length - atOnce);
   if (hosts.length - atOnce < minHealthyHosts) {
     throw new PlanError(
       'fleet.hostsAtOnce',
@@ -45,5 +84,5 @@ export function planFleet(spec: DeploymentSpec): FleetPlan {
   }
   const waves: string[][] = [];
   for (let index = 0; index < hosts.length; index += atOnce) waves.push(hosts.slice(index, index + atOnce));
-  return { waves, lockstep: false, minHealthyHosts };
+  return { waves, lockstep: false, minHealthyHosts, ...settings };
 }

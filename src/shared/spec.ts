@@ -220,6 +220,10 @@ const hosts = z
   .max(MAX_HOSTS, { error: `expected at most ${MAX_HOSTS} hosts` })
   .describe('The Docker hosts to deploy to, each served by a worker started with SLUICE_HOST=<name> (absent: the single host).');
 
+/** What a fleet does when a host fails (Swarm's update failure action), and when one is lost. */
+export const FLEET_FAILURE_ACTIONS = ['rollback', 'pause'] as const;
+export const HOST_LOST_ACTIONS = ['rollback', 'continue'] as const;
+
 /** How the hosts of a fleet are taken (docs/fleet.md). */
 const fleet = z
   .object({
@@ -233,7 +237,27 @@ const fleet = z
       .describe(
         'How many hosts must keep serving, untouched or ready, while a wave changes (a count, or a percentage rounded up; absent: all but hostsAtOnce; waves only).',
       ),
-    pauseBetweenWaves: duration('30s', { max: DAY }).prefault('0s'),
+    pauseBetweenWaves: z
+      .union([z.literal('promote'), duration('30s', { max: DAY })], {
+        error: 'expected a duration like "30s", or "promote" to wait for sluice promote between waves',
+      })
+      .prefault('0s')
+      .describe('A wait between two waves: a duration, or "promote" (a gate that `sluice promote` answers).'),
+    onFailure: z
+      .enum(FLEET_FAILURE_ACTIONS, { error: 'expected "rollback" or "pause"' })
+      .default('rollback')
+      .describe(
+        'When a host fails: roll every host back, or pause (hosts stay as they are; `sluice promote` retries the failed hosts and goes on, `sluice abort` rolls back). Waves only.',
+      ),
+    onHostLost: z
+      .enum(HOST_LOST_ACTIONS, { error: 'expected "rollback" or "continue"' })
+      .default('rollback')
+      .describe(
+        'When a host is lost (its worker takes no work for hostLostAfter): roll every host back, or continue on the others while minHealthyHosts hold.',
+      ),
+    hostLostAfter: duration('1m', { min: 1000, max: DAY })
+      .prefault('1m')
+      .describe("How long a host's work may wait for its worker before the host is lost."),
   })
   .strict();
 

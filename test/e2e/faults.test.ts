@@ -1,9 +1,12 @@
+import { Client, Connection } from '@temporalio/client';
 import Docker from 'dockerode';
 import fs from 'node:fs';
 import pg from 'pg';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLoad } from '../../bench/load/generator';
+import { statusQuery } from '../../src/shared/messages';
+import { deploymentWorkflowId } from '../../src/shared/names';
 import { fixtureImage } from '../../src/stack/fixtures';
 import { freePort, getFresh, removeServiceContainers, stackValue, testServiceName } from '../support/stack';
 import { TcpLink } from '../support/tcp-link';
@@ -19,8 +22,14 @@ const services: string[] = [];
 
 /** Switched off, PostgreSQL is unreachable (connection refused). */
 let database: TcpLink;
+/** Asks the workflow itself, for a phase the test must catch within seconds (a CLI process can take that long to start). */
+let temporal: Client;
 
 beforeAll(async () => {
+  temporal = new Client({
+    connection: await Connection.connect({ address: stackValue('TEMPORAL_ADDRESS') }),
+    namespace: stackValue('TEMPORAL_NAMESPACE'),
+  });
   const real = new URL(stackValue('DATABASE_URL'));
   database = new TcpLink(await freePort(), { host: real.hostname, port: Number(real.port) });
   cli = await cliEnvironment({
@@ -31,6 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   database?.down();
   await cli?.stop();
+  await temporal?.connection.close();
   await removeServiceContainers(docker, ...services);
 });
 
@@ -127,9 +137,15 @@ describe('faults', () => {
       progressDeadline: { default: '10m', migrating: '4s' },
     };
     const deploy = cli.spawn(['deploy', s.spec(fixtureImage('v2'), { type: 'rolling' }, migrations), '--wait']).done;
-    // Expand retries against a refused connection until its deadline; the database comes back during the rollback.
-    for (let i = 0; i < 100 && (await s.status().catch(() => undefined))?.phase !== 'rollingBack'; i++)
-      await new Promise((resolve) => setTimeout(resolve, 200));
+    // Expand retries against a refused connection until its deadline; the database comes back as the rollback
+    // begins, so the undo of expand (under the same 4s deadline) reaches it.
+    const phase = () =>
+      temporal.workflow
+        .getHandle(deploymentWorkflowId(s.id))
+        .query(statusQuery)
+        .then((status) => status.phase)
+        .catch(() => undefined);
+    for (let i = 0; i < 2_000 && (await phase()) !== 'rollingBack'; i++) await new Promise((resolve) => setTimeout(resolve, 50));
     await database.up();
     const run = await deploy;
     expect(run.code).toBe(1);

@@ -8,6 +8,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { SluiceActivities } from '../../activities';
 import type { Step, StepPhase } from '../../domain';
+import { hostLostAfterMs } from '../../planner/fleet';
 import { deadlineFor } from './deadlines';
 import type { DeploymentRun } from './run';
 
@@ -27,9 +28,19 @@ const LONG_RUNNING: ReadonlySet<Step['kind']> = new Set([
   'migrate',
 ]);
 
-/** A fleet host's deployment runs every activity on the host's own task queue, where only its worker polls. */
-export function onHost(run: DeploymentRun): Pick<ActivityOptions, 'taskQueue'> {
-  return run.host ? { taskQueue: run.host.taskQueue } : {};
+/**
+ * A fleet host's deployment runs every activity on the host's own task queue, where only its
+ * worker polls. Until the host is lost, work its worker does not take within hostLostAfter fails
+ * (schedule-to-start), which is how the fleet hears that a host is lost (fleet-report.ts).
+ */
+export function onHost(run: DeploymentRun): Pick<ActivityOptions, 'taskQueue' | 'scheduleToStartTimeout'> {
+  if (!run.host) return {};
+  return { taskQueue: run.host.taskQueue, ...(run.control.hostLost ? {} : { scheduleToStartTimeout: hostLostAfterMs(run.spec) }) };
+}
+
+/** The progress deadline as the activity's schedule-to-close, but for a lost host's work, which waits for its worker. */
+export function deadlineOnActivity(run: DeploymentRun, limit: number): Pick<ActivityOptions, 'scheduleToCloseTimeout'> {
+  return run.control.hostLost ? {} : { scheduleToCloseTimeout: limit };
 }
 
 /** A step's activity options: the phase's progress deadline bounds the retries (schedule-to-close) and a long attempt; a short attempt gets a minute. */
@@ -40,7 +51,7 @@ export function stepActivityOptions(run: DeploymentRun, step: Step, phase: StepP
   return {
     summary,
     ...onHost(run),
-    ...(run.patches.deadlineOnActivities && deadline !== undefined ? { scheduleToCloseTimeout: limit } : {}),
+    ...(run.patches.deadlineOnActivities && deadline !== undefined ? deadlineOnActivity(run, limit) : {}),
     startToCloseTimeout: long ? limit : Math.min(limit, SHORT_ACTIVITY_TIMEOUT_MS),
     ...(long ? { heartbeatTimeout: HEARTBEAT_TIMEOUT } : {}),
   };

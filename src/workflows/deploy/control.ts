@@ -17,7 +17,7 @@ import {
 } from '../../shared/messages';
 import type { Actor, FleetPromoteRequest, PromoteRequest, PromoteResponse } from '../../shared/messages';
 import { gateName } from '../../planner/describe';
-import type { Decision, DecisionKind, DeploymentStatus, GateKind } from '../../domain';
+import { GATES_A_FULL_PROMOTION_KEEPS, type Decision, type DecisionKind, type DeploymentStatus, type GateKind } from '../../domain';
 import { describeStatus, initialStatus, reduceStatus, type StatusEvent } from '../../planner/status';
 import { searchAttributeUpdates } from '../../shared/search-attributes';
 
@@ -69,6 +69,8 @@ export class DeploymentControl {
   fleetProceeded = false;
   /** A fleet host's deployment: it has waited at the fleet gate, which comes once. */
   fleetGatePassed = false;
+  /** A fleet host's deployment: no worker took its work within hostLostAfter; from then on its work waits for the worker. */
+  hostLost = false;
   /** How many gates this deployment has opened: the number of the one open now. */
   gatesOpened = 0;
   /** The scope the forward plan runs in: an accepted abort cancels it. */
@@ -175,8 +177,8 @@ export class DeploymentControl {
     if (full) this.promoteFull = true;
     // A full promotion skips pauses and analyses, never the contract gate: that one needs its own promote.
     const { gate } = this;
-    // Nor the fleet gate: only the fleet lets a host past it (fleetProceedSignal).
-    const answered = gate && (full ? gate.kind !== 'contract' && gate.kind !== 'fleet' : gate.promotable) ? gate : undefined;
+    // Nor the fleet gate (only the fleet lets a host past it) or a failed host's (someone decides).
+    const answered = gate && (full ? !GATES_A_FULL_PROMOTION_KEEPS.includes(gate.kind) : gate.promotable) ? gate : undefined;
     if (answered) answered.answered = true;
     const message = answered
       ? `promoted past the ${gateName(answered.kind)}`

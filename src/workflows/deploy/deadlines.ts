@@ -9,6 +9,7 @@ import { FailureType } from '../../shared/errors';
 import type { DeploymentSpec } from '../../planner/spec';
 import { messageOf } from '../failures';
 import type { StepPhase } from '../../domain';
+import { evenIfLost } from './fleet-report';
 import type { DeploymentRun } from './run';
 
 /** The phase's progress deadline in ms; none while paused (a pause waits for people). */
@@ -24,7 +25,9 @@ export function deadlineFor(spec: DeploymentSpec, phase: StepPhase): number | un
  * retries and reports the last attempt's error with the timeout. Deployments recorded
  * before that change keep the workflow timer that cancelled the step.
  */
-export async function withDeadline<T>(run: DeploymentRun, phase: StepPhase, summary: string, fn: () => Promise<T>): Promise<T> {
+export async function withDeadline<T>(run: DeploymentRun, phase: StepPhase, summary: string, call: () => Promise<T>): Promise<T> {
+  // A fleet host's call outlives a lost worker: it waits for it, without a deadline (evenIfLost).
+  const fn = () => evenIfLost(run, call);
   const limit = deadlineFor(run.spec, phase);
   if (limit === undefined) return fn();
   if (run.patches.deadlineOnActivities) {

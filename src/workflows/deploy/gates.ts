@@ -4,29 +4,33 @@ import { formatDuration } from '../../shared/duration';
 import { FailureType } from '../../shared/errors';
 import { judgeRun, judgeSample, type SampleVerdict } from '../../planner/analysis';
 import { describeGate } from '../../planner/describe';
-import type { GateKind, Step, StepPhase } from '../../domain';
+import { GATES_A_FULL_PROMOTION_KEEPS, type GateKind, type Step, type StepPhase } from '../../domain';
 import { activities, stepActivityOptions } from './activity-calls';
 import { now } from './control';
 import { withDeadline } from './deadlines';
-import { reportToFleet } from './fleet-host';
+import { reportToFleet, waitForTheFleet } from './fleet-report';
 import type { DeploymentRun } from './run';
 
-/** Waits for a promote, or for the gate's duration if it has one; a full promotion passes every gate but the contract gate. */
-export async function waitAtGate(run: DeploymentRun, kind: GateKind, durationMs: number | undefined, promotable: boolean): Promise<void> {
+/** What waiting at a gate needs of a deployment: a fleet deployment waits at its own gates too. */
+export type GateHolder = Pick<DeploymentRun, 'spec' | 'control' | 'metrics' | 'host'>;
+
+/** Waits for a promote, or for the gate's duration if it has one; a full promotion passes every gate but those it keeps. */
+export async function waitAtGate(run: GateHolder, kind: GateKind, durationMs: number | undefined, promotable: boolean): Promise<void> {
   const { control } = run;
   // A full promotion skips pauses and analyses; the contract gate needs its own promote, the fleet gate the fleet.
-  const skippable = kind !== 'contract' && kind !== 'fleet';
+  const skippable = !GATES_A_FULL_PROMOTION_KEEPS.includes(kind);
   if (control.promoteFull && skippable) return;
   const gate = { kind, promotable, answered: false, number: ++control.gatesOpened };
   control.gate = gate;
   const openedAt = Date.now();
   control.record({ type: 'gateOpened', gate: kind, ...(durationMs !== undefined ? { durationMs } : {}), promotable, at: now() });
-  if (run.host)
-    await reportToFleet(run, { gate: { kind, number: gate.number, promotable, ...(durationMs !== undefined ? { durationMs } : {}) } });
+  const hostGate = { kind, number: gate.number, promotable, ...(durationMs !== undefined ? { durationMs } : {}) };
+  if (run.host) await reportToFleet(run, { gate: hostGate });
   try {
     // A full promotion also releases a gate that is waiting right now (except the contract and fleet gates).
     const released = () => gate.answered || (control.promoteFull && skippable) || (kind === 'fleet' && control.fleetProceeded);
-    if (durationMs === undefined) await condition(released);
+    if (kind === 'fleet') await waitForTheFleet(run, released, hostGate);
+    else if (durationMs === undefined) await condition(released);
     else await condition(released, durationMs, { summary: describeGate(kind, durationMs) });
   } finally {
     control.gate = undefined;

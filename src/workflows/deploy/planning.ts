@@ -7,7 +7,7 @@ import { planDeployment } from '../../planner/plan';
 import type { Plan } from '../../domain';
 import { PlanError } from '../../planner/errors';
 import { searchAttributeUpdates } from '../../shared/search-attributes';
-import { activities, HEARTBEAT_TIMEOUT, onHost } from './activity-calls';
+import { activities, deadlineOnActivity, HEARTBEAT_TIMEOUT, onHost } from './activity-calls';
 import { now } from './control';
 import { deadlineFor, withDeadline } from './deadlines';
 import type { DeploymentRun } from './run';
@@ -42,7 +42,7 @@ async function planInActivity(run: DeploymentRun): Promise<PlannedDeployment> {
   const limit = deadlineFor(spec, 'preparing')!;
   return withDeadline(run, 'preparing', summary, () =>
     activities.observeAndPlan.executeWithOptions(
-      { summary, ...onHost(run), scheduleToCloseTimeout: limit, startToCloseTimeout: limit, heartbeatTimeout: HEARTBEAT_TIMEOUT },
+      { summary, ...onHost(run), ...deadlineOnActivity(run, limit), startToCloseTimeout: limit, heartbeatTimeout: HEARTBEAT_TIMEOUT },
       [{ spec }],
     ),
   );

@@ -3,6 +3,7 @@
  * bounded by its phase's progress deadline; a pause or an analysis waits in the
  * workflow instead.
  */
+import type { ActivityOptions } from '@temporalio/workflow';
 import type { DeploymentSpec } from '../../planner/spec';
 import { containerTemplate } from '../../planner/release';
 import { withoutReplicas } from '../../planner/rollback';
@@ -26,24 +27,25 @@ export async function runStep(
   summary: string,
   leftOutOfRollback?: ReplicaGroup[],
 ): Promise<void> {
-  const options = stepActivityOptions(run, step, phase, summary);
-  const within = <T>(fn: () => Promise<T>) => withDeadline(run, phase, summary, fn);
+  // Options per call: a fleet host found lost calls again with others (activity-calls.ts onHost).
+  const within = <T>(call: (options: ActivityOptions) => Promise<T>) =>
+    withDeadline(run, phase, summary, () => call(stepActivityOptions(run, step, phase, summary)));
   const { spec, deploymentId: deployment } = run;
   const { service } = spec;
   const rollback = leftOutOfRollback !== undefined;
   switch (step.kind) {
     case 'prepareRouter':
-      await within(() => activities.prepareRouter.executeWithOptions(options, [{ service, settings: routerSettings(spec) }]));
+      await within((options) => activities.prepareRouter.executeWithOptions(options, [{ service, settings: routerSettings(spec) }]));
       return;
     case 'migrate':
-      await within(() =>
+      await within((options) =>
         activities.migrate.executeWithOptions(options, [{ service, deployment, direction: step.direction, settings: spec.migrations! }]),
       );
       return;
     case 'startReplicas': {
       const template =
         step.release === plan.targetRelease ? { template: plan.template ?? containerTemplate(spec), health: spec.health } : {};
-      await within(() =>
+      await within((options) =>
         activities.startReplicas.executeWithOptions(options, [
           { service, release: step.release, slots: step.slots, deployment, ...template },
         ]),
@@ -51,7 +53,7 @@ export async function runStep(
       return;
     }
     case 'waitHealthy': {
-      const report = await within(() =>
+      const report = await within((options) =>
         activities.waitHealthy.executeWithOptions(options, [
           { service, release: step.release, slots: step.slots, health: spec.health, ...(rollback ? { tolerate: true } : {}) },
         ]),
@@ -62,7 +64,7 @@ export async function runStep(
     case 'route': {
       // A rollback's way back routes to the replicas that run, instead of halting on one Docker is restarting.
       const routing = rollback ? withoutReplicas(step.routing, leftOutOfRollback) : step.routing;
-      await within(() =>
+      await within((options) =>
         activities.route.executeWithOptions(options, [
           { service, routing, drainTimeoutMs: spec.traffic.drainTimeout, ...(rollback ? { onlyRunning: true } : {}) },
         ]),
@@ -70,14 +72,14 @@ export async function runStep(
       return;
     }
     case 'stopReplicas':
-      await within(() =>
+      await within((options) =>
         activities.stopReplicas.executeWithOptions(options, [
           { service, release: step.release, slots: step.slots, gracePeriodMs: spec.stopGracePeriod },
         ]),
       );
       return;
     case 'removeReplicas':
-      await within(() =>
+      await within((options) =>
         activities.removeReplicas.executeWithOptions(options, [
           { service, release: step.release, slots: step.slots, gracePeriodMs: spec.stopGracePeriod },
         ]),

@@ -17,6 +17,8 @@ import type { HostGate, HostReport, HostStatus } from '../../domain';
 import { HOST_DEPLOY_WORKFLOW_TYPE, type DeployInput, type DeployResult } from '../../shared/messages';
 import { hostDeploymentWorkflowId, hostTaskQueue } from '../../shared/names';
 import type { DeploymentSpec } from '../../planner/spec';
+import { formatDuration } from '../../shared/duration';
+import { hostLostAfterMs } from '../../planner/fleet';
 import { messageOf } from '../failures';
 import type { deployHost } from '../deploy';
 
@@ -30,6 +32,12 @@ export interface FleetHost {
   status: HostStatus;
   handle?: ChildWorkflowHandle<typeof deployHost>;
   ending?: HostEnding;
+  /** No worker of the host took its work within hostLostAfter, and it has not come back since. */
+  lost?: boolean;
+  /** The fleet told it to roll back. */
+  rollingBack?: boolean;
+  /** Lost, it was promoted in full to catch up with the fleet should its worker come back. */
+  promotedInFull?: boolean;
 }
 
 export class FleetHosts {
@@ -53,32 +61,54 @@ export class FleetHosts {
     return this.all().map((host) => host.status);
   }
 
-  /** Hosts whose deployment runs now. */
+  /** Hosts whose deployment runs now, and whose worker takes their work (lost hosts are told apart: lost()). */
   running(): FleetHost[] {
-    return this.all().filter((host) => host.handle && !host.ending);
+    return this.all().filter((host) => host.handle && !host.ending && !host.lost);
+  }
+
+  /** Hosts whose deployment waits for a worker that is gone. */
+  lost(): FleetHost[] {
+    return this.all().filter((host) => host.lost && !host.ending);
   }
 
   /**
-   * Starts the deployment of one host. Out of reach of the fleet's cancellation: the fleet rolls its
-   * hosts back itself, wave by wave, and never leaves one half-stopped by a cancelled scope. Should
-   * the fleet deployment itself be terminated, its hosts are asked to cancel, which rolls them back.
+   * Starts the deployment of one host (again, for a host that failed). Out of reach of the fleet's
+   * cancellation: the fleet rolls its hosts back itself, wave by wave, and never leaves one
+   * half-stopped by a cancelled scope. A host's deployment outlives the fleet's (abandoned when the
+   * fleet closes): a lost host finishes the way the fleet went once its worker is back, and one the
+   * fleet left waiting at the fleet gate (the fleet terminated) notices and rolls itself back.
    */
   async start(name: string, requestedBy: string, document: unknown): Promise<void> {
     const host = this.byName.get(name)!;
+    if (host.ending) {
+      host.ending = undefined;
+      const { reason: _reason, gate: _gate, ...rest } = host.status;
+      host.status = { ...rest, state: 'waiting' };
+    }
     const { workflowId, runId, taskQueue } = workflowInfo();
     const input: DeployInput = {
       spec: document,
       requestedBy,
       host: { name, taskQueue: hostTaskQueue(taskQueue, name), fleetWorkflowId: workflowId, fleetRunId: runId },
     };
-    host.handle = await CancellationScope.nonCancellable(() =>
-      startChild<typeof deployHost>(HOST_DEPLOY_WORKFLOW_TYPE, {
-        workflowId: hostDeploymentWorkflowId(this.spec.service, name),
-        args: [input],
-        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-        staticSummary: `deploy ${this.spec.service} on ${name}`,
-      }),
-    );
+    const hostWorkflowId = hostDeploymentWorkflowId(this.spec.service, name);
+    try {
+      host.handle = await CancellationScope.nonCancellable(() =>
+        startChild<typeof deployHost>(HOST_DEPLOY_WORKFLOW_TYPE, {
+          workflowId: hostWorkflowId,
+          args: [input],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          staticSummary: `deploy ${this.spec.service} on ${name}`,
+        }),
+      );
+    } catch (error) {
+      // WorkflowExecutionAlreadyStartedError (from @temporalio/common, which sluice does not depend on by name).
+      if ((error as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw error;
+      this.ended(host, {
+        refused: `an earlier deployment still runs on ${name} (${hostWorkflowId}), waiting for its worker: start ${name}'s worker so that it finishes, or terminate that workflow`,
+      });
+      return;
+    }
     // Its first report may have come in the same activation as its start.
     if (host.status.state === 'waiting') this.update(host, { state: 'deploying' });
     void host.handle.result().then(
@@ -87,11 +117,13 @@ export class FleetHosts {
     );
   }
 
-  /** A host's own report: its release once planned, the gate it waits at (the fleet gate: ready). */
+  /** A host's own report: its release once planned, the gate it waits at (the fleet gate: ready), or that it is lost or back. */
   report(report: HostReport): void {
     const host = this.byName.get(report.host);
-    // A host rolling back or ended has said how it stands; a late report changes nothing.
-    if (!host || host.ending || host.status.state === 'rollingBack') return;
+    if (!host || host.ending) return;
+    if (report.lost !== undefined) return this.lostOrBack(host, report.lost);
+    // A host rolling back has said how it stands; a late report changes nothing.
+    if (host.status.state === 'rollingBack') return;
     const { gate: _gate, ...rest } = host.status;
     this.update(host, {
       ...rest,
@@ -123,7 +155,24 @@ export class FleetHosts {
   }
 
   rollingBack(host: FleetHost): void {
-    if (!host.ending) this.update(host, { state: 'rollingBack' });
+    host.rollingBack = true;
+    if (!host.ending && !host.lost) this.update(host, { state: 'rollingBack' });
+  }
+
+  /**
+   * A lost host waits for its worker; one that is back goes on from where it stood (state deploying
+   * until it reports its next gate), unless the fleet is rolling it back.
+   */
+  private lostOrBack(host: FleetHost, lost: boolean): void {
+    host.lost = lost;
+    const { gate: _gate, ...rest } = host.status;
+    if (lost)
+      this.update(host, {
+        ...rest,
+        state: 'lost',
+        reason: `no worker of ${host.status.name} took its work for ${formatDuration(hostLostAfterMs(this.spec))}`,
+      });
+    else this.update(host, { ...rest, state: host.rollingBack ? 'rollingBack' : 'deploying', reason: 'its worker is back' });
   }
 
   /** Marks the shared gate answered on every host, before the fleet tells them (so it is not offered twice). */

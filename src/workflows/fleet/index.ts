@@ -6,10 +6,9 @@
  * gate, its old release stopped but kept; only when every host is ready does the fleet let them
  * clean up. A failure or an abort before that rolls every host back, the last wave first.
  */
-import { ApplicationFailure, CancellationScope, condition, log, setHandler, sleep, upsertMemo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, log, setHandler, upsertMemo } from '@temporalio/workflow';
 import type { HostStatus, Outcome } from '../../domain';
 import { FailureType, notReleasedFailureType } from '../../shared/errors';
-import { formatDuration } from '../../shared/duration';
 import {
   abortSignal,
   fleetProceedSignal,
@@ -24,6 +23,7 @@ import { PlanError } from '../../planner/errors';
 import { planFleet, type FleetPlan } from '../../planner/fleet';
 import type { DeploymentSpec } from '../../planner/spec';
 import { messageOf } from '../failures';
+import { waitAtGate, type GateHolder } from '../deploy/gates';
 import { now, type DeploymentControl } from '../deploy/control';
 import type { DeploymentMetrics } from '../deploy/run';
 import { FleetHosts, type FleetHost } from './hosts';
@@ -48,7 +48,7 @@ export async function deployFleet(
   recordHosts(spec, hosts, control);
 
   const relaying = relayToHosts(hosts, control);
-  const failure = await runWaves(spec, plan, hosts, control, input);
+  const failure = await runWaves(spec, plan, hosts, control, input, metrics);
   const outcome = failure === undefined ? await cleanUp(hosts, control) : await rollBackHosts(plan, hosts, control, failure);
   relaying.stop();
   return finishFleet(spec, hosts, control, metrics, outcome);
@@ -72,7 +72,7 @@ function fleetPlanOrFail(spec: DeploymentSpec, control: DeploymentControl): Flee
 
 /**
  * Starts the hosts wave by wave; a wave is done when each of its hosts is ready at the fleet gate.
- * Returns why the fleet stopped (a host that did not get ready, an abort), or undefined.
+ * Returns why the fleet stopped (a host that did not get ready, a lost host, an abort), or undefined.
  */
 async function runWaves(
   spec: DeploymentSpec,
@@ -80,7 +80,9 @@ async function runWaves(
   hosts: FleetHosts,
   control: DeploymentControl,
   input: DeployInput,
+  metrics: DeploymentMetrics,
 ): Promise<string | undefined> {
+  const holder: GateHolder = { spec, control, metrics };
   try {
     await control.forward.run(async () => {
       for (const [index, wave] of plan.waves.entries()) {
@@ -95,21 +97,9 @@ async function runWaves(
           rollback: false,
           at: now(),
         });
-        for (const name of wave) {
-          // An abort accepted while the wave's hosts start: no further host starts.
-          if (control.stoppedBy()) throw ApplicationFailure.create({ message: 'the fleet deployment was stopped' });
-          await hosts.start(name, input.requestedBy, input.spec);
-          await catchUp(hosts, hosts.byName.get(name)!, control);
-        }
-        const inWave = wave.map((name) => hosts.byName.get(name)!);
-        await condition(() => inWave.every((host) => host.status.state === 'ready') || hosts.all().some(stoppedShort));
-        const stopped = hosts.all().find(stoppedShort);
-        if (stopped)
-          throw ApplicationFailure.create({
-            message: `${stopped.status.name} ${ENDED_SHORT[stopped.status.state] ?? stopped.status.state}${stopped.status.reason ? `: ${stopped.status.reason}` : ''}`,
-          });
-        const pause = spec.fleet?.pauseBetweenWaves ?? 0;
-        if (index < plan.waves.length - 1 && pause > 0) await sleep(pause, { summary: `pause between waves: ${formatDuration(pause)}` });
+        await startHosts(wave, hosts, control, input);
+        await settleWave(wave, plan, hosts, control, input, holder);
+        if (index < plan.waves.length - 1) await pauseBetweenWaves(plan, holder);
       }
     });
     return undefined;
@@ -117,6 +107,91 @@ async function runWaves(
     const stopper = control.stoppedBy();
     return stopper ? `aborted by ${stopper.by}${stopper.reason ? `: ${stopper.reason}` : ''}` : messageOf(error);
   }
+}
+
+async function startHosts(names: string[], hosts: FleetHosts, control: DeploymentControl, input: DeployInput): Promise<void> {
+  for (const name of names) {
+    // An abort accepted while the wave's hosts start: no further host starts.
+    if (control.stoppedBy()) throw ApplicationFailure.create({ message: 'the fleet deployment was stopped' });
+    await hosts.start(name, input.requestedBy, input.spec);
+    await catchUp(hosts, hosts.byName.get(name)!, control);
+  }
+}
+
+/**
+ * Waits until every host of the wave is ready (a lost host excepted, with onHostLost: continue).
+ * A host that ended short fails the fleet, or (onFailure: pause) holds it, once the rest of the wave
+ * has settled, until `sluice promote` starts the failed hosts again.
+ */
+async function settleWave(
+  wave: string[],
+  plan: FleetPlan,
+  hosts: FleetHosts,
+  control: DeploymentControl,
+  input: DeployInput,
+  holder: GateHolder,
+): Promise<void> {
+  const inWave = wave.map((name) => hosts.byName.get(name)!);
+  const ready = (host: FleetHost) => host.status.state === 'ready' || host.lost === true;
+  for (;;) {
+    let lost = hosts.lost().length;
+    await condition(() => inWave.every(ready) || hosts.all().some(stoppedShort) || hosts.lost().length !== lost);
+    lost = hosts.lost().length;
+    if (lost > 0) await goOnWithoutLost(plan, hosts);
+    const failed = hosts.all().filter(stoppedShort);
+    if (failed.length === 0) {
+      if (inWave.every(ready)) return;
+      continue;
+    }
+    if (plan.onFailure !== 'pause') throw ApplicationFailure.create({ message: endedShort(failed[0]!) });
+    // Every other host of the wave ready, lost or ended too: the fleet holds with nothing moving.
+    await condition(() => inWave.every((host) => ready(host) || host.ending !== undefined));
+    log.warn(`fleet held after ${hosts.all().filter(stoppedShort).map(endedShort).join('; ')}`);
+    await waitAtGate(holder, 'hostFailed', undefined, true);
+    await startHosts(
+      hosts
+        .all()
+        .filter(stoppedShort)
+        .map((host) => host.status.name),
+      hosts,
+      control,
+      input,
+    );
+  }
+}
+
+/**
+ * A lost host rolls the fleet back (onHostLost: rollback), or the fleet goes on without it while
+ * enough hosts are left. Going on, each lost host is promoted in full, once: should its worker come
+ * back, it catches up with the others (at the fleet gate) instead of waiting at a gate they passed.
+ */
+async function goOnWithoutLost(plan: FleetPlan, hosts: FleetHosts): Promise<void> {
+  const lost = hosts.lost();
+  const names = lost.map((host) => host.status.name).join(', ');
+  const why = `${names} lost: ${lost[0]!.status.reason}`;
+  if (plan.onHostLost === 'rollback') throw ApplicationFailure.create({ message: why });
+  const left = hosts.all().length - lost.length;
+  const needed = Math.max(1, plan.minHealthyHosts);
+  if (left < needed)
+    throw ApplicationFailure.create({ message: `${why}; ${left} host${left === 1 ? '' : 's'} left, fewer than minHealthyHosts ${needed}` });
+  for (const host of lost.filter((h) => !h.promotedInFull)) {
+    host.promotedInFull = true;
+    await hosts.signal(host, (handle) => handle.signal(fleetPromoteSignal, CATCH_UP));
+  }
+}
+
+const CATCH_UP = { by: 'sluice', reason: 'the host was lost: once its worker is back, it catches up with the fleet', full: true };
+
+/** Between two waves: a timer (promote --full skips it), or a gate for `sluice promote`. */
+async function pauseBetweenWaves(plan: FleetPlan, holder: GateHolder): Promise<void> {
+  const pause = plan.pauseBetweenWaves;
+  if (pause === 'promote') await waitAtGate(holder, 'betweenWaves', undefined, true);
+  else if (pause > 0) await waitAtGate(holder, 'betweenWaves', pause, false);
+}
+
+function endedShort(host: FleetHost): string {
+  const { name, state, reason } = host.status;
+  return `${name} ${ENDED_SHORT[state] ?? state}${reason ? `: ${reason}` : ''}`;
 }
 
 const ENDED_SHORT: Partial<Record<HostStatus['state'], string>> = {
@@ -138,7 +213,10 @@ function stoppedShort(host: FleetHost): boolean {
   return host.ending !== undefined && host.status.state !== 'released';
 }
 
-/** Every host is ready: each one may now clean up (remove its old release), which nothing undoes. */
+/**
+ * Every host is ready: each one may now clean up (remove its old release), which nothing undoes.
+ * A lost host is told too: it finishes once its worker is back, and the fleet does not wait for it.
+ */
 async function cleanUp(hosts: FleetHosts, control: DeploymentControl): Promise<{ outcome: Outcome; reason?: string }> {
   control.pastPointOfNoReturn = true;
   control.record({
@@ -151,18 +229,30 @@ async function cleanUp(hosts: FleetHosts, control: DeploymentControl): Promise<{
     at: now(),
   });
   await CancellationScope.nonCancellable(async () => {
-    for (const host of hosts.running()) await hosts.signal(host, (handle) => handle.signal(fleetProceedSignal));
-    await condition(() => hosts.all().every((host) => host.ending !== undefined));
+    for (const host of [...hosts.running(), ...hosts.lost()]) await hosts.signal(host, (handle) => handle.signal(fleetProceedSignal));
+    await condition(() => hosts.all().every((host) => host.ending !== undefined || host.lost));
   });
-  const failed = hosts.all().filter((host) => host.status.state !== 'released');
-  if (failed.length === 0) return { outcome: 'released' };
+  const lost = lostNote(hosts, 'releases');
+  const failed = hosts.all().filter((host) => host.ending && host.status.state !== 'released');
+  if (failed.length === 0) return { outcome: 'released', ...(lost ? { reason: lost } : {}) };
   return {
     outcome: 'failed',
-    reason: `every host was ready, but the clean-up failed on ${failed.map((host) => `${host.status.name} (${host.status.reason ?? host.status.state})`).join('; ')}`,
+    reason: `every host was ready, but the clean-up failed on ${failed.map((host) => `${host.status.name} (${host.status.reason ?? host.status.state})`).join('; ')}${lost ? `; ${lost}` : ''}`,
   };
 }
 
-/** Rolls back every host the fleet started, the last wave first, each wave's hosts together; out of reach of cancellation. */
+/** What the fleet leaves to its lost hosts, which go its way once their worker is back. */
+function lostNote(hosts: FleetHosts, what: 'releases' | 'rolls back'): string | undefined {
+  const lost = hosts.lost().map((host) => host.status.name);
+  if (lost.length === 0) return undefined;
+  return `${lost.join(', ')} lost: ${lost.length === 1 ? 'it' : 'each'} ${what} once its worker is back`;
+}
+
+/**
+ * Rolls back every host the fleet started, the last wave first, each wave's hosts together; out of
+ * reach of cancellation. A lost host is told too, and rolls back once its worker is back: the fleet
+ * does not wait for it.
+ */
 async function rollBackHosts(
   plan: FleetPlan,
   hosts: FleetHosts,
@@ -181,14 +271,18 @@ async function rollBackHosts(
         hosts.rollingBack(host);
         await hosts.signal(host, (handle) => handle.signal(abortSignal, actor));
       }
-      await condition(() => started.every((host) => host.ending !== undefined));
+      await condition(() => started.every((host) => host.ending !== undefined || host.lost));
     }
   });
   // A host refused before it touched anything has nothing to roll back.
   const incomplete = hosts.all().filter((host) => host.ending && !['rolledBack', 'aborted', 'refused'].includes(host.status.state));
   const outcome: Outcome = incomplete.length > 0 ? 'failed' : aborted ? 'aborted' : 'rolledBack';
   const left = incomplete.map((host) => `${host.status.name}: ${host.status.reason ?? host.status.state}`);
-  return { outcome, reason: left.length ? `${reason}; the rollback did not finish on ${left.join('; ')}` : reason };
+  const lost = lostNote(hosts, 'rolls back');
+  return {
+    outcome,
+    reason: [reason, ...(left.length ? [`the rollback did not finish on ${left.join('; ')}`] : []), ...(lost ? [lost] : [])].join('; '),
+  };
 }
 
 function finishFleet(

@@ -10,6 +10,10 @@ describe('planFleet', () => {
       waves: [['web-1'], ['web-2'], ['web-3']],
       lockstep: false,
       minHealthyHosts: 2,
+      pauseBetweenWaves: 0,
+      onFailure: 'rollback',
+      onHostLost: 'rollback',
+      hostLostAfterMs: 60_000,
     });
     expect(planFleet(makeSpec({ hosts: hosts(5), fleet: { hostsAtOnce: 2 }, strategy: { type: 'recreate' } })).waves).toEqual([
       ['web-1', 'web-2'],
@@ -26,7 +30,7 @@ describe('planFleet', () => {
 
   it('takes canary and blue-green hosts all at once, in lockstep', () => {
     const canary = makeSpec({ hosts: hosts(3), strategy: { type: 'canary', steps: [{ setWeight: 10 }] } });
-    expect(planFleet(canary)).toEqual({ waves: [hosts(3)], lockstep: true, minHealthyHosts: 0 });
+    expect(planFleet(canary)).toMatchObject({ waves: [hosts(3)], lockstep: true, minHealthyHosts: 1 });
     expect(planFleet(makeSpec({ hosts: hosts(2), strategy: { type: 'blueGreen' } })).lockstep).toBe(true);
   });
 
@@ -40,6 +44,30 @@ describe('planFleet', () => {
     expect(() => planFleet(tooMany)).toThrow(/^fleet\.hostsAtOnce: taking 2 of 4/);
     expect(fleetRefusal(makeSpec())).toBeUndefined();
   });
+
+  it('reads pauseBetweenWaves, onFailure, onHostLost and hostLostAfter from the spec', () => {
+    const fleet = { pauseBetweenWaves: 'promote', onFailure: 'pause', onHostLost: 'continue', hostLostAfter: '30s' };
+    expect(planFleet(makeSpec({ hosts: hosts(3), fleet }))).toMatchObject({
+      pauseBetweenWaves: 'promote',
+      onFailure: 'pause',
+      onHostLost: 'continue',
+      hostLostAfterMs: 30_000,
+    });
+    expect(planFleet(makeSpec({ hosts: hosts(3), fleet: { pauseBetweenWaves: '45s' } })).pauseBetweenWaves).toBe(45_000);
+  });
+
+  it('refuses onFailure: pause for a lockstep strategy, whose failed host could not rejoin the others, naming the field', () => {
+    const canary = makeSpec({ hosts: hosts(2), strategy: { type: 'canary', steps: [{ setWeight: 10 }] }, fleet: { onFailure: 'pause' } });
+    expect(fleetRefusal(canary)).toMatchObject({
+      field: 'fleet.onFailure',
+      problem: expect.stringMatching(/^canary moves every host in lockstep/),
+    });
+  });
+
+  it('with hosts lost, a lockstep fleet keeps the minimum it is given (default 1)', () => {
+    const canary = { type: 'canary', steps: [{ setWeight: 10 }] };
+    expect(planFleet(makeSpec({ hosts: hosts(4), strategy: canary, fleet: { minHealthyHosts: '50%' } })).minHealthyHosts).toBe(2);
+  });
 });
 
 describe('the spec of a fleet', () => {
@@ -49,6 +77,22 @@ describe('the spec of a fleet', () => {
     ['an empty host list', { hosts: [] }, ['hosts: name at least one host']],
     ['fleet settings without hosts', { fleet: { hostsAtOnce: 2 } }, ['fleet: fleet settings need hosts']],
     ['an unknown fleet field', { hosts: ['web-1'], fleet: { batchSize: 2 } }, ['fleet.batchSize: unknown field']],
+    [
+      'a pause between waves that is neither',
+      { hosts: ['web-1'], fleet: { pauseBetweenWaves: 'later' } },
+      ['fleet.pauseBetweenWaves: expected a duration like "30s", or "promote"'],
+    ],
+    [
+      'an unknown failure action',
+      { hosts: ['web-1'], fleet: { onFailure: 'continue' } },
+      ['fleet.onFailure: expected "rollback" or "pause"'],
+    ],
+    [
+      'an unknown lost-host action',
+      { hosts: ['web-1'], fleet: { onHostLost: 'pause' } },
+      ['fleet.onHostLost: expected "rollback" or "continue"'],
+    ],
+    ['a host lost too soon', { hosts: ['web-1'], fleet: { hostLostAfter: '10ms' } }, ['fleet.hostLostAfter: expected from 1s']],
     [
       'migrations with hosts',
       { hosts: ['web-1'], migrations: { directory: 'migrations' } },

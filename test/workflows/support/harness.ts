@@ -63,12 +63,20 @@ export class Harness {
 
   /**
    * Runs `body` while a fleet runs: one worker of workflows on a fresh shared task queue, and one of
-   * activities per host on the host's own queue, serving that host's world. Each activity call is
-   * logged as "<host> <activity>" in `log`, in the order they began across hosts.
+   * activities per host on the host's own queue, serving that host's world (a host of the spec left
+   * out has no worker: it is lost). Each activity call is logged as "<host> <activity>" in `log`, in
+   * the order they began across hosts. `handOver`: workflows outlive the call, and a later one takes them
+   * over on the same `taskQueue` (to bring a host's worker back).
    */
-  async withFleet<T>(worlds: Record<string, FakeWorld>, body: (taskQueue: string) => Promise<T>, log: string[] = []): Promise<T> {
-    const taskQueue = `fleet-${randomUUID()}`;
-    const workflows = await bundledWorker(this.env, this.bundlePath, { taskQueue });
+  async withFleet<T>(
+    worlds: Record<string, FakeWorld>,
+    body: (taskQueue: string) => Promise<T>,
+    log: string[] = [],
+    { handOver = false, taskQueue = `fleet-${randomUUID()}` }: { handOver?: boolean; taskQueue?: string } = {},
+  ): Promise<T> {
+    // Handing over, no workflow task may wait on the sticky queue of a worker gone (the test server never moves
+    // one off it): the worker caches no workflow.
+    const workflows = await bundledWorker(this.env, this.bundlePath, { taskQueue, ...(handOver ? { maxCachedWorkflows: 0 } : {}) });
     const hosts = await Promise.all(
       Object.entries(worlds).map(([host, world]) =>
         bundledWorker(this.env, this.bundlePath, {
