@@ -31,8 +31,11 @@ export interface FleetWorld {
   service: string;
   /** The CLI in a subprocess, without blocking this process (the load generator runs here). */
   sluice(args: string[]): Promise<CliRun>;
-  /** A rolling spec of the service on every host, one host at a time, for the fixture image `version` (pushed to the test registry). */
-  spec(version: FixtureVersion): string;
+  /**
+   * A rolling spec of the service on every host for the fixture image `version` (pushed to the test
+   * registry), its hosts taken as `fleet` says (default: one at a time).
+   */
+  spec(version: FixtureVersion, fleet?: Record<string, unknown>): string;
   /** What a host's own nginx answers for the service. */
   answers(host: FleetHost): Promise<string>;
   /** The images (as the specs name them) of the service's containers on a host. */
@@ -116,8 +119,8 @@ export async function fleetWorld(name: string, options: { hosts?: number; withou
     front,
     service,
     sluice,
-    spec(version) {
-      const file = path.join(dir, `${version}.yaml`);
+    spec(version, fleet = { hostsAtOnce: 1 }) {
+      const file = path.join(dir, `${version}-${randomUUID()}.yaml`);
       fs.writeFileSync(
         file,
         YAML.stringify({
@@ -129,7 +132,7 @@ export async function fleetWorld(name: string, options: { hosts?: number; withou
           strategy: { type: 'rolling' },
           traffic: { listenPort: port, drainTimeout: '1s' },
           hosts: hosts.map((host) => host.name),
-          fleet: { hostsAtOnce: 1 },
+          fleet,
         }),
       );
       return file;
