@@ -4,7 +4,7 @@
  * command that answers it, elapsed time), redrawn in place. Elsewhere (CI
  * logs): one line per change.
  */
-import type { DeploymentStatus, HostStatus, Outcome } from '../domain';
+import type { DeploymentStatus, HostLive, HostStatus, Outcome } from '../domain';
 import type { DeployResult } from '../shared/messages';
 import { gateName } from '../planner/describe';
 import { describeStatus } from '../planner/status';
@@ -30,18 +30,30 @@ export function describeOutcome({ outcome, reason }: { outcome: Outcome; reason?
   return reason ? `${outcome} (${reason})` : outcome;
 }
 
-/** A fleet deployment's hosts, a row each: wave, state, release, the gate it waits at, and why it ended so. */
+/**
+ * A fleet deployment's hosts, a row each: wave, state, release, the gate it waits at, and why it ended
+ * so; with what running hosts show now (their weights, health and step) once `sluice status` read it.
+ */
 function hostRows(hosts: HostStatus[] | undefined): string[] {
   if (!hosts) return [];
+  const live = hosts.some((host) => host.live);
   const rows = hosts.map((host) => [
     `  ${host.name}`,
     `wave ${host.wave}`,
     host.state,
     host.targetRelease ?? '-',
+    ...(live ? liveColumns(host.live) : []),
     host.gate ? `at the ${gateName(host.gate.kind)}` : '',
     host.reason ?? '',
   ]);
-  return formatTable([['  HOST', 'WAVE', 'STATE', 'RELEASE', 'GATE', 'REASON'], ...rows]).split('\n');
+  const heading = ['  HOST', 'WAVE', 'STATE', 'RELEASE', ...(live ? ['WEIGHTS', 'HEALTHY', 'STEP'] : []), 'GATE', 'REASON'];
+  return formatTable([heading, ...rows]).split('\n');
+}
+
+function liveColumns(live: HostLive | undefined): string[] {
+  if (!live) return ['', '', ''];
+  const weights = Object.entries(live.weights).map(([release, percent]) => `${release} ${percent}%`);
+  return [weights.join(', ') || '-', live.healthy, live.step ?? ''];
 }
 
 /** The live block for a terminal. Pure: status and clock in, lines out. */

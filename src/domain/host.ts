@@ -35,6 +35,18 @@ export interface HostStatus {
   targetRelease?: string;
   gate?: HostGate;
   reason?: string;
+  /** What the host's own deployment shows now, read by `sluice status` from it (the fleet does not keep it). */
+  live?: HostLive;
+}
+
+/** A running host's traffic, health and step, from its own deployment's status. */
+export interface HostLive {
+  /** Percent of the host's traffic per release. */
+  weights: Record<string, number>;
+  /** Healthy of running replicas, over every release: "4/4". */
+  healthy: string;
+  /** Its step: "3/6". */
+  step?: string;
 }
 
 /** A Docker host of a fleet, as its worker introduced itself when it started. */

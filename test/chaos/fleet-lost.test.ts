@@ -50,7 +50,7 @@ describe.skipIf(!isRoot())('a fleet host whose worker is lost', () => {
     let deploy = { code: -1 as number | null, stdout: '', stderr: '' };
     const load = await fleet.underLoad(async () => {
       const deploying = fleet
-        .sluice(['deploy', fleet.spec('v2', { hostsAtOnce: 1, onHostLost: 'continue', hostLostAfter: '5s' }), '--wait'])
+        .sluice(['deploy', fleet.spec('v2', { fleet: { hostsAtOnce: 1, onHostLost: 'continue', hostLostAfter: '5s' } }), '--wait'])
         .then((run) => (deploy = run));
       // Once host-3's deployment has begun its steps, its worker stops and stays stopped.
       const host3Deployment = hostDeploymentWorkflowId(fleet.service, host3!.name);
@@ -85,7 +85,7 @@ describe.skipIf(!isRoot())('a fleet host whose worker is lost', () => {
     const [host1, host2] = fleet.hosts;
     await fleet.workers[1]!.kill('SIGKILL');
     try {
-      const deploy = await fleet.sluice(['deploy', fleet.spec('v3', { hostsAtOnce: 1, hostLostAfter: '5s' }), '--wait']);
+      const deploy = await fleet.sluice(['deploy', fleet.spec('v3', { fleet: { hostsAtOnce: 1, hostLostAfter: '5s' } }), '--wait']);
       expect(deploy.code, deploy.stdout + deploy.stderr).not.toBe(0);
       const result = await resultOf(deploymentWorkflowId(fleet.service));
       expect(result).toMatchObject({ outcome: 'rolledBack', reason: 'host-2 lost: no worker of host-2 took its work for 5s' });

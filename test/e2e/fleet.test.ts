@@ -68,4 +68,54 @@ describe.skipIf(!isRoot())('a fleet deployment across real hosts', () => {
     const history = JSON.parse((await fleet.sluice(['--json', 'history', fleet.service])).stdout) as Array<{ outcome: string }>;
     expect(history.map((row) => row.outcome)).toEqual(['rolledBack', 'released', 'released']);
   }, 300_000);
+
+  /** A canary of v1 over v2 on both hosts, in lockstep, started under load; `decide` answers its gate. */
+  async function lockstepCanary(decide: 'promote' | 'abort') {
+    const spec = fleet.spec('v1', { strategy: { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] } });
+    let deploy = { code: -1 as number | null, stdout: '', stderr: '' };
+    type Shown = {
+      status?: { gate?: { kind: string }; hosts: Array<{ name: string; live?: { weights: Record<string, number>; healthy: string } }> };
+    };
+    let atGate: Shown['status'];
+    let text = '';
+    const load = await fleet.underLoad(async () => {
+      const deploying = fleet.sluice(['deploy', spec, '--wait']).then((run) => (deploy = run));
+      for (let i = 0; i < 600 && !atGate?.gate; i++) {
+        atGate = (JSON.parse((await fleet.sluice(['--json', 'status', fleet.service])).stdout || '{}') as Shown).status;
+        if (!atGate?.gate) await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      text = (await fleet.sluice(['status', fleet.service])).stdout;
+      const answer = await fleet.sluice(decide === 'promote' ? ['promote', fleet.service] : ['abort', fleet.service, '--reason', 'e2e']);
+      expect(answer.code, answer.stdout + answer.stderr).toBe(0);
+      await deploying;
+    });
+    return { deploy, load, atGate: atGate!, text };
+  }
+
+  it("a canary in lockstep under load: every host at 50% at the one gate (status shows each host's weights), aborted: every host back on v2, no failed request", async () => {
+    const { deploy, load, atGate, text } = await lockstepCanary('abort');
+    expect(atGate.gate?.kind).toBe('canaryPause');
+    for (const host of atGate.hosts) {
+      expect(Object.values(host.live?.weights ?? {})).toEqual([50, 50]);
+      // Two stable replicas and one canary (50% of 2), all healthy.
+      expect(host.live?.healthy).toBe('3/3');
+    }
+    expect(text).toMatch(/HOST +WAVE +STATE +RELEASE +WEIGHTS +HEALTHY +STEP/);
+    expect(deploy.code, deploy.stdout + deploy.stderr).toBe(3);
+    expect(load).toMatchObject({ failed: 0 });
+    for (const host of fleet.hosts) {
+      expect(await fleet.answers(host)).toContain('hello from v2');
+      expect(await fleet.imagesOn(host)).toEqual([fleet.image('v2')]);
+    }
+  }, 300_000);
+
+  it('a canary in lockstep under load, promoted once for the whole fleet: every host releases it, no failed request', async () => {
+    const { deploy, load } = await lockstepCanary('promote');
+    expect(deploy.code, deploy.stdout + deploy.stderr).toBe(0);
+    expect(load).toMatchObject({ failed: 0 });
+    for (const host of fleet.hosts) {
+      expect(await fleet.answers(host)).toContain('hello from v1');
+      expect(await fleet.imagesOn(host)).toEqual([fleet.image('v1')]);
+    }
+  }, 300_000);
 });

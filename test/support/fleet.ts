@@ -32,10 +32,10 @@ export interface FleetWorld {
   /** The CLI in a subprocess, without blocking this process (the load generator runs here). */
   sluice(args: string[]): Promise<CliRun>;
   /**
-   * A rolling spec of the service on every host for the fixture image `version` (pushed to the test
-   * registry), its hosts taken as `fleet` says (default: one at a time).
+   * A rolling spec of the service on every host, one host at a time, for the fixture image `version`
+   * (pushed to the test registry), with `overrides` (another strategy, other fleet settings).
    */
-  spec(version: FixtureVersion, fleet?: Record<string, unknown>): string;
+  spec(version: FixtureVersion, overrides?: Record<string, unknown>): string;
   /** What a host's own nginx answers for the service. */
   answers(host: FleetHost): Promise<string>;
   /** The images (as the specs name them) of the service's containers on a host. */
@@ -119,7 +119,7 @@ export async function fleetWorld(name: string, options: { hosts?: number; withou
     front,
     service,
     sluice,
-    spec(version, fleet = { hostsAtOnce: 1 }) {
+    spec(version, overrides = {}) {
       const file = path.join(dir, `${version}-${randomUUID()}.yaml`);
       fs.writeFileSync(
         file,
@@ -132,7 +132,8 @@ export async function fleetWorld(name: string, options: { hosts?: number; withou
           strategy: { type: 'rolling' },
           traffic: { listenPort: port, drainTimeout: '1s' },
           hosts: hosts.map((host) => host.name),
-          fleet,
+          fleet: { hostsAtOnce: 1 },
+          ...overrides,
         }),
       );
       return file;

@@ -6,6 +6,7 @@ import { describeOutcome, renderResultBlock, renderStatusBlock } from '../progre
 import { CliError } from '../errors';
 import { noWorkerMessage } from '../workers';
 import { deploymentHandle, endedDeployment } from '../../temporal/deployments';
+import { withHostDetails } from '../host-details';
 import { waitForOutcome } from './wait';
 import { examples, type Wrap } from './verb';
 
@@ -39,12 +40,13 @@ export function registerStatus(program: Command, wrap: Wrap): void {
             `deploy/${service}: ${description.status.name.toLowerCase()}: ${ended.error}`,
           );
         }
-        const status = await client.connection.withDeadline(Date.now() + 10_000, () => handle.query(statusQuery)).catch(() => undefined);
-        if (!status)
+        const queried = await client.connection.withDeadline(Date.now() + 10_000, () => handle.query(statusQuery)).catch(() => undefined);
+        if (!queried)
           throw new CliError(
             ExitCode.unreachable,
             `the deployment of ${service} is running but no worker answered for its status: ${noWorkerMessage(context.settings.namespace, context.taskQueue)}`,
           );
+        const status = await withHostDetails(client, queried);
         context.out.result({ ...ids, status }, renderStatusBlock(status).join('\n'));
       }),
     );

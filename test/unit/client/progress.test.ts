@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { liveOf } from '../../../src/client/host-details';
 import { describeOutcome, lineView, renderStatusBlock, weightBar } from '../../../src/client/progress';
 import type { DeploymentStatus } from '../../../src/domain';
 import { initialStatus, reduceStatus } from '../../../src/planner/status';
@@ -57,6 +58,42 @@ describe('progress views', () => {
       '  HOST   WAVE    STATE    RELEASE  GATE               REASON',
       '  web-1  wave 1  ready    v2-bbbb  at the fleet gate',
       '  web-2  wave 2  refused  -                           image app:v2 could not be pulled',
+    ]);
+  });
+
+  it("a fleet host's row shows what its own deployment shows now (weights, health, step) once status has read it", () => {
+    const status = reduceStatus(initialStatus('web', at(0)), {
+      type: 'fleet',
+      hosts: [
+        {
+          name: 'web-1',
+          state: 'deploying',
+          wave: 1,
+          targetRelease: 'v2-bbbb',
+          gate: { kind: 'canaryPause', number: 1, promotable: true },
+        },
+        { name: 'web-2', state: 'waiting', wave: 1 },
+      ],
+      image: 'app:v2',
+      strategy: 'canary',
+      targetRelease: 'v2-bbbb',
+      at: at(1),
+    });
+    const own = reduceStatus(canaryAtGate(), {
+      type: 'stepStarted',
+      number: 2,
+      total: 5,
+      summary: 'pause',
+      phase: 'paused',
+      rollback: false,
+      at: at(3),
+    });
+    status.hosts![0] = { ...status.hosts![0]!, live: liveOf(own) };
+    expect(renderStatusBlock(status, Date.parse(at(2))).slice(2)).toEqual([
+      '  HOST   WAVE    STATE      RELEASE  WEIGHTS                   HEALTHY  STEP  GATE                 REASON',
+      // The host's own status knows of the canary's one replica (started and healthy here).
+      '  web-1  wave 1  deploying  v2-bbbb  v1-aaaa 90%, v2-bbbb 10%  1/1      2/5   at the canary pause',
+      '  web-2  wave 1  waiting    -',
     ]);
   });
 
