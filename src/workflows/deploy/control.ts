@@ -69,7 +69,7 @@ export class DeploymentControl {
   fleetProceeded = false;
   /** A fleet host's deployment: it has waited at the fleet gate, which comes once. */
   fleetGatePassed = false;
-  /** A fleet host's deployment: no worker took its work within hostLostAfter; from then on its work waits for the worker. */
+  /** A fleet host's deployment: no worker took its work within hostLostAfter; until one takes it, its work waits for the worker. */
   hostLost = false;
   /** How many gates this deployment has opened: the number of the one open now. */
   gatesOpened = 0;

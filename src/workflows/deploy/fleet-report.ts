@@ -40,6 +40,8 @@ export async function evenIfLost<T>(run: DeploymentRun, call: () => Promise<T>):
     log.warn(`no worker of ${run.host.name} took its work for ${formatDuration(hostLostAfterMs(run.spec))}: the host is lost`);
     await reportToFleet(run, { lost: true });
     const result = await call();
+    // Back: its next work may find it lost again.
+    run.control.hostLost = false;
     log.info(`${run.host.name}'s worker is back`);
     await reportToFleet(run, { lost: false });
     return result;
