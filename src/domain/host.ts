@@ -9,6 +9,8 @@ export interface HostReport {
   gate?: HostGate;
   /** True: no worker took its work within hostLostAfter (it waits for one); false: its worker took it again. */
   lost?: boolean;
+  /** It began rolling itself back (its own failure, or the fleet's abort). */
+  rollingBack?: boolean;
 }
 
 /** A gate a host waits at. */

@@ -2,6 +2,7 @@
  * How a fleet deployment takes its hosts: the waves, and how many hosts must keep serving the
  * stable release while one changes (AWS CodeDeploy's minimum healthy hosts). Pure.
  */
+import { formatDuration } from '../shared/duration';
 import { PlanError } from './errors';
 import { resolveCountOrPercent } from './rolling';
 import type { DeploymentSpec } from './spec';
@@ -35,6 +36,13 @@ const DEFAULTS = {
   hostLostAfter: 60_000,
 } as const satisfies FleetSettings;
 
+function shortestDeadline(spec: DeploymentSpec): number {
+  const deadline = spec.progressDeadline;
+  return typeof deadline === 'number'
+    ? deadline
+    : Math.min(...Object.values(deadline).filter((ms): ms is number => typeof ms === 'number'));
+}
+
 /** How long a host's work may wait for its worker before the host is lost. */
 export function hostLostAfterMs(spec: DeploymentSpec): number {
   return (spec.fleet ?? DEFAULTS).hostLostAfter;
@@ -61,6 +69,12 @@ export function planFleet(spec: DeploymentSpec): FleetPlan {
     onHostLost: fleet.onHostLost,
     hostLostAfterMs: fleet.hostLostAfter,
   };
+  const deadline = shortestDeadline(spec);
+  if (fleet.hostLostAfter >= deadline)
+    throw new PlanError(
+      'fleet.hostLostAfter',
+      `${formatDuration(fleet.hostLostAfter)} is not shorter than the shortest progress deadline (${formatDuration(deadline)}), so a lost worker would be reported as a missed deadline: lower hostLostAfter`,
+    );
   // CodeDeploy rounds a percentage of minimum healthy hosts up.
   const minHealthy = (fallback: number) =>
     fleet.minHealthyHosts === undefined ? fallback : resolveCountOrPercent(fleet.minHealthyHosts, hosts.length, 'up');

@@ -1,9 +1,11 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeploymentStatus } from '../../src/domain';
-import { statusQuery } from '../../src/shared/messages';
-import { hostDeploymentWorkflowId } from '../../src/shared/names';
+import { statusQuery, type DeployResult } from '../../src/shared/messages';
+import { deploymentWorkflowId, hostDeploymentWorkflowId } from '../../src/shared/names';
+import { stackSettings } from '../../src/stack/settings';
 import { isRoot } from '../../src/stack/system';
+import { startTemporal, stopTemporal } from '../../src/stack/temporal';
 import { fleetEngine, fleetWorld, type FleetWorld } from '../support/fleet';
 import { stackValue } from '../support/stack';
 import { countCreations } from './support';
@@ -12,7 +14,8 @@ import { countCreations } from './support';
  * A fleet deployment whose second host's worker is SIGKILLed at every step of that host's
  * deployment, and started again each time: the fleet deployment ends as it would have without
  * the crashes, every container on the host created once, no request through the front balancer
- * failed (no worker is in the request path).
+ * failed (no worker is in the request path). Then the Temporal server restarted under a lockstep
+ * canary of the fleet.
  */
 let fleet: FleetWorld;
 let connection: Connection;
@@ -68,6 +71,50 @@ describe.skipIf(!isRoot())("a fleet host's worker killed at every step of its de
     const created = creations.counts();
     expect(Object.keys(created)).toHaveLength(2);
     expect(Object.values(created).every((n) => n === 1)).toBe(true);
+    expect(load).toMatchObject({ failed: 0 });
+  }, 900_000);
+
+  it('a lockstep canary across both hosts, the Temporal server restarted at its timed pause and at its gate: released, no failed request', async () => {
+    // Its database file kept: the deployments go on from their histories.
+    const settings = stackSettings();
+    const restartTemporal = async () => {
+      await stopTemporal(settings);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await startTemporal(settings);
+    };
+    const steps = [{ setWeight: 50 }, { pause: { duration: '5s' } }, { setWeight: 75 }, { pause: {} }];
+    const fleetDeployment = client.workflow.getHandle(deploymentWorkflowId(fleet.service));
+    const status = () => connection.withDeadline(Date.now() + 3000, () => fleetDeployment.query(statusQuery)).catch(() => undefined);
+    let restarts = 0;
+    let result: DeployResult | undefined;
+    const load = await fleet.underLoad(async () => {
+      const started = await fleet.sluice(['deploy', fleet.spec('v3', { strategy: { type: 'canary', steps } })]);
+      expect(started.code, started.stdout + started.stderr).toBe(0);
+      for (let promoted = false; !promoted;) {
+        const shown = await status();
+        if (restarts === 0 && shown?.gate?.kind === 'canaryPause' && !shown.gate.promotable) {
+          restarts++;
+          await restartTemporal();
+        } else if (restarts === 1 && shown?.gate?.promotable) {
+          restarts++;
+          await restartTemporal();
+          // The CLI answers once the server is back and a worker drives the fleet again.
+          for (let answer = await fleet.sluice(['promote', fleet.service]); answer.code !== 0;) {
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+            answer = await fleet.sluice(['promote', fleet.service]);
+          }
+          promoted = true;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      result = (await fleetDeployment.result()) as DeployResult;
+    });
+    expect(restarts).toBe(2);
+    expect(result?.outcome).toBe('released');
+    for (const host of fleet.hosts) {
+      expect(await fleet.answers(host)).toContain('hello from v3');
+      expect(await fleet.imagesOn(host)).toEqual([fleet.image('v3')]);
+    }
     expect(load).toMatchObject({ failed: 0 });
   }, 900_000);
 });

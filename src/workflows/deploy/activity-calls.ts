@@ -35,12 +35,20 @@ const LONG_RUNNING: ReadonlySet<Step['kind']> = new Set([
  */
 export function onHost(run: DeploymentRun): Pick<ActivityOptions, 'taskQueue' | 'scheduleToStartTimeout'> {
   if (!run.host) return {};
-  return { taskQueue: run.host.taskQueue, ...(run.control.hostLost ? {} : { scheduleToStartTimeout: hostLostAfterMs(run.spec) }) };
+  return { taskQueue: run.host.taskQueue, scheduleToStartTimeout: queueWait(run) };
 }
 
-/** The progress deadline as the activity's schedule-to-close, but for a lost host's work, which waits for its worker. */
+/** A lost host's work waits longer in the queue each call: an hour, or hostLostAfter if longer. */
+const LOST_QUEUE_WAIT_MS = 3_600_000;
+
+function queueWait(run: DeploymentRun): number {
+  const lostAfter = hostLostAfterMs(run.spec);
+  return run.control.hostLost ? Math.max(lostAfter, LOST_QUEUE_WAIT_MS) : lostAfter;
+}
+
+/** The progress deadline as the activity's schedule-to-close; a lost host's work has it once its worker takes it (after the queue wait). */
 export function deadlineOnActivity(run: DeploymentRun, limit: number): Pick<ActivityOptions, 'scheduleToCloseTimeout'> {
-  return run.control.hostLost ? {} : { scheduleToCloseTimeout: limit };
+  return { scheduleToCloseTimeout: run.host && run.control.hostLost ? queueWait(run) + limit : limit };
 }
 
 /** A step's activity options: the phase's progress deadline bounds the retries (schedule-to-close) and a long attempt; a short attempt gets a minute. */

@@ -151,6 +151,12 @@ export class DeploymentControl {
       throw ApplicationFailure.create({ type: 'InvalidMessage', message: 'promote needs { by: string, reason?: string, full?: boolean }' });
     if (this.finished)
       throw ApplicationFailure.create({ type: 'NothingToPromote', message: `the deployment has finished (${this.status.phase})` });
+    if (request.full === true && this.gate?.kind === 'hostFailed' && !this.rollingBack)
+      throw ApplicationFailure.create({
+        type: 'NothingToPromote',
+        message:
+          'a host failed and the fleet holds: `sluice promote` (without --full) starts the failed hosts again and goes on, `sluice abort` rolls the fleet back',
+      });
     if (this.rollingBack || request.full === true) return; // during a rollback the handler records it as ignored
     const { gate, status } = this;
     if (!gate)
@@ -161,7 +167,7 @@ export class DeploymentControl {
     if (!gate.promotable)
       throw ApplicationFailure.create({
         type: 'NothingToPromote',
-        message: `the ${gate.kind} is a timer, not a gate; use promote --full to skip the remaining pauses`,
+        message: `the ${gateName(gate.kind)} is a timer, not a gate; use promote --full to skip the remaining pauses`,
       });
   }
 

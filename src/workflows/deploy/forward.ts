@@ -10,7 +10,7 @@ import { messageOf, refusalOf } from '../failures';
 import type { Plan, PlannedStep, Step } from '../../domain';
 import { now, TOO_LATE_TO_ABORT, WORKFLOW_CANCELLATION } from './control';
 import { waitForFleet } from './fleet-host';
-import { reportToFleet } from './fleet-report';
+import { checksTheFleet, reportToFleet, waitForTheFleet } from './fleet-report';
 import { makePlan, recordPlan } from './planning';
 import type { DeploymentRun } from './run';
 import { runStep } from './steps';
@@ -62,7 +62,7 @@ async function runSteps(run: DeploymentRun, plan: Plan, begun: PlannedStep[]): P
   for (const [index, planned] of plan.steps.entries()) {
     const { step, phase, summary } = planned;
     // Held by `sluice pause` between steps; an abort (or, past the point of no return, a cancellation) ends the hold.
-    if (control.paused) await condition(() => !control.paused);
+    if (control.paused) await (checksTheFleet(run) ? waitForTheFleet(run, () => !control.paused) : condition(() => !control.paused));
     if (control.promoteFull && skippedByFullPromotion(step)) continue;
     const irreversible = step.kind === 'removeReplicas' || (step.kind === 'migrate' && step.direction === 'contract');
     const runThisStep = async () => {

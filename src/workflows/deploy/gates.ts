@@ -8,11 +8,11 @@ import { GATES_A_FULL_PROMOTION_KEEPS, type GateKind, type Step, type StepPhase 
 import { activities, stepActivityOptions } from './activity-calls';
 import { now } from './control';
 import { withDeadline } from './deadlines';
-import { reportToFleet, waitForTheFleet } from './fleet-report';
+import { checksTheFleet, reportToFleet, waitForTheFleet } from './fleet-report';
 import type { DeploymentRun } from './run';
 
 /** What waiting at a gate needs of a deployment: a fleet deployment waits at its own gates too. */
-export type GateHolder = Pick<DeploymentRun, 'spec' | 'control' | 'metrics' | 'host'>;
+export type GateHolder = Pick<DeploymentRun, 'spec' | 'control' | 'metrics' | 'host'> & { patches?: DeploymentRun['patches'] };
 
 /** Waits for a promote, or for the gate's duration if it has one; a full promotion passes every gate but those it keeps. */
 export async function waitAtGate(run: GateHolder, kind: GateKind, durationMs: number | undefined, promotable: boolean): Promise<void> {
@@ -29,7 +29,7 @@ export async function waitAtGate(run: GateHolder, kind: GateKind, durationMs: nu
   try {
     // A full promotion also releases a gate that is waiting right now (except the contract and fleet gates).
     const released = () => gate.answered || (control.promoteFull && skippable) || (kind === 'fleet' && control.fleetProceeded);
-    if (kind === 'fleet') await waitForTheFleet(run, released, hostGate);
+    if (durationMs === undefined && checksTheFleet(run)) await waitForTheFleet(run, released, hostGate);
     else if (durationMs === undefined) await condition(released);
     else await condition(released, durationMs, { summary: describeGate(kind, durationMs) });
   } finally {

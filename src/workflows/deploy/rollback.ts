@@ -10,6 +10,7 @@ import { describeStep } from '../../planner/describe';
 import { rollbackSteps } from '../../planner/rollback';
 import type { Plan, PlannedStep, ReplicaGroup, Step } from '../../domain';
 import { now } from './control';
+import { checksTheFleet, reportToFleet } from './fleet-report';
 import type { ForwardFailure } from './forward';
 import type { DeploymentRun } from './run';
 import { runStep } from './steps';
@@ -28,6 +29,8 @@ export function nothingRolledBack(): RollbackReport {
 export async function rollBack(run: DeploymentRun, plan: Plan, begun: PlannedStep[], failure: ForwardFailure): Promise<RollbackReport> {
   const { control, spec } = run;
   control.beginRollback(failure.reason);
+  // The fleet counts a host rolling back as failed, even should its worker be lost on the way.
+  if (checksTheFleet(run)) await reportToFleet(run, { rollingBack: true });
   run.metrics.rollbacks.add(1, { service: spec.service, cause: failure.outcome === 'aborted' ? 'abort' : 'failure' });
   const undo = rollbackSteps(begun);
   const report = nothingRolledBack();

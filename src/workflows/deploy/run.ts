@@ -33,5 +33,7 @@ export function deploymentPatches() {
   const forwardOnlyPastNoReturn = patched('forward-only-past-point-of-no-return');
   const planRecorded = patched('plan-recorded-in-history');
   const failWhenNotReleased = patched('failed-when-not-released');
-  return { deadlineOnActivities, forwardOnlyPastNoReturn, planRecorded, failWhenNotReleased };
+  // A fleet host reports its own rollback, and checks that its fleet still runs while it waits without end.
+  const fleetHostChecks = patched('fleet-host-checks');
+  return { deadlineOnActivities, forwardOnlyPastNoReturn, planRecorded, failWhenNotReleased, fleetHostChecks };
 }

@@ -82,6 +82,7 @@ export class FleetHosts {
     const host = this.byName.get(name)!;
     if (host.ending) {
       host.ending = undefined;
+      host.lost = host.rollingBack = host.promotedInFull = false;
       const { reason: _reason, gate: _gate, ...rest } = host.status;
       host.status = { ...rest, state: 'waiting' };
     }
@@ -122,6 +123,7 @@ export class FleetHosts {
     const host = this.byName.get(report.host);
     if (!host || host.ending) return;
     if (report.lost !== undefined) return this.lostOrBack(host, report.lost);
+    if (report.rollingBack) return this.rollingBack(host);
     // A host rolling back has said how it stands; a late report changes nothing.
     if (host.status.state === 'rollingBack') return;
     const { gate: _gate, ...rest } = host.status;
@@ -186,6 +188,7 @@ export class FleetHosts {
 
   private ended(host: FleetHost, ending: HostEnding): void {
     host.ending = ending;
+    host.lost = false;
     const { gate: _gate, ...rest } = host.status;
     this.update(
       host,

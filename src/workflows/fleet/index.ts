@@ -6,9 +6,10 @@
  * gate, its old release stopped but kept; only when every host is ready does the fleet let them
  * clean up. A failure or an abort before that rolls every host back, the last wave first.
  */
-import { ApplicationFailure, CancellationScope, condition, log, setHandler, upsertMemo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, log, setHandler, sleep, upsertMemo } from '@temporalio/workflow';
 import type { HostStatus, Outcome } from '../../domain';
 import { FailureType, notReleasedFailureType } from '../../shared/errors';
+import { formatDuration } from '../../shared/duration';
 import {
   abortSignal,
   fleetProceedSignal,
@@ -132,13 +133,13 @@ async function settleWave(
   holder: GateHolder,
 ): Promise<void> {
   const inWave = wave.map((name) => hosts.byName.get(name)!);
-  const ready = (host: FleetHost) => host.status.state === 'ready' || host.lost === true;
+  const ready = (host: FleetHost) => host.status.state === 'ready' || (host.lost === true && !host.rollingBack);
   for (;;) {
     let lost = hosts.lost().length;
-    await condition(() => inWave.every(ready) || hosts.all().some(stoppedShort) || hosts.lost().length !== lost);
+    await condition(() => inWave.every(ready) || hosts.all().some(failing) || hosts.lost().length !== lost);
     lost = hosts.lost().length;
     if (lost > 0) await goOnWithoutLost(plan, hosts);
-    const failed = hosts.all().filter(stoppedShort);
+    const failed = hosts.all().filter(failing);
     if (failed.length === 0) {
       if (inWave.every(ready)) return;
       continue;
@@ -146,7 +147,8 @@ async function settleWave(
     if (plan.onFailure !== 'pause') throw ApplicationFailure.create({ message: endedShort(failed[0]!) });
     // Every other host of the wave ready, lost or ended too: the fleet holds with nothing moving.
     await condition(() => inWave.every((host) => ready(host) || host.ending !== undefined));
-    log.warn(`fleet held after ${hosts.all().filter(stoppedShort).map(endedShort).join('; ')}`);
+    if (hosts.lost().length > 0) await goOnWithoutLost(plan, hosts);
+    log.warn(`fleet held after ${hosts.all().filter(failing).map(endedShort).join('; ')}`);
     await waitAtGate(holder, 'hostFailed', undefined, true);
     await startHosts(
       hosts
@@ -168,7 +170,10 @@ async function settleWave(
 async function goOnWithoutLost(plan: FleetPlan, hosts: FleetHosts): Promise<void> {
   const lost = hosts.lost();
   const names = lost.map((host) => host.status.name).join(', ');
-  const why = `${names} lost: ${lost[0]!.status.reason}`;
+  const why =
+    lost.length === 1
+      ? `${names} lost: ${lost[0]!.status.reason}`
+      : `${names} lost: their workers took none of their work for ${formatDuration(plan.hostLostAfterMs)}`;
   if (plan.onHostLost === 'rollback') throw ApplicationFailure.create({ message: why });
   const left = hosts.all().length - lost.length;
   const needed = Math.max(1, plan.minHealthyHosts);
@@ -182,11 +187,11 @@ async function goOnWithoutLost(plan: FleetPlan, hosts: FleetHosts): Promise<void
 
 const CATCH_UP = { by: 'sluice', reason: 'the host was lost: once its worker is back, it catches up with the fleet', full: true };
 
-/** Between two waves: a timer (promote --full skips it), or a gate for `sluice promote`. */
+/** Between two waves: a wait, or a gate for `sluice promote`. */
 async function pauseBetweenWaves(plan: FleetPlan, holder: GateHolder): Promise<void> {
   const pause = plan.pauseBetweenWaves;
   if (pause === 'promote') await waitAtGate(holder, 'betweenWaves', undefined, true);
-  else if (pause > 0) await waitAtGate(holder, 'betweenWaves', pause, false);
+  else if (pause > 0) await sleep(pause, { summary: `pause between waves: ${formatDuration(pause)}` });
 }
 
 function endedShort(host: FleetHost): string {
@@ -211,6 +216,11 @@ async function catchUp(hosts: FleetHosts, host: FleetHost, control: DeploymentCo
 /** A host whose deployment ended before it got ready: the fleet cannot go on. */
 function stoppedShort(host: FleetHost): boolean {
   return host.ending !== undefined && host.status.state !== 'released';
+}
+
+/** A host that stopped short, or that was rolling itself back when it was lost (it will never be ready). */
+function failing(host: FleetHost): boolean {
+  return stoppedShort(host) || (host.lost === true && host.rollingBack === true);
 }
 
 /**

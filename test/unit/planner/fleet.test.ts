@@ -64,6 +64,15 @@ describe('planFleet', () => {
     });
   });
 
+  it('refuses a hostLostAfter that is not shorter than every progress deadline, naming the field', () => {
+    const spec = makeSpec({ hosts: hosts(2), fleet: { hostLostAfter: '2m' }, progressDeadline: { default: '10m', starting: '2m' } });
+    expect(fleetRefusal(spec)).toMatchObject({
+      field: 'fleet.hostLostAfter',
+      problem:
+        '2m is not shorter than the shortest progress deadline (2m), so a lost worker would be reported as a missed deadline: lower hostLostAfter',
+    });
+  });
+
   it('with hosts lost, a lockstep fleet keeps the minimum it is given (default 1)', () => {
     const canary = { type: 'canary', steps: [{ setWeight: 10 }] };
     expect(planFleet(makeSpec({ hosts: hosts(4), strategy: canary, fleet: { minHealthyHosts: '50%' } })).minHealthyHosts).toBe(2);
