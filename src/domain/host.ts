@@ -62,6 +62,13 @@ export interface KnownHost {
   sluiceVersion: string;
   /** The Docker Engine's version, or what stopped the worker from asking it. */
   dockerVersion: string;
+  /** nginx's version (`nginx -v`), or what stopped the worker from asking it. */
+  nginxVersion?: string;
+  /**
+   * The release each service serves on the host: what ran when its worker started, then what each
+   * fleet deployment left serving there (a service mid-deployment at the start lists both releases).
+   */
+  releases?: Record<string, string>;
   /** When the worker started (ISO 8601): the host's last introduction. */
   seenAt: string;
 }

@@ -101,3 +101,5 @@ export const fleetProceedSignal = defineSignal<[]>('fleetProceed');
 export const HOST_REGISTRY_WORKFLOW_TYPE = 'hostRegistry';
 export const hostSeenSignal = defineSignal<[KnownHost]>('hostSeen');
 export const hostsQuery = defineQuery<KnownHost[]>('hosts');
+/** A fleet deployment ended: the release it left serving on each host (an empty release: nothing known, the host was lost). */
+export const hostsServingSignal = defineSignal<[{ service: string; serving: Record<string, string> }]>('hostsServing');

@@ -4,7 +4,7 @@ import type { ActivityDeps } from '../activities';
 import { DockerRuntime } from '../activities/adapters/docker/runtime';
 import { HttpProber } from '../activities/adapters/http/prober';
 import { KnexMigrationRunner } from '../activities/adapters/knex/runner';
-import { ContainerNginx, HostNginx } from '../activities/adapters/nginx/control';
+import { ContainerNginx, HostNginx, type NginxControl } from '../activities/adapters/nginx/control';
 import { NginxRouter } from '../activities/adapters/nginx/router';
 import { ScopedSecrets } from '../activities/adapters/secret-scope';
 import { LABELS, MANAGED_BY_VALUE } from '../shared/names';
@@ -17,12 +17,18 @@ export async function servicesOnHost(docker: Docker): Promise<string[]> {
   return [...new Set(containers.map((c) => c.Labels[LABELS.service]).filter((s): s is string => !!s))].sort();
 }
 
+/** How the worker checks, reloads and asks the version of its nginx: a process on the host, or a container. */
+export function nginxControl(config: WorkerConfig, docker: Docker): NginxControl {
+  const { control } = config.nginx;
+  return control.kind === 'container' ? new ContainerNginx(docker, control.container) : new HostNginx(control);
+}
+
 export function realAdapters(config: WorkerConfig, docker = new Docker()): ActivityDeps {
   const { nginx } = config;
   const secrets = new ScopedSecrets(config.secretScope);
   // One host key: the secrets' digest, and the proof that a container is sluice's (each hashes its own domain).
   const key = 'value' in config.secretDigestKey ? Buffer.from(config.secretDigestKey.value) : keyFromFile(config.secretDigestKey.file);
-  const control = nginx.control.kind === 'container' ? new ContainerNginx(docker, nginx.control.container) : new HostNginx(nginx.control);
+  const control = nginxControl(config, docker);
   return {
     runtime: new DockerRuntime(docker, { publishHost: config.publishHost, provenanceKey: key }),
     router: new NginxRouter({

@@ -8,7 +8,7 @@ import Docker from 'dockerode';
 import v8 from 'node:v8';
 import type { ActivityDeps } from '../activities';
 import { connectClient } from '../temporal/connection';
-import { realAdapters, servicesOnHost } from './adapters';
+import { nginxControl, realAdapters, servicesOnHost } from './adapters';
 import { deploymentStates, findOrphans } from './reconcile';
 import type { WorkerConfig } from './config';
 import { hostIntroduction, introduceHost } from './introduce';
@@ -46,7 +46,7 @@ export function installRuntime(options: RuntimeOptions): void {
 async function introduce(config: WorkerConfig, host: string, docker: Docker): Promise<void> {
   try {
     const client = await connectClient(config.temporal);
-    await introduceHost(client, config.taskQueue, await hostIntroduction(host, config.taskQueue, docker));
+    await introduceHost(client, config.taskQueue, await hostIntroduction(host, config.taskQueue, docker, nginxControl(config, docker)));
     await client.connection.close();
     Runtime.instance().logger.info(`serving host ${host}: activities on task queue ${config.taskQueue}@${host}`);
   } catch (error) {

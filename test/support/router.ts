@@ -25,6 +25,7 @@ export async function privateRouter(): Promise<PrivateRouter> {
   const control = {
     reloads: 0,
     test: () => host.test(),
+    version: () => host.version(),
     async reload() {
       control.reloads++;
       await host.reload();

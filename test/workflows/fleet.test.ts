@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { abortSignal, promoteUpdate, statusQuery, type DeployResult } from '../../src/shared/messages';
-import { hostDeploymentWorkflowId } from '../../src/shared/names';
+import { abortSignal, hostsQuery, promoteUpdate, statusQuery, type DeployResult } from '../../src/shared/messages';
+import { hostDeploymentWorkflowId, hostRegistryWorkflowId } from '../../src/shared/names';
+import { introduceHost } from '../../src/worker/introduce';
 import { FakeWorld } from './support/fake-world';
 import { uniqueSpec } from './support/harness';
 import { timeSkippingSuite } from './support/suite';
@@ -58,6 +59,30 @@ describe('a fleet deployment', () => {
     expect(first('host-2 startReplicas')).toBeGreaterThan(last('host-1 route'));
     expect(first('host-1 removeReplicas')).toBeGreaterThan(last('host-2 route'));
     expect(log.filter((entry) => entry.endsWith('observeAndPlan'))).toEqual(['host-1 observeAndPlan', 'host-2 observeAndPlan']);
+  });
+
+  it('tells the host registry what each host serves once it ends (`sluice hosts`)', async () => {
+    const hosts = { 'host-1': world(), 'host-2': world() };
+    const deployment = uniqueSpec({ replicas: 2, hosts: Object.keys(hosts) });
+    const registry = await suite.harness().withFleet(hosts, async (taskQueue) => {
+      const client = suite.env().client;
+      for (const name of Object.keys(hosts))
+        await introduceHost(client, taskQueue, {
+          name,
+          taskQueue: `${taskQueue}@${name}`,
+          identity: `1@${name}`,
+          sluiceVersion: '0.1.0',
+          dockerVersion: '20.10.24',
+          releases: { other: 'v9-ffff' },
+          seenAt: '2026-12-05T00:00:00.000Z',
+        });
+      const result = await (await suite.harness().start(taskQueue, deployment)).result();
+      return { result, known: await client.workflow.getHandle(hostRegistryWorkflowId(taskQueue)).query(hostsQuery) };
+    });
+    expect(registry.known.map((host) => host.releases)).toEqual([
+      { other: 'v9-ffff', [deployment.spec.service]: registry.result.targetRelease },
+      { other: 'v9-ffff', [deployment.spec.service]: registry.result.targetRelease },
+    ]);
   });
 
   it('a failure on the second host rolls back the first, which was ready and serving the new release', async () => {

@@ -18,7 +18,9 @@ export interface HostRow extends KnownHost {
 export function registerHosts(program: Command, wrap: Wrap): void {
   program
     .command('hosts')
-    .description("the fleet's Docker hosts: whether a worker serves each now, its identity, sluice and Docker versions")
+    .description(
+      "the fleet's Docker hosts: whether a worker serves each now, its identity, sluice, Docker and nginx versions, the releases it serves",
+    )
     .addHelpText('after', examples('sluice hosts', 'sluice hosts --json'))
     .action(
       wrap(async (context) => {
@@ -50,14 +52,18 @@ export function registerHosts(program: Command, wrap: Wrap): void {
         context.out.result(
           rows,
           formatTable([
-            ['HOST', 'WORKER', 'IDENTITY', 'SLUICE', 'DOCKER', 'INTRODUCED (UTC)'],
+            ['HOST', 'WORKER', 'IDENTITY', 'SLUICE', 'DOCKER', 'NGINX', 'INTRODUCED (UTC)', 'RELEASES'],
             ...rows.map((row) => [
               row.name,
               row.polled ? 'polling' : 'none',
               row.polled ? row.pollers.map((p) => p.identity).join(', ') : `${row.identity} (last)`,
               row.sluiceVersion,
               row.dockerVersion,
+              row.nginxVersion ?? '-',
               row.seenAt.slice(0, 19).replace('T', ' '),
+              Object.entries(row.releases ?? {})
+                .map(([service, release]) => `${service} ${release}`)
+                .join('; ') || '-',
             ]),
           ]),
         );

@@ -6,7 +6,18 @@
  * gate, its old release stopped but kept; only when every host is ready does the fleet let them
  * clean up. A failure or an abort before that rolls every host back, the last wave first.
  */
-import { ApplicationFailure, CancellationScope, condition, log, setHandler, sleep, upsertMemo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  getExternalWorkflowHandle,
+  log,
+  patched,
+  setHandler,
+  sleep,
+  upsertMemo,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { HostStatus, Outcome } from '../../domain';
 import { FailureType, notReleasedFailureType } from '../../shared/errors';
 import { formatDuration } from '../../shared/duration';
@@ -15,11 +26,13 @@ import {
   fleetProceedSignal,
   fleetPromoteSignal,
   hostReportSignal,
+  hostsServingSignal,
   pauseSignal,
   type Actor,
   type DeployInput,
   type DeployResult,
 } from '../../shared/messages';
+import { hostRegistryWorkflowId } from '../../shared/names';
 import { PlanError } from '../../planner/errors';
 import { planFleet, type FleetPlan } from '../../planner/fleet';
 import type { DeploymentSpec } from '../../planner/spec';
@@ -52,7 +65,27 @@ export async function deployFleet(
   const failure = await runWaves(spec, plan, hosts, control, input, metrics);
   const outcome = failure === undefined ? await cleanUp(hosts, control) : await rollBackHosts(plan, hosts, control, failure);
   relaying.stop();
+  if (patched('fleet-records-serving')) await recordServing(spec, hosts);
   return finishFleet(spec, hosts, control, metrics, outcome);
+}
+
+/** Tells the host registry (`sluice hosts`) what each host it ended on serves now; a fleet without a registry goes on. */
+async function recordServing(spec: DeploymentSpec, hosts: FleetHosts): Promise<void> {
+  const serving = Object.fromEntries(
+    hosts.all().flatMap((host) => {
+      const result = host.ending && 'result' in host.ending ? host.ending.result : undefined;
+      const release = result?.serving ?? (result?.outcome === 'released' ? result.targetRelease : result?.stableRelease);
+      return release ? [[host.status.name, release]] : [];
+    }),
+  );
+  try {
+    await getExternalWorkflowHandle(hostRegistryWorkflowId(workflowInfo().taskQueue)).signal(hostsServingSignal, {
+      service: spec.service,
+      serving,
+    });
+  } catch (error) {
+    log.warn(`could not tell the host registry what serves: ${messageOf(error)}`);
+  }
 }
 
 /** The fleet's plan; settings no fleet could meet fail the workflow before any host is touched. */

@@ -17,6 +17,13 @@ export interface NginxControl {
   test(): Promise<NginxCheck>;
   /** Graceful reload: new workers take the new config, old ones finish their requests. */
   reload(): Promise<void>;
+  /** What `nginx -v` prints: "nginx/1.22.1". */
+  version(): Promise<string>;
+}
+
+/** "nginx version: nginx/1.22.1" (on stderr) → "nginx/1.22.1". */
+export function nginxVersionIn(output: string): string {
+  return /nginx version: (\S+)/.exec(output)?.[1] ?? `unknown (${output.trim() || 'no output'})`;
 }
 
 export class HostNginx implements NginxControl {
@@ -39,6 +46,11 @@ export class HostNginx implements NginxControl {
     const result = spawnSync(this.options.bin, this.args(['-s', 'reload']), { encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`nginx -s reload failed: ${(result.stderr || result.error?.message || '').trim()}`);
   }
+
+  async version(): Promise<string> {
+    const result = spawnSync(this.options.bin, ['-v'], { encoding: 'utf8' });
+    return nginxVersionIn(`${result.stderr ?? ''}${result.stdout ?? ''}${result.error ? result.error.message : ''}`);
+  }
 }
 
 export class ContainerNginx implements NginxControl {
@@ -48,7 +60,15 @@ export class ContainerNginx implements NginxControl {
   ) {}
 
   async test(): Promise<NginxCheck> {
-    const exec = await this.docker.getContainer(this.container).exec({ Cmd: ['nginx', '-t'], AttachStdout: true, AttachStderr: true });
+    return this.exec(['nginx', '-t']);
+  }
+
+  async version(): Promise<string> {
+    return nginxVersionIn((await this.exec(['nginx', '-v'])).output);
+  }
+
+  private async exec(Cmd: string[]): Promise<NginxCheck> {
+    const exec = await this.docker.getContainer(this.container).exec({ Cmd, AttachStdout: true, AttachStderr: true });
     const stream = await exec.start({ hijack: true, stdin: false });
     const chunks: Buffer[] = [];
     await new Promise<void>((resolve, reject) => {

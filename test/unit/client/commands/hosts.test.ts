@@ -26,11 +26,21 @@ describe('sluice hosts', () => {
     expect(code).toBe(0);
     expect(registry.queries).toBe(1);
     expect(stdout.split('\n')).toEqual([
-      'HOST   WORKER   IDENTITY  SLUICE  DOCKER    INTRODUCED (UTC)',
-      'web-1  polling            0.1.0   20.10.24  2030-01-01 00:00:00',
-      'web-2  polling            0.1.0   20.10.24  2030-01-01 00:00:00',
+      'HOST   WORKER   IDENTITY  SLUICE  DOCKER    NGINX  INTRODUCED (UTC)     RELEASES',
+      'web-1  polling            0.1.0   20.10.24  -      2030-01-01 00:00:00  -',
+      'web-2  polling            0.1.0   20.10.24  -      2030-01-01 00:00:00  -',
       '',
     ]);
+  });
+
+  it("shows each host's nginx version and the release each service serves there", async () => {
+    const temporal = new FakeTemporal();
+    const known = { ...host('web-1'), nginxVersion: 'nginx/1.22.1', releases: { api: 'v1-aaaa', web: 'v2-bbbb' } };
+    temporal.addWorkflow(hostRegistryWorkflowId('sluice-deployments'), { answer: [known] });
+    const { stdout } = await runCli(['hosts'], { temporal });
+    expect(stdout.split('\n')[1]).toBe(
+      'web-1  polling            0.1.0   20.10.24  nginx/1.22.1  2030-01-01 00:00:00  api v1-aaaa; web v2-bbbb',
+    );
   });
 
   it('with no worker polling, a host shows the identity that last introduced it; --json carries every field', async () => {
