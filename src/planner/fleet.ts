@@ -5,6 +5,7 @@
 import { formatDuration } from '../shared/duration';
 import { PlanError } from './errors';
 import { resolveCountOrPercent } from './rolling';
+import type { ObservedService } from '../domain';
 import type { DeploymentSpec } from './spec';
 import { fleetModeOf } from './strategies';
 
@@ -60,8 +61,27 @@ export function fleetRefusal(spec: DeploymentSpec): PlanError | undefined {
   }
 }
 
-export function planFleet(spec: DeploymentSpec): FleetPlan {
-  const hosts = spec.hosts ?? [];
+/**
+ * Why a host should be taken first, as CodeDeploy takes unhealthy instances first: it runs fewer
+ * replicas of the service than the spec asks (some crashed or stopped), or none; undefined when it
+ * runs them all. Changing such a host first costs the fleet no capacity it has.
+ */
+export function needsAttention(observed: ObservedService, replicas: number): string | undefined {
+  const count = (groups: Array<{ slots: number[] }>) => groups.reduce((sum, group) => sum + group.slots.length, 0);
+  const running = count(observed.releases);
+  const stopped = count(observed.stopped);
+  if (running === 0) return 'it runs no replica of the service';
+  if (running >= replicas && stopped === 0) return undefined;
+  return `${running} of ${replicas} replicas run${stopped > 0 ? `, ${stopped} stopped` : ''}`;
+}
+
+/**
+ * The fleet's waves and settings. `first`: hosts to take before the others (those that need
+ * attention), each group in the spec's order.
+ */
+export function planFleet(spec: DeploymentSpec, first: readonly string[] = []): FleetPlan {
+  const listed = spec.hosts ?? [];
+  const hosts = [...listed.filter((host) => first.includes(host)), ...listed.filter((host) => !first.includes(host))];
   const fleet: FleetSettings = spec.fleet ?? DEFAULTS;
   const settings = {
     pauseBetweenWaves: fleet.pauseBetweenWaves,

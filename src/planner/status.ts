@@ -29,7 +29,17 @@ export type StatusEvent =
   | { type: 'rollbackStarted'; reason: string; at: string }
   | { type: 'finished'; outcome: Outcome; reason?: string; at: string }
   /** A fleet deployment's hosts changed: their states, and what the fleet deploys (from its hosts' plans). */
-  | { type: 'fleet'; hosts: HostStatus[]; image: string; strategy: string; targetRelease?: string; serving?: string; at: string };
+  | {
+      type: 'fleet';
+      hosts: HostStatus[];
+      image: string;
+      strategy: string;
+      targetRelease?: string;
+      serving?: string;
+      /** What the fleet decided before its waves (hosts taken first, and why). */
+      notes?: string[];
+      at: string;
+    };
 
 export function initialStatus(service: string, at: string): DeploymentStatus {
   return {
@@ -157,6 +167,7 @@ function reduce(status: DeploymentStatus, event: StatusEvent): DeploymentStatus 
         strategy: event.strategy,
         ...(event.targetRelease ? { targetRelease: event.targetRelease } : {}),
         ...(event.serving ? { serving: event.serving } : {}),
+        ...(event.notes ? { notes: event.notes } : {}),
         updatedAt: event.at,
       };
     case 'finished': {

@@ -51,6 +51,16 @@ describe.skipIf(!isRoot())('a fleet deployment across real hosts', () => {
       { name: 'host-1', state: 'released', wave: 1 },
       { name: 'host-2', state: 'released', wave: 2 },
     ]);
+    // `sluice hosts` shows the release the fleet left serving on each host.
+    const known = JSON.parse((await fleet.sluice(['--json', 'hosts'])).stdout) as Array<{
+      name: string;
+      releases?: Record<string, string>;
+    }>;
+    const serving = (status.result as unknown as { targetRelease: string }).targetRelease;
+    expect(known.map((host) => [host.name, host.releases?.[service]])).toEqual([
+      ['host-1', serving],
+      ['host-2', serving],
+    ]);
   }, 300_000);
 
   it('a release the second host cannot run rolls back the first host too, under load with no failed request: every host serves the stable release again', async () => {

@@ -22,6 +22,7 @@ interface Row {
   identity: string;
   sluiceVersion: string;
   dockerVersion: string;
+  nginxVersion: string;
   polled: boolean;
   pollers: Array<{ identity: string }>;
 }
@@ -84,6 +85,7 @@ describe.skipIf(!isRoot())('sluice hosts', () => {
       expect(row.pollers.map((poller) => poller.identity)).toContain(row.identity);
       expect(row.sluiceVersion).toBe(version);
       expect(row.dockerVersion).toMatch(/^\d+\.\d+\.\d+/);
+      expect(row.nginxVersion).toMatch(/^nginx\/\d+\.\d+\.\d+/);
     }
     const table = sluice(['hosts']);
     expect(table.code).toBe(0);

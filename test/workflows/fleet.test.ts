@@ -85,6 +85,35 @@ describe('a fleet deployment', () => {
     ]);
   });
 
+  it('takes first the hosts that run fewer replicas than the spec asks (CodeDeploy: unhealthy first), saying why', async () => {
+    const degraded = world();
+    degraded.running.get('v1')!.delete(1);
+    degraded.stopped.set('v1', new Set([1]));
+    const hosts = { 'host-1': world(), 'host-2': world(), 'host-3': degraded };
+    const log: string[] = [];
+    const deployment = uniqueSpec({ replicas: 2, hosts: Object.keys(hosts) });
+    let notes: string[] = [];
+    const result = await suite.harness().withFleet(
+      hosts,
+      async (taskQueue) => {
+        const handle = await suite.harness().start(taskQueue, deployment);
+        notes = (await suite.harness().waitForStatus(handle, (status) => status.notes.length > 0)).notes;
+        return handle.result();
+      },
+      log,
+    );
+    expect(notes).toEqual(['host-3 taken first: 1 of 2 replicas run, 1 stopped']);
+    expect(result.hosts?.map((host) => [host.name, host.wave])).toEqual([
+      ['host-3', 1],
+      ['host-1', 2],
+      ['host-2', 3],
+    ]);
+    const started = (host: string) => log.indexOf(`${host} startReplicas`);
+    expect(started('host-3')).toBeLessThan(started('host-1'));
+    expect(started('host-1')).toBeLessThan(started('host-2'));
+    for (const host of Object.values(hosts)) servingOnly(result.targetRelease, host);
+  });
+
   it('a failure on the second host rolls back the first, which was ready and serving the new release', async () => {
     const hosts = { 'host-1': world(), 'host-2': world().failOn(/^wait .*\[0\]$/) };
     const deployment = uniqueSpec({ replicas: 2, hosts: ['host-1', 'host-2'] });
@@ -349,7 +378,8 @@ describe('a fleet deployment whose hosts fail or get lost', () => {
         const handle = await suite.harness().start(taskQueue, deployment);
         const waiting = await suite.harness().waitForGate(handle, 'betweenWaves');
         expect(waiting.gate).toMatchObject({ promotable: true, description: 'pause between waves: wait for `sluice promote`' });
-        expect(log.filter((entry) => entry.startsWith('host-2'))).toEqual([]);
+        // Nothing but the fleet's first look at what runs there.
+        expect(log.filter((entry) => entry.startsWith('host-2'))).toEqual(['host-2 observeService']);
         await handle.executeUpdate(promoteUpdate, { args: [{ by: 'erin' }] });
         return handle.result();
       },

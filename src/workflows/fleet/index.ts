@@ -40,6 +40,7 @@ import { messageOf } from '../failures';
 import { waitAtGate, type GateHolder } from '../deploy/gates';
 import { now, type DeploymentControl } from '../deploy/control';
 import type { DeploymentMetrics } from '../deploy/run';
+import { hostsToTakeFirst, type HostFirst } from './attention';
 import { FleetHosts, type FleetHost } from './hosts';
 import { lastActor, relayToHosts } from './relay';
 
@@ -49,8 +50,9 @@ export async function deployFleet(
   control: DeploymentControl,
   metrics: DeploymentMetrics,
 ): Promise<DeployResult> {
-  const plan = fleetPlanOrFail(spec, control);
-  const hosts: FleetHosts = new FleetHosts(spec, plan.waves, () => recordHosts(spec, hosts, control));
+  const plan = await takeFirstThoseInNeed(spec, fleetPlanOrFail(spec, control));
+  const notes = plan.first.map(({ host, reason }) => `${host} taken first: ${reason}`);
+  const hosts: FleetHosts = new FleetHosts(spec, plan.waves, () => recordHosts(spec, hosts, control, notes));
   setHandler(hostReportSignal, (report) => hosts.report(report));
   upsertMemo({
     image: spec.image,
@@ -59,7 +61,7 @@ export async function deployFleet(
     hosts: spec.hosts!,
     requestedBy: input.requestedBy,
   });
-  recordHosts(spec, hosts, control);
+  recordHosts(spec, hosts, control, notes);
 
   const relaying = relayToHosts(hosts, control);
   const failure = await runWaves(spec, plan, hosts, control, input, metrics);
@@ -86,6 +88,19 @@ async function recordServing(spec: DeploymentSpec, hosts: FleetHosts): Promise<v
   } catch (error) {
     log.warn(`could not tell the host registry what serves: ${messageOf(error)}`);
   }
+}
+
+/** Waves take the hosts that need attention first (found by observing each host); lockstep takes every host at once anyway. */
+async function takeFirstThoseInNeed(spec: DeploymentSpec, plan: FleetPlan): Promise<FleetPlan & { first: HostFirst[] }> {
+  if (plan.lockstep || plan.waves.length < 2 || !patched('fleet-hosts-in-need-first')) return { ...plan, first: [] };
+  const first = await hostsToTakeFirst(spec, plan.hostLostAfterMs);
+  return {
+    ...planFleet(
+      spec,
+      first.map(({ host }) => host),
+    ),
+    first,
+  };
 }
 
 /** The fleet's plan; settings no fleet could meet fail the workflow before any host is touched. */
@@ -336,7 +351,7 @@ function finishFleet(
   { outcome, reason }: { outcome: Outcome; reason?: string },
 ): DeployResult {
   control.finished = true;
-  recordHosts(spec, hosts, control, outcome);
+  recordHosts(spec, hosts, control, [], outcome); // the notes stand as recorded
   control.record({ type: 'finished', outcome, ...(reason ? { reason } : {}), at: now() });
   metrics.finished.add(1, { service: spec.service, strategy: spec.strategy.type, outcome });
   const { status } = control;
@@ -368,12 +383,13 @@ function finishFleet(
 }
 
 /** The hosts' states into the fleet's status, with the release they deploy (and, once it ended, what serves). */
-function recordHosts(spec: DeploymentSpec, hosts: FleetHosts, control: DeploymentControl, outcome?: Outcome): void {
+function recordHosts(spec: DeploymentSpec, hosts: FleetHosts, control: DeploymentControl, notes: string[], outcome?: Outcome): void {
   control.record({
     type: 'fleet',
     hosts: hosts.statuses(),
     image: spec.image,
     strategy: spec.strategy.type,
+    ...(notes.length ? { notes } : {}),
     ...releaseOf(hosts, outcome),
     at: now(),
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fleetRefusal, planFleet } from '../../../src/planner/fleet';
+import { fleetRefusal, needsAttention, planFleet } from '../../../src/planner/fleet';
 import { expectProblems, makeSpec } from '../../support/specs';
 
 const hosts = (n: number) => Array.from({ length: n }, (_, i) => `web-${i + 1}`);
@@ -62,6 +62,26 @@ describe('planFleet', () => {
       field: 'fleet.onFailure',
       problem: expect.stringMatching(/^canary moves every host in lockstep/),
     });
+  });
+
+  it('takes the hosts it is told to take first before the others, each group in the spec order', () => {
+    expect(planFleet(makeSpec({ hosts: hosts(4), fleet: { hostsAtOnce: 2 } }), ['web-4', 'web-2']).waves).toEqual([
+      ['web-2', 'web-4'],
+      ['web-1', 'web-3'],
+    ]);
+  });
+
+  it('a host needs attention when it runs fewer replicas than the spec asks, or some stopped, or none', () => {
+    const group = (release: string, slots: number[]) => ({ release, slots });
+    const observed = (running: number[], stopped: number[] = []) => ({
+      releases: running.length ? [{ ...group('v1-aaaa', running), image: 'app:v1' }] : [],
+      stopped: stopped.length ? [group('v1-aaaa', stopped)] : [],
+    });
+    expect(needsAttention(observed([0, 1]), 2)).toBeUndefined();
+    expect(needsAttention(observed([0], [1]), 2)).toBe('1 of 2 replicas run, 1 stopped');
+    expect(needsAttention(observed([0]), 2)).toBe('1 of 2 replicas run');
+    expect(needsAttention(observed([0, 1], [2]), 2)).toBe('2 of 2 replicas run, 1 stopped');
+    expect(needsAttention(observed([]), 2)).toBe('it runs no replica of the service');
   });
 
   it('refuses a hostLostAfter that is not shorter than every progress deadline, naming the field', () => {
