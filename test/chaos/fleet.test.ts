@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeploymentStatus } from '../../src/domain';
 import { statusQuery, type DeployResult } from '../../src/shared/messages';
-import { deploymentWorkflowId, hostDeploymentWorkflowId } from '../../src/shared/names';
+import { hostDeploymentWorkflowId } from '../../src/shared/names';
 import { stackSettings } from '../../src/stack/settings';
 import { isRoot } from '../../src/stack/system';
 import { startTemporal, stopTemporal } from '../../src/stack/temporal';
@@ -84,10 +84,11 @@ describe.skipIf(!isRoot())("a fleet host's worker killed at every step of its de
     };
     // A timed pause long enough to be seen at once, however slow the machine: the first restart lands in it, or at the gate.
     const steps = [{ setWeight: 50 }, { pause: { duration: '30s' } }, { setWeight: 75 }, { pause: {} }];
-    const fleetDeployment = client.workflow.getHandle(deploymentWorkflowId(fleet.service));
-    const status = () => connection.withDeadline(Date.now() + 3000, () => fleetDeployment.query(statusQuery)).catch(() => undefined);
+    // Read through the CLI, a connection of its own each time: this process's connection may not come back after a restart.
+    const status = async () =>
+      (JSON.parse((await fleet.sluice(['--json', 'status', fleet.service])).stdout || '{}') as { status?: DeploymentStatus }).status;
     let restarts = 0;
-    let result: DeployResult | undefined;
+    let outcome: string | undefined;
     const load = await fleet.underLoad(async () => {
       const started = await fleet.sluice(['deploy', fleet.spec('v3', { strategy: { type: 'canary', steps } })]);
       expect(started.code, started.stdout + started.stderr).toBe(0);
@@ -108,10 +109,12 @@ describe.skipIf(!isRoot())("a fleet host's worker killed at every step of its de
         }
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
-      result = (await fleetDeployment.result()) as DeployResult;
+      const ended = await fleet.sluice(['status', fleet.service, '--watch']);
+      expect(ended.code, ended.stdout + ended.stderr).toBe(0);
+      outcome = (JSON.parse((await fleet.sluice(['--json', 'status', fleet.service])).stdout) as { result: DeployResult }).result.outcome;
     });
     expect(restarts).toBe(2);
-    expect(result?.outcome).toBe('released');
+    expect(outcome).toBe('released');
     for (const host of fleet.hosts) {
       expect(await fleet.answers(host)).toContain('hello from v3');
       expect(await fleet.imagesOn(host)).toEqual([fleet.image('v3')]);
