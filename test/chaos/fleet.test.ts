@@ -92,16 +92,20 @@ describe.skipIf(!isRoot())("a fleet host's worker killed at every step of its de
     const load = await fleet.underLoad(async () => {
       const started = await fleet.sluice(['deploy', fleet.spec('v3', { strategy: { type: 'canary', steps } })]);
       expect(started.code, started.stdout + started.stderr).toBe(0);
+      const deadline = Date.now() + 600_000;
+      let last: DeploymentStatus | undefined;
       for (let promoted = false; !promoted;) {
-        const shown = await status();
+        if (Date.now() > deadline) throw new Error(`the canary never reached its gates; last status: ${JSON.stringify(last)}`);
+        const shown = (last = await status());
         if (restarts === 0 && shown?.gate?.kind === 'canaryPause') {
           restarts++;
           await restartTemporal();
         } else if (restarts === 1 && shown?.gate?.promotable) {
           restarts++;
           await restartTemporal();
-          // The CLI answers once the server is back and a worker drives the fleet again.
+          // The CLI answers once the server is back and a worker drives the fleet again (its pollers reconnect).
           for (let answer = await fleet.sluice(['promote', fleet.service]); answer.code !== 0;) {
+            if (Date.now() > deadline) throw new Error(`promote never answered: ${answer.stdout}${answer.stderr}`);
             await new Promise((resolve) => setTimeout(resolve, 1000));
             answer = await fleet.sluice(['promote', fleet.service]);
           }
