@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fleetWorld, type FixtureVersion } from '../test/support/fleet';
+import { getFresh } from '../test/support/stack';
 import { underLoad, type LoadSummary } from './load/generator';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -27,11 +28,25 @@ interface FleetRun {
   load: LoadSummary;
 }
 
+/**
+ * Waits until the front balancer sends traffic through: a host's listener that did not exist before
+ * the first deployment needs two good health checks (rise 2, every 500 ms) before HAProxy takes it
+ * back, and requests in that second would fail for want of a host, not because of sluice.
+ */
+async function frontServesAll(url: string): Promise<void> {
+  for (let good = 0, tries = 0; good < 20; tries++) {
+    if (tries > 600) throw new Error(`the front balancer at ${url} never answered 20 requests in a row`);
+    good = (await getFresh(`${url}/`).catch(() => ({ status: 0 }))).status === 200 ? good + 1 : 0;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 async function measure(count: number): Promise<FleetRun[]> {
   const world = await fleetWorld(`bench-fleet-${count}`, { hosts: count });
   try {
     const first = await world.sluice(['deploy', world.spec('v1'), '--wait']);
     if (first.code !== 0) throw new Error(`the first deployment on ${count} hosts did not release:\n${first.stdout}${first.stderr}`);
+    await frontServesAll(world.front.url);
     const runs: FleetRun[] = [];
     let version: FixtureVersion = 'v2';
     for (const hostsAtOnce of [1, '100%'] as const) {
