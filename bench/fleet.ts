@@ -78,7 +78,7 @@ function section(runs: FleetRun[]): string {
   const distro = /PRETTY_NAME="([^"]+)"/.exec(fs.readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'unknown';
   const rows = runs.map(
     (run) =>
-      `| ${run.hosts} | ${run.hostsAtOnce} | ${run.waves} | ${run.outcome} | ${(run.wallMs / 1000).toFixed(1)} s | ${run.load.sent.toLocaleString('en-US')} | ${run.load.failed} | ${run.load.latency.p50} / ${run.load.latency.p99} / ${run.load.latency.max} ms |`,
+      `| ${run.hosts} | ${run.hostsAtOnce} | ${run.waves} | ${run.outcome} | ${(run.wallMs / 1000).toFixed(1)} s | ${run.load.sent.toLocaleString('en-US')} | ${run.load.failed} | ${Math.round(run.load.latency.p50)} / ${Math.round(run.load.latency.p99)} / ${Math.round(run.load.latency.max)} ms |`,
   );
   return [
     '## Fleets',
