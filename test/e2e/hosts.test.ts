@@ -89,8 +89,8 @@ describe.skipIf(!isRoot())('sluice hosts', () => {
     }
     const table = sluice(['hosts']);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/^HOST\s+WORKER\s+IDENTITY\s+SLUICE\s+DOCKER\s+INTRODUCED \(UTC\)\n/);
-    expect(table.stdout).toMatch(/\nhost-1\s+polling\s+\d+@/);
+    expect(table.stdout).toMatch(/^HOST\s+WORKER\s+IDENTITY\s+SLUICE\s+DOCKER\s+NGINX\s+INTRODUCED \(UTC\)\s+RELEASES\n/);
+    expect(table.stdout).toMatch(/\nhost-1\s+polling\s+\d+@\S+\s+\S+\s+\S+\s+nginx\/\d/);
   }, 120_000);
 
   it('a worker that starts again introduces its host again: the newest introduction wins', async () => {
