@@ -74,7 +74,7 @@ describe.skipIf(!isRoot())('sluice hosts', () => {
     await Promise.all(workers.map((worker) => worker.stop()));
   });
 
-  it("lists each host its worker introduced: the worker polling the host's own task queue, its sluice and Docker versions", async () => {
+  it("lists each host its worker introduced: the worker polling the host's own task queue, its sluice, Docker and nginx versions", async () => {
     const rows = await hostsUntil((found) => found.length === 2 && found.every((row) => row.polled));
     expect(rows.map((row) => [row.name, row.taskQueue])).toEqual([
       ['host-1', `${fleetQueue}@host-1`],
