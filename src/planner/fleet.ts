@@ -3,6 +3,7 @@
  * stable release while one changes (AWS CodeDeploy's minimum healthy hosts). Pure.
  */
 import { formatDuration } from '../shared/duration';
+import { fleetSettingsSchema } from '../shared/spec';
 import { PlanError } from './errors';
 import { resolveCountOrPercent } from './rolling';
 import type { ObservedService } from '../domain';
@@ -28,14 +29,8 @@ type FleetSettings = NonNullable<DeploymentSpec['fleet']>;
 export type FleetFailureAction = FleetSettings['onFailure'];
 export type HostLostAction = FleetSettings['onHostLost'];
 
-/** The settings of a spec without `fleet:` (docs/spec.md lists the same). */
-const DEFAULTS = {
-  hostsAtOnce: 1,
-  pauseBetweenWaves: 0,
-  onFailure: 'rollback',
-  onHostLost: 'rollback',
-  hostLostAfter: 60_000,
-} as const satisfies FleetSettings;
+/** The settings of a spec without `fleet:`: the schema's defaults, as docs/spec.md lists them. */
+const DEFAULTS: FleetSettings = fleetSettingsSchema.parse({});
 
 function shortestDeadline(spec: DeploymentSpec): number {
   const deadline = spec.progressDeadline;

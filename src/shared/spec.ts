@@ -225,7 +225,7 @@ export const FLEET_FAILURE_ACTIONS = ['rollback', 'pause'] as const;
 export const HOST_LOST_ACTIONS = ['rollback', 'continue'] as const;
 
 /** How the hosts of a fleet are taken (docs/fleet.md). */
-const fleet = z
+export const fleetSettingsSchema = z
   .object({
     hostsAtOnce: countOrPercent
       .default(1)
@@ -303,7 +303,7 @@ export function specSchemaWith<S extends z.ZodType>(strategy: S) {
       migrations: migrations.optional(),
       traffic,
       hosts: hosts.optional(),
-      fleet: fleet.optional(),
+      fleet: fleetSettingsSchema.optional(),
     })
     .strict()
     .superRefine((spec, ctx) => {
@@ -355,7 +355,7 @@ export type HealthSpec = z.output<typeof health>;
 export type MigrationsSpec = z.output<typeof migrations>;
 export type SecretSource = z.output<typeof secretSource>;
 export type Preview = z.output<typeof previewRoute>;
-export type FleetSpec = z.output<typeof fleet>;
+export type FleetSpec = z.output<typeof fleetSettingsSchema>;
 /** Every field of a spec but the strategy: what a strategy sees of the rest of the spec. */
 export type SpecFields = Omit<z.output<ReturnType<typeof specSchemaWith<z.ZodUnknown>>>, 'strategy'>;
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRoot } from '../../src/stack/system';
-import { fleetWorld, type FleetWorld } from '../support/fleet';
+import { fleetWorld, type FixtureVersion, type FleetWorld } from '../support/fleet';
 
 /**
  * A fleet deployment on a test fleet of real hosts (each its own Docker Engine and nginx on its own
@@ -8,6 +8,14 @@ import { fleetWorld, type FleetWorld } from '../support/fleet';
  * through HAProxy in front. host-2's worker has no registry credentials: it cannot pull v3.
  */
 let fleet: FleetWorld;
+
+/** Every host answers with `version`, and runs its image alone. */
+async function expectEveryHostOn(version: FixtureVersion): Promise<void> {
+  for (const host of fleet.hosts) {
+    expect(await fleet.answers(host)).toContain(`hello from ${version}`);
+    expect(await fleet.imagesOn(host)).toEqual([fleet.image(version)]);
+  }
+}
 
 // Starting Docker Engines needs root, as the stack's own dockerd does; CI runs as root.
 describe.skipIf(!isRoot())('a fleet deployment across real hosts', () => {
@@ -39,10 +47,7 @@ describe.skipIf(!isRoot())('a fleet deployment across real hosts', () => {
         .map((release) => release.split('-')[0])
         .sort(),
     ).toEqual(['v1', 'v2']);
-    for (const host of hosts) {
-      expect(await fleet.answers(host)).toContain('hello from v2');
-      expect(await fleet.imagesOn(host)).toEqual([fleet.image('v2')]);
-    }
+    await expectEveryHostOn('v2');
     const status = JSON.parse((await fleet.sluice(['--json', 'status', service])).stdout) as {
       result: { outcome: string; hosts: unknown[] };
     };
@@ -71,10 +76,7 @@ describe.skipIf(!isRoot())('a fleet deployment across real hosts', () => {
     expect(bad.code, bad.stdout + bad.stderr).toBe(1);
     expect(bad.stdout + bad.stderr).toMatch(/host-2 was refused: .*v3/);
     expect(load).toMatchObject({ failed: 0 });
-    for (const host of fleet.hosts) {
-      expect(await fleet.answers(host)).toContain('hello from v2');
-      expect(await fleet.imagesOn(host)).toEqual([fleet.image('v2')]);
-    }
+    await expectEveryHostOn('v2');
     const history = JSON.parse((await fleet.sluice(['--json', 'history', fleet.service])).stdout) as Array<{ outcome: string }>;
     expect(history.map((row) => row.outcome)).toEqual(['rolledBack', 'released', 'released']);
   }, 300_000);
@@ -113,19 +115,13 @@ describe.skipIf(!isRoot())('a fleet deployment across real hosts', () => {
     expect(text).toMatch(/HOST +WAVE +STATE +RELEASE +WEIGHTS +HEALTHY +STEP/);
     expect(deploy.code, deploy.stdout + deploy.stderr).toBe(3);
     expect(load).toMatchObject({ failed: 0 });
-    for (const host of fleet.hosts) {
-      expect(await fleet.answers(host)).toContain('hello from v2');
-      expect(await fleet.imagesOn(host)).toEqual([fleet.image('v2')]);
-    }
+    await expectEveryHostOn('v2');
   }, 300_000);
 
   it('a canary in lockstep under load, promoted once for the whole fleet: every host releases it, no failed request', async () => {
     const { deploy, load } = await lockstepCanary('promote');
     expect(deploy.code, deploy.stdout + deploy.stderr).toBe(0);
     expect(load).toMatchObject({ failed: 0 });
-    for (const host of fleet.hosts) {
-      expect(await fleet.answers(host)).toContain('hello from v1');
-      expect(await fleet.imagesOn(host)).toEqual([fleet.image('v1')]);
-    }
+    await expectEveryHostOn('v1');
   }, 300_000);
 });
