@@ -5,6 +5,8 @@ export interface HostReport {
   host: string;
   /** The release it deploys, once planned. */
   targetRelease?: string;
+  /** The release it serves before (with the target, once planned; absent on a first deployment). */
+  stableRelease?: string;
   /** The gate it waits at now (the fleet gate once it is ready for the clean-up); absent: none. */
   gate?: HostGate;
   /** True: no worker took its work within hostLostAfter (it waits for one); false: its worker took it again. */

@@ -44,6 +44,16 @@ export function hostLostAfterMs(spec: DeploymentSpec): number {
   return (spec.fleet ?? DEFAULTS).hostLostAfter;
 }
 
+/**
+ * The spec document each host deploys: the fleet's own without its migrations, which the fleet
+ * runs once for every host (expand before any host, contract once every host is ready).
+ */
+export function hostDocument(document: unknown): unknown {
+  if (typeof document !== 'object' || document === null || !('migrations' in document)) return document;
+  const { migrations: _migrations, ...rest } = document as Record<string, unknown>;
+  return rest;
+}
+
 /** Why the spec's fleet settings can never be met, or undefined (no hosts: nothing to check). */
 export function fleetRefusal(spec: DeploymentSpec): PlanError | undefined {
   if (!spec.hosts) return undefined;

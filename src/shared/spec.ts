@@ -318,13 +318,6 @@ export function specSchemaWith<S extends z.ZodType>(strategy: S) {
           message: 'fleet settings need hosts: name the hosts, or leave fleet out',
           input: spec.fleet,
         });
-      if (spec.hosts && spec.migrations)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['migrations'],
-          message: 'a fleet deployment (hosts) does not run migrations yet: run them from a single-host deployment, or leave hosts out',
-          input: spec.migrations,
-        });
       const names = new Set<string>();
       spec.secrets.forEach((secret, index) => {
         if (names.has(secret.name) || secret.name in spec.env) {

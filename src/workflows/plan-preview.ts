@@ -5,6 +5,7 @@
  */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import { hostTaskQueue } from '../shared/names';
+import { hostDocument } from '../planner/fleet';
 import type { SluiceActivities } from '../activities';
 import type { Plan } from '../domain';
 import { HEARTBEAT_TIMEOUT } from './deploy/activity-calls';
@@ -23,7 +24,8 @@ const { observeAndPlan } = proxyActivities<SluiceActivities>({
  * within seconds, instead of waiting out the preview.
  */
 export async function planPreview(input: { spec: unknown; host?: string }): Promise<Plan> {
-  const spec = validSpecOrFail(input?.spec);
+  // A fleet host plans without the spec's migrations: the fleet runs them once for every host.
+  const spec = validSpecOrFail(input?.host ? hostDocument(input.spec) : input?.spec);
   const onHost = input.host ? { taskQueue: hostTaskQueue(workflowInfo().taskQueue, input.host), scheduleToStartTimeout: '20 seconds' } : {};
   try {
     return (await observeAndPlan.executeWithOptions(onHost, [{ spec }])).plan;

@@ -1,6 +1,8 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRoot } from '../../src/stack/system';
 import { fleetWorld, type FixtureVersion, type FleetWorld } from '../support/fleet';
+import { stackValue } from '../support/stack';
 
 /**
  * A fleet deployment on a test fleet of real hosts (each its own Docker Engine and nginx on its own
@@ -8,6 +10,9 @@ import { fleetWorld, type FixtureVersion, type FleetWorld } from '../support/fle
  * through HAProxy in front. host-2's worker has no registry credentials: it cannot pull v3.
  */
 let fleet: FleetWorld;
+let db: pg.Client;
+/** Where the fleet's migrations record their effects (test/fixtures/migrations/chaos: one row per expand or contract applied). */
+const schema = `fleet_mig_${process.pid}`;
 
 /** Every host answers with `version`, and runs its image alone. */
 async function expectEveryHostOn(version: FixtureVersion): Promise<void> {
@@ -20,10 +25,23 @@ async function expectEveryHostOn(version: FixtureVersion): Promise<void> {
 // Starting Docker Engines needs root, as the stack's own dockerd does; CI runs as root.
 describe.skipIf(!isRoot())('a fleet deployment across real hosts', () => {
   beforeAll(async () => {
-    fleet = await fleetWorld('fleet', { withoutCredentials: ['host-2'] });
+    db = new pg.Client({ connectionString: stackValue('DATABASE_URL') });
+    await db.connect();
+    await db.query(
+      `drop schema if exists ${schema} cascade; create schema ${schema}; create table ${schema}.chaos_effects (phase text not null, at timestamptz not null default now())`,
+    );
+    const workerEnv = {
+      FLEET_DB: `${stackValue('DATABASE_URL')}?options=-csearch_path%3D${schema}`,
+      SLUICE_ENV_GRANTS: '*:FLEET_DB',
+    };
+    fleet = await fleetWorld('fleet', { withoutCredentials: ['host-2'], workerEnv });
   }, 300_000);
 
-  afterAll(async () => fleet?.close());
+  afterAll(async () => {
+    await fleet?.close();
+    await db?.query(`drop schema if exists ${schema} cascade`);
+    await db?.end();
+  });
 
   it('deploys every host, then rolls a new release host by host under load through the front balancer: no request fails, each host serves it, the old release removed', async () => {
     const { service, hosts } = fleet;
@@ -123,5 +141,25 @@ describe.skipIf(!isRoot())('a fleet deployment across real hosts', () => {
     expect(deploy.code, deploy.stdout + deploy.stderr).toBe(0);
     expect(load).toMatchObject({ failed: 0 });
     await expectEveryHostOn('v1');
+  }, 300_000);
+
+  it("runs a release's migrations once for the fleet, on one host's worker: expand before any host, contract once every host is ready", async () => {
+    const migrations = { directory: 'test/fixtures/migrations/chaos', databaseUrlEnv: 'FLEET_DB', contract: 'auto' };
+    const spec = fleet.spec('v2', { migrations });
+    const plan = await fleet.sluice(['plan', spec]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).not.toMatch(/run expand migrations/);
+    expect(plan.stdout).toMatch(/note: the fleet runs the migrations once/);
+    const deploy = await fleet.sluice(['deploy', spec, '--wait']);
+    expect(deploy.code, deploy.stdout + deploy.stderr).toBe(0);
+    const effects = await db.query<{ phase: string }>(`select phase from ${schema}.chaos_effects order by at`);
+    expect(effects.rows.map((row) => row.phase)).toEqual(['expand', 'contract']);
+    await expectEveryHostOn('v2');
+    const status = JSON.parse((await fleet.sluice(['--json', 'status', fleet.service])).stdout) as {
+      result: { timeline: Array<{ phase: string }> };
+    };
+    const phases = status.result.timeline.map((span) => span.phase);
+    expect(phases.indexOf('migrating')).toBeLessThan(phases.indexOf('shifting'));
+    expect(phases.indexOf('contracting')).toBe(phases.indexOf('cleaningUp') - 1);
   }, 300_000);
 });

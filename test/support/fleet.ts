@@ -66,8 +66,12 @@ export async function pullOnto(host: FleetHost, image: string): Promise<void> {
 /**
  * Brings the fleet world up. `withoutCredentials` lists hosts whose worker gets no registry
  * credentials: it runs only what its engine already has (v1 and v2 are pulled onto it here).
+ * `workerEnv`: more of every worker's environment (a database and its grant).
  */
-export async function fleetWorld(name: string, options: { hosts?: number; withoutCredentials?: string[] } = {}): Promise<FleetWorld> {
+export async function fleetWorld(
+  name: string,
+  options: { hosts?: number; withoutCredentials?: string[]; workerEnv?: NodeJS.ProcessEnv } = {},
+): Promise<FleetWorld> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-fleet-'));
   const queue = `fleet-${randomUUID()}`;
   const service = testServiceName(name);
@@ -99,6 +103,7 @@ export async function fleetWorld(name: string, options: { hosts?: number; withou
           DOCKER_CONFIG: credentials ? withCredentials : without,
           SLUICE_PUBLISH_HOST: host.address,
           SLUICE_NGINX_LISTEN_ADDRESS: host.address,
+          ...options.workerEnv,
         },
       }),
     );

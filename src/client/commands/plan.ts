@@ -17,6 +17,10 @@ function describePlan(heading: string, plan: Plan): string[] {
   ];
 }
 
+/** What a fleet does with the spec's migrations, beside its hosts' plans (src/workflows/fleet/migrations.ts). */
+const FLEET_MIGRATIONS =
+  'note: the fleet runs the migrations once, on the first host whose worker takes them: expand before any host starts; contract once every host is ready (after the contract gate, with contract: onPromote), before any host removes its old release';
+
 export function registerPlan(program: Command, wrap: Wrap): void {
   program
     .command('plan')
@@ -45,7 +49,9 @@ export function registerPlan(program: Command, wrap: Wrap): void {
         }
         // A fleet: each host's plan, made by its own worker from what runs there.
         const plans = await Promise.all(spec.hosts.map(async (host) => ({ host, plan: await preview(host) })));
-        context.out.result(plans, plans.flatMap(({ host, plan }) => describePlan(`${spec.service} on ${host}`, plan)).join('\n'));
+        const lines = plans.flatMap(({ host, plan }) => describePlan(`${spec.service} on ${host}`, plan));
+        if (spec.migrations) lines.push(FLEET_MIGRATIONS);
+        context.out.result(plans, lines.join('\n'));
       }),
     );
 }

@@ -44,7 +44,7 @@ export async function withDeadline<T>(run: DeploymentRun, phase: StepPhase, summ
  * The server ends the retries in one of two ways: a timeout while an attempt runs, or the last
  * attempt's own failure when the next retry would start past the deadline. Either is the deadline's failure.
  */
-function deadlineFailure(error: unknown, limit: number, phase: StepPhase, summary: string): unknown {
+export function deadlineFailure(error: unknown, limit: number, phase: StepPhase, summary: string): unknown {
   const timedOut =
     error instanceof ActivityFailure && error.cause instanceof TimeoutFailure && error.cause.timeoutType === 'SCHEDULE_TO_CLOSE';
   if (!timedOut && !(error instanceof ActivityFailure && error.retryState === 'TIMEOUT')) return error;

@@ -74,7 +74,8 @@ function workerTookIt(error: unknown): boolean {
   return cause instanceof TimeoutFailure && (cause.timeoutType === 'START_TO_CLOSE' || cause.timeoutType === 'HEARTBEAT');
 }
 
-function notStartedInTime(error: unknown): boolean {
+/** The work waited for a worker past its schedule-to-start timeout: no worker of the host polls. */
+export function notStartedInTime(error: unknown): boolean {
   return error instanceof ActivityFailure && error.cause instanceof TimeoutFailure && error.cause.timeoutType === 'SCHEDULE_TO_START';
 }
 

@@ -41,7 +41,8 @@ export async function runForward(run: DeploymentRun, requestedBy: string): Promi
       const planned = await makePlan(run);
       progress.plan = planned.plan;
       recordPlan(run, planned, requestedBy);
-      if (run.host) await reportToFleet(run, { targetRelease: planned.plan.targetRelease });
+      const { targetRelease, stableRelease } = planned.plan;
+      if (run.host) await reportToFleet(run, { targetRelease, ...(stableRelease ? { stableRelease } : {}) });
       await runSteps(run, planned.plan, progress.begun);
       // A fleet host with nothing irreversible to do (a first deployment) is ready once its steps ran.
       if (run.host) await waitForFleet(run);

@@ -38,6 +38,8 @@ export interface FleetHost {
   rollingBack?: boolean;
   /** Lost, it was promoted in full to catch up with the fleet should its worker come back. */
   promotedInFull?: boolean;
+  /** The release it served before, as its plan said (absent: none, a first deployment). */
+  stableRelease?: string;
 }
 
 export class FleetHosts {
@@ -126,6 +128,7 @@ export class FleetHosts {
     if (report.rollingBack) return this.rollingBack(host);
     // A host rolling back has said how it stands; a late report changes nothing.
     if (host.status.state === 'rollingBack') return;
+    if (report.stableRelease) host.stableRelease = report.stableRelease;
     const { gate: _gate, ...rest } = host.status;
     this.update(host, {
       ...rest,

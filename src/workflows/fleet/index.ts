@@ -34,7 +34,7 @@ import {
 } from '../../shared/messages';
 import { hostRegistryWorkflowId } from '../../shared/names';
 import { PlanError } from '../../planner/errors';
-import { planFleet, type FleetPlan } from '../../planner/fleet';
+import { hostDocument, planFleet, type FleetPlan } from '../../planner/fleet';
 import type { DeploymentSpec } from '../../planner/spec';
 import { messageOf } from '../failures';
 import { waitAtGate, type GateHolder } from '../deploy/gates';
@@ -42,6 +42,7 @@ import { now, type DeploymentControl } from '../deploy/control';
 import type { DeploymentMetrics } from '../deploy/run';
 import { hostsToTakeFirst, type HostFirst } from './attention';
 import { FleetHosts, type FleetHost } from './hosts';
+import { FleetMigrations } from './migrations';
 import { lastActor, relayToHosts } from './relay';
 
 export async function deployFleet(
@@ -63,9 +64,14 @@ export async function deployFleet(
   });
   recordHosts(spec, hosts, control, notes);
 
+  const { workflowId, runId, taskQueue } = workflowInfo();
+  const migrations = spec.migrations
+    ? new FleetMigrations({ spec, control, taskQueue, deploymentId: `${workflowId}/${runId}` }, hosts)
+    : undefined;
   const relaying = relayToHosts(hosts, control);
-  const failure = await runWaves(spec, plan, hosts, control, input, metrics);
-  const outcome = failure === undefined ? await cleanUp(hosts, control) : await rollBackHosts(plan, hosts, control, failure);
+  const failure = await runWaves(spec, plan, hosts, control, input, metrics, migrations);
+  const outcome =
+    failure === undefined ? await cleanUp(hosts, control, migrations) : await rollBackHosts(plan, hosts, control, failure, migrations);
   relaying.stop();
   if (patched('fleet-records-serving')) await recordServing(spec, hosts);
   return finishFleet(spec, hosts, control, metrics, outcome);
@@ -120,7 +126,8 @@ function fleetPlanOrFail(spec: DeploymentSpec, control: DeploymentControl): Flee
 }
 
 /**
- * Starts the hosts wave by wave; a wave is done when each of its hosts is ready at the fleet gate.
+ * Starts the hosts wave by wave (after the fleet's expand migrations); a wave is done when each of
+ * its hosts is ready at the fleet gate; then the contract gate, if the migrations have one.
  * Returns why the fleet stopped (a host that did not get ready, a lost host, an abort), or undefined.
  */
 async function runWaves(
@@ -130,10 +137,12 @@ async function runWaves(
   control: DeploymentControl,
   input: DeployInput,
   metrics: DeploymentMetrics,
+  migrations: FleetMigrations | undefined,
 ): Promise<string | undefined> {
   const holder: GateHolder = { spec, control, metrics };
   try {
     await control.forward.run(async () => {
+      await migrations?.expand();
       for (const [index, wave] of plan.waves.entries()) {
         if (control.paused) await condition(() => !control.paused);
         const summary = `wave ${index + 1}/${plan.waves.length}: deploy ${wave.join(', ')}`;
@@ -150,6 +159,7 @@ async function runWaves(
         await settleWave(wave, plan, hosts, control, input, holder);
         if (index < plan.waves.length - 1) await pauseBetweenWaves(plan, holder);
       }
+      await migrations?.contractGate(holder);
     });
     return undefined;
   } catch (error) {
@@ -162,7 +172,7 @@ async function startHosts(names: string[], hosts: FleetHosts, control: Deploymen
   for (const name of names) {
     // An abort accepted while the wave's hosts start: no further host starts.
     if (control.stoppedBy()) throw ApplicationFailure.create({ message: 'the fleet deployment was stopped' });
-    await hosts.start(name, input.requestedBy, input.spec);
+    await hosts.start(name, input.requestedBy, hostDocument(input.spec));
     await catchUp(hosts, hosts.byName.get(name)!, control);
   }
 }
@@ -272,11 +282,18 @@ function failing(host: FleetHost): boolean {
 }
 
 /**
- * Every host is ready: each one may now clean up (remove its old release), which nothing undoes.
- * A lost host is told too: it finishes once its worker is back, and the fleet does not wait for it.
+ * Every host is ready: the fleet's contract migrations run, then each host may clean up (remove its
+ * old release), which nothing undoes. A lost host is told too: it finishes once its worker is back,
+ * and the fleet does not wait for it.
  */
-async function cleanUp(hosts: FleetHosts, control: DeploymentControl): Promise<{ outcome: Outcome; reason?: string }> {
+async function cleanUp(
+  hosts: FleetHosts,
+  control: DeploymentControl,
+  migrations: FleetMigrations | undefined,
+): Promise<{ outcome: Outcome; reason?: string }> {
   control.pastPointOfNoReturn = true;
+  // Past the point of no return a failed contract undoes nothing: the hosts clean up all the same.
+  const contractFailed = migrations && (await CancellationScope.nonCancellable(() => migrations.contract()));
   control.record({
     type: 'stepStarted',
     number: 1,
@@ -292,11 +309,11 @@ async function cleanUp(hosts: FleetHosts, control: DeploymentControl): Promise<{
   });
   const lost = lostNote(hosts, 'releases');
   const failed = hosts.all().filter((host) => host.ending && host.status.state !== 'released');
-  if (failed.length === 0) return { outcome: 'released', ...(lost ? { reason: lost } : {}) };
-  return {
-    outcome: 'failed',
-    reason: `every host was ready, but the clean-up failed on ${failed.map((host) => `${host.status.name} (${host.status.reason ?? host.status.state})`).join('; ')}${lost ? `; ${lost}` : ''}`,
-  };
+  if (failed.length === 0 && !contractFailed) return { outcome: 'released', ...(lost ? { reason: lost } : {}) };
+  const cleanUpFailed = failed.length
+    ? `every host was ready, but the clean-up failed on ${failed.map((host) => `${host.status.name} (${host.status.reason ?? host.status.state})`).join('; ')}`
+    : undefined;
+  return { outcome: 'failed', reason: [contractFailed, cleanUpFailed, lost].filter(Boolean).join('; ') };
 }
 
 /** What the fleet leaves to its lost hosts, which go its way once their worker is back. */
@@ -316,6 +333,7 @@ async function rollBackHosts(
   hosts: FleetHosts,
   control: DeploymentControl,
   reason: string,
+  migrations: FleetMigrations | undefined,
 ): Promise<{ outcome: Outcome; reason: string }> {
   const aborted = control.stoppedBy();
   control.beginRollback(reason);
@@ -334,12 +352,16 @@ async function rollBackHosts(
   });
   // A host refused before it touched anything has nothing to roll back.
   const incomplete = hosts.all().filter((host) => host.ending && !['rolledBack', 'aborted', 'refused'].includes(host.status.state));
-  const outcome: Outcome = incomplete.length > 0 ? 'failed' : aborted ? 'aborted' : 'rolledBack';
   const left = incomplete.map((host) => `${host.status.name}: ${host.status.reason ?? host.status.state}`);
+  // The schema last, once no host runs the new release.
+  const expand = await CancellationScope.nonCancellable(async () => migrations?.undoExpand(left.length > 0));
+  const outcome: Outcome = incomplete.length > 0 || expand?.incomplete ? 'failed' : aborted ? 'aborted' : 'rolledBack';
   const lost = lostNote(hosts, 'rolls back');
   return {
     outcome,
-    reason: [reason, ...(left.length ? [`the rollback did not finish on ${left.join('; ')}`] : []), ...(lost ? [lost] : [])].join('; '),
+    reason: [reason, ...(left.length ? [`the rollback did not finish on ${left.join('; ')}`] : []), lost, expand?.note]
+      .filter(Boolean)
+      .join('; '),
   };
 }
 

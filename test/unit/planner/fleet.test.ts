@@ -122,10 +122,5 @@ describe('the spec of a fleet', () => {
       ['fleet.onHostLost: expected "rollback" or "continue"'],
     ],
     ['a host lost too soon', { hosts: ['web-1'], fleet: { hostLostAfter: '10ms' } }, ['fleet.hostLostAfter: expected from 1s']],
-    [
-      'migrations with hosts',
-      { hosts: ['web-1'], migrations: { directory: 'migrations' } },
-      ['migrations: a fleet deployment (hosts) does not run migrations yet'],
-    ],
   ])('refuses %s, naming the field', (_name, overrides, expected) => expectProblems(overrides, expected));
 });
