@@ -141,6 +141,33 @@ async function startHostDocker(settings: StackSettings, host: FleetHost, n: numb
   });
 }
 
+/**
+ * Copies images from the stack's own Docker Engine onto each host's (docker save | docker load),
+ * skipping a host that has one already: how `sluice dev --hosts` gives a simulated fleet the
+ * images built on this machine, with no registry. Returns the images copied, as "image -> host".
+ */
+export async function copyImagesOntoHosts(hosts: FleetHost[], images: string[], from = new Docker()): Promise<string[]> {
+  const copied: string[] = [];
+  for (const host of hosts) {
+    const engine = new Docker({ socketPath: socketPath(host), timeout: 120_000 });
+    for (const image of images) {
+      const present = await engine
+        .getImage(image)
+        .inspect()
+        .then(() => true)
+        .catch(() => false);
+      if (present) continue;
+      const archive = await from.getImage(image).get();
+      const loading = await engine.loadImage(archive);
+      await new Promise<void>((resolve, reject) =>
+        engine.modem.followProgress(loading, (error: Error | null) => (error ? reject(error) : resolve())),
+      );
+      copied.push(`${image} -> ${host.name}`);
+    }
+  }
+  return copied;
+}
+
 function socketPath(host: FleetHost): string {
   return host.dockerHost.replace(/^unix:\/\//, '');
 }

@@ -66,6 +66,11 @@ async function temporalHealthy(cli: string, address: string): Promise<boolean> {
   return run(cli, ['operator', 'cluster', 'health', '--address', address]).status === 0;
 }
 
+/** Whether this stack's Temporal server runs now (started by an earlier `stack:up` or `sluice dev`). */
+export async function temporalRunning(settings: StackSettings): Promise<boolean> {
+  return readPid(files(settings.stateDir).pidFile) !== undefined && (await portOpen(settings.temporal.port));
+}
+
 export async function stopTemporal(settings: StackSettings): Promise<boolean> {
   return stopDaemon(files(settings.stateDir).pidFile, 'temporal');
 }

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { stackUp } from '../../../../src/stack';
 import { MissingPrerequisite } from '../../../../src/stack/errors';
-import { stopTemporal } from '../../../../src/stack/temporal';
+import { stopTemporal, temporalRunning } from '../../../../src/stack/temporal';
+import { startDevFleet } from '../../../../src/client/dev-fleet';
 import { installRuntime, runWorker } from '../../../../src/worker/run';
 import { runCli, parseVerb } from '../../../support/run-cli';
 import { registerDev } from '../../../../src/client/commands/dev';
@@ -12,7 +13,8 @@ vi.mock('../../../../src/temporal/connection', async (original) => ({
 }));
 vi.mock('../../../../src/worker/run', () => ({ installRuntime: vi.fn(), runWorker: vi.fn(async () => undefined) }));
 vi.mock('../../../../src/stack', () => ({ stackUp: vi.fn() }));
-vi.mock('../../../../src/stack/temporal', () => ({ stopTemporal: vi.fn(async () => true) }));
+vi.mock('../../../../src/stack/temporal', () => ({ stopTemporal: vi.fn(async () => true), temporalRunning: vi.fn(async () => false) }));
+vi.mock('../../../../src/client/dev-fleet', () => ({ startDevFleet: vi.fn() }));
 
 const stack = {
   TEMPORAL_ADDRESS: '127.0.0.1:17233',
@@ -50,6 +52,41 @@ describe('sluice dev', () => {
     expect(stdout).toMatch(/sluice dev: stopped the worker and Temporal/);
   });
 
+  it('leaves running a Temporal server that ran before it (`npm run stack:up`)', async () => {
+    vi.mocked(stackUp).mockResolvedValue(stack);
+    vi.mocked(temporalRunning).mockResolvedValueOnce(true);
+    const { code, stdout } = await runCli(['dev']);
+    expect(code).toBe(0);
+    expect(stopTemporal).not.toHaveBeenCalled();
+    expect(stdout).toMatch(/sluice dev: stopped the worker \(Docker/);
+  });
+
+  it('--hosts 3: brings up a fleet of 3 and runs its workers (no worker in this process) until they exit', async () => {
+    vi.mocked(stackUp).mockResolvedValue(stack);
+    const hosts = [1, 2, 3].map((n) => ({ name: `host-${n}`, address: `127.0.0.${n + 1}` }));
+    vi.mocked(startDevFleet).mockResolvedValue({
+      hosts,
+      front: { url: 'http://127.0.0.1:18100', stop: vi.fn() },
+      exited: Promise.resolve(),
+      stop: vi.fn(async () => undefined),
+    } as unknown as Awaited<ReturnType<typeof startDevFleet>>);
+    const { code, stdout } = await runCli(['dev', '--hosts', '3'], { env: { SLUICE_TASK_QUEUE: undefined } });
+    expect(code).toBe(0);
+    expect(stackUp).toHaveBeenCalledWith(expect.anything(), { hosts: 3 });
+    expect(runWorker).not.toHaveBeenCalled();
+    expect(stdout).toContain(
+      'a fleet of 3 host(s): host-1 on 127.0.0.2, host-2 on 127.0.0.3, host-3 on 127.0.0.4, each with its own worker on task queue sluice-deployments; HAProxy in front on http://127.0.0.1:18100/',
+    );
+    expect(stdout).toMatch(/sluice dev: stopped the workers and Temporal/);
+  });
+
+  it.each(['0', '9', 'two'])('--hosts %s is refused with exit 2, naming the range; nothing starts', async (hosts) => {
+    const { code, stderr } = await runCli(['dev', '--hosts', hosts]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`sluice: --hosts ${hosts} is not a fleet size: use a whole number from 1 to 8\n`);
+    expect(stackUp).not.toHaveBeenCalled();
+  });
+
   it('keeps grants the developer set', async () => {
     vi.mocked(stackUp).mockResolvedValue(stack);
     expect((await runCli(['dev'], { env: { SLUICE_ENV_GRANTS: 'web:API_TOKEN' } })).code).toBe(0);
@@ -74,8 +111,9 @@ describe('sluice dev', () => {
 });
 
 describe('sluice dev: arguments', () => {
-  it('takes none', async () => {
+  it('takes none, and --hosts', async () => {
     expect(await parseVerb(registerDev, ['dev'])).toEqual({ args: [], options: {} });
+    expect(await parseVerb(registerDev, ['dev', '--hosts', '3'])).toEqual({ args: [], options: { hosts: '3' } });
     await expect(parseVerb(registerDev, ['dev', 'now'])).rejects.toMatchObject({ code: 'commander.excessArguments' });
   });
 });
