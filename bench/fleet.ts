@@ -8,15 +8,12 @@
  * The fleet world is the one the e2e and chaos tests use (test/support/fleet.ts): real hosts,
  * each its own dockerd, nginx and `sluice worker` process.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fleetWorld, type FixtureVersion } from '../test/support/fleet';
 import { getFresh } from '../test/support/stack';
 import { underLoad, type LoadSummary } from './load/generator';
+import { measuredOn, PAGE, writeSection } from './page';
 
-const ROOT = path.resolve(__dirname, '..');
-const PAGE = path.join(ROOT, 'docs', 'benchmarks.md');
 const RATE = 200;
 
 interface FleetRun {
@@ -33,7 +30,7 @@ interface FleetRun {
  * the first deployment needs two good health checks (rise 2, every 500 ms) before HAProxy takes it
  * back, and requests in that second would fail for want of a host, not because of sluice.
  */
-async function frontServesAll(url: string): Promise<void> {
+export async function frontServesAll(url: string): Promise<void> {
   for (let good = 0, tries = 0; good < 20; tries++) {
     if (tries > 600) throw new Error(`the front balancer at ${url} never answered 20 requests in a row`);
     good = (await getFresh(`${url}/`).catch(() => ({ status: 0 }))).status === 200 ? good + 1 : 0;
@@ -75,7 +72,6 @@ async function measure(count: number): Promise<FleetRun[]> {
 }
 
 function section(runs: FleetRun[]): string {
-  const distro = /PRETTY_NAME="([^"]+)"/.exec(fs.readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'unknown';
   const rows = runs.map(
     (run) =>
       `| ${run.hosts} | ${run.hostsAtOnce} | ${run.waves} | ${run.outcome} | ${(run.wallMs / 1000).toFixed(1)} s | ${run.load.sent.toLocaleString('en-US')} | ${run.load.failed} | ${Math.round(run.load.latency.p50)} / ${Math.round(run.load.latency.p99)} / ${Math.round(run.load.latency.max)} ms |`,
@@ -83,7 +79,7 @@ function section(runs: FleetRun[]): string {
   return [
     '## Fleets',
     '',
-    `Measured by \`npm run bench:fleet\` on ${new Date().toISOString().slice(0, 10)} (${os.cpus()[0]?.model ?? 'unknown'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 1024 ** 3)} GiB, ${distro}).`,
+    `Measured by \`npm run bench:fleet\` ${measuredOn()}.`,
     'A rolling fleet deployment (2 replicas per host, v1 and v2 in turn) on a test fleet of 1 to 3 hosts on this one machine, each host its own dockerd, nginx and worker process; HAProxy in front health-checks every host and sends it traffic, with no retries.',
     `Load: ${RATE} requests/s through HAProxy for the deployment (and a second either side), 30% new connections, 30% POST. Wall time: from the CLI's start to its exit (\`sluice deploy --wait\`).`,
     '',
@@ -91,28 +87,20 @@ function section(runs: FleetRun[]): string {
     '|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
-    'Each run is one deployment, so requests number in the thousands, not the 50,000 of the scenarios above; the fleet series at that volume is still to be measured.',
+    'Each run is one deployment, so requests number in the thousands; the fleet scenarios at 50,000 requests each are in the next section.',
     '',
   ].join('\n');
-}
-
-/** Replaces the page's "Fleets" section, or adds it at the end. */
-function writeSection(text: string): void {
-  const page = fs.readFileSync(PAGE, 'utf8');
-  const start = page.indexOf('\n## Fleets\n');
-  if (start < 0) return fs.writeFileSync(PAGE, `${page.trimEnd()}\n\n${text}`);
-  const next = page.indexOf('\n## ', start + 1);
-  fs.writeFileSync(PAGE, `${page.slice(0, start + 1)}${text}${next < 0 ? '' : page.slice(next)}`);
 }
 
 async function main(): Promise<void> {
   const runs: FleetRun[] = [];
   for (const count of [1, 2, 3]) runs.push(...(await measure(count)));
-  writeSection(section(runs));
-  console.log(`wrote the Fleets section of ${path.relative(ROOT, PAGE)}`);
+  writeSection('## Fleets', section(runs));
+  console.log(`wrote the Fleets section of ${path.relative(process.cwd(), PAGE)}`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module)
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });

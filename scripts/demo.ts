@@ -5,7 +5,7 @@
  * then a canary of v2 (10% -> pause -> promoted by this script -> 50% -> 100%),
  * showing progress. The stack and the Web UI stay up afterwards.
  */
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import path from 'node:path';
 import { connectClient } from '../src/temporal/connection';
 import { deploymentHandle, startDeployment } from '../src/temporal/deployments';
@@ -22,7 +22,7 @@ import { stackSettings } from '../src/stack/settings';
 import { sleep } from '../src/timing/waits';
 import { realAdapters } from '../src/worker/adapters';
 import { workerConfig } from '../src/worker/config';
-import { createWorkers } from '../src/worker/worker';
+import { createWorkers, runWorkers } from '../src/worker/worker';
 
 const started = Date.now();
 const say = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
@@ -34,9 +34,18 @@ async function main(): Promise<void> {
   Object.assign(process.env, stack);
   const config = workerConfig(process.env, path.resolve(__dirname, '..'));
   // The demo is one host: one worker, on the shared task queue.
-  const [worker]: Worker[] = await createWorkers({ ...config, host: undefined }, realAdapters(config));
+  const workers = await createWorkers({ ...config, host: undefined }, realAdapters(config));
   say(`worker polling task queue ${config.taskQueue}`);
-  await worker!.runUntil(deployDemo(config.temporal, config.taskQueue, stack.SLUICE_TEMPORAL_UI!));
+  const running = runWorkers(workers);
+  const stopped = running.then(() => {
+    throw new Error('the worker stopped before the demo finished');
+  });
+  try {
+    await Promise.race([deployDemo(config.temporal, config.taskQueue, stack.SLUICE_TEMPORAL_UI!), stopped]);
+  } finally {
+    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+  }
 }
 
 async function deployDemo(temporal: ReturnType<typeof workerConfig>['temporal'], taskQueue: string, ui: string): Promise<void> {

@@ -78,15 +78,21 @@ export function hostWorkerEnv(host: FleetHost, env: NodeJS.ProcessEnv): NodeJS.P
 
 /** A host's `sluice worker` process, its output lines prefixed with the host's name. */
 function startHostWorker(host: FleetHost, say: (line: string) => void): { exited: Promise<void>; kill(): void } {
+  // A process group of its own: Ctrl-C reaches `sluice dev` alone, which sends each worker one SIGTERM
+  // (a second signal would kill a worker that is draining); should `sluice dev` die, its exit kills them.
   const child = spawn(process.execPath, [SLUICE_BIN, 'worker', '--log-format', 'text', '--log-level', 'WARN', '--metrics-port', '0'], {
     env: hostWorkerEnv(host, process.env),
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const prefix = (stream: Readable) => readline.createInterface({ input: stream }).on('line', (line) => say(`[${host.name}] ${line}`));
   prefix(child.stdout);
   prefix(child.stderr);
   const exited = new Promise<void>((resolve) =>
     child.on('close', (code, signal) => {
+      process.off('exit', killOnExit);
       say(`[${host.name}] worker exited (${signal ?? `code ${code}`})`);
       resolve();
     }),

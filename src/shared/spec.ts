@@ -28,7 +28,8 @@ const digest = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{
 export const IMAGE_REFERENCE_PATTERN = new RegExp(`^(?:${domain}/)?${pathComponent}(?:/${pathComponent})*(?::${tag})?(?:@${digest})?$`);
 
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const HTTP_PATH_PATTERN = /^\/[A-Za-z0-9._~%/-]*(?:\?[A-Za-z0-9._~%&=-]*)?$/;
+// No ".." segment: a health path names a resource of the app, never a way out of one (a proxy could resolve it).
+const HTTP_PATH_PATTERN = /^(?!(?:.*\/)?\.\.(?:[/?]|$))\/[A-Za-z0-9._~%/-]*(?:\?[A-Za-z0-9._~%&=-]*)?$/;
 const HEADER_NAME_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
 const MEMORY_PATTERN = /^\d+(?:b|k|m|g)$/i;
 /** A relative path of plain segments: no "..", no absolute paths, no shell or nginx metacharacters. */
@@ -111,7 +112,9 @@ const health = z
   .object({
     path: z
       .string()
-      .regex(HTTP_PATH_PATTERN, { error: 'expected an HTTP path starting with / (letters, digits, . _ ~ % / - and a simple query)' })
+      .regex(HTTP_PATH_PATTERN, {
+        error: 'expected an HTTP path starting with / (letters, digits, . _ ~ % / - and a simple query; no ".." segment)',
+      })
       .optional(),
     expectStatus: z.number().int().min(100).max(599).default(200),
     interval: duration('1s', { min: 100, max: 60_000 }).prefault('1s'),

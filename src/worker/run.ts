@@ -87,7 +87,21 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
   const docker = new Docker();
   const deps = realAdapters(config, docker);
   await reportOrphans(config, deps, docker);
-  const workers = await createWorkers(config, deps);
+  const logger = Runtime.instance().logger;
+  // A hung engine answers nothing: each ping gives up after 5 s, leaving no request behind (dockerode
+  // takes the abort signal; its types do not say so).
+  const ping = docker.ping.bind(docker) as unknown as (options: { abortSignal: AbortSignal }) => Promise<unknown>;
+  const engine = {
+    answers: () =>
+      ping({ abortSignal: AbortSignal.timeout(5_000) }).then(
+        () => true,
+        () => false,
+      ),
+    everyMs: 5_000,
+    misses: 3,
+    log: logger,
+  };
+  const workers = await createWorkers(config, deps, config.host === undefined ? {} : { engine });
   if (config.host !== undefined) await introduce(config, config.host, docker);
   await runWorkers(workers);
 }

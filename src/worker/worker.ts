@@ -13,6 +13,7 @@ import { createActivities, type ActivityDeps } from '../activities';
 import { codecFromEnv, failureConverterPath } from '../codec/aes-gcm';
 import { hostTaskQueue } from '../shared/names';
 import type { WorkerConfig } from './config';
+import { whileEngineAnswers, type EngineWatch, type RunnableWorker } from './engine-watch';
 
 /**
  * `npm run build` writes two bundles: one for workers without a codec key, one
@@ -45,8 +46,8 @@ export function workflowSource(encrypted: boolean, bundlePath?: string): Pick<Wo
 export async function createWorkers(
   config: WorkerConfig,
   deps: ActivityDeps,
-  options: { connection?: NativeConnection; bundlePath?: string } = {},
-): Promise<Worker[]> {
+  options: { connection?: NativeConnection; bundlePath?: string; engine?: EngineWatch } = {},
+): Promise<RunnableWorker[]> {
   const connection =
     options.connection ??
     (await NativeConnection.connect({
@@ -68,23 +69,33 @@ export async function createWorkers(
     defaultHeartbeatThrottleInterval: '1s',
   } satisfies Partial<WorkerOptions>;
   if (config.host === undefined) return [await Worker.create({ ...common, taskQueue: config.taskQueue, ...workflows, ...activities })];
+  const hostActivities = () => Worker.create({ ...common, taskQueue: hostTaskQueue(config.taskQueue, config.host!), ...activities });
+  const first = await hostActivities();
   return [
     await Worker.create({ ...common, taskQueue: config.taskQueue, ...workflows }),
-    await Worker.create({ ...common, taskQueue: hostTaskQueue(config.taskQueue, config.host), ...activities }),
+    // A host's work waits in its queue while its Docker Engine is gone (engine-watch.ts).
+    options.engine ? whileEngineAnswers(first, hostActivities, options.engine) : first,
   ];
 }
 
 /**
  * Runs the workers until each has shut down (SIGINT or SIGTERM shuts down all of them). When one
- * fails, the others shut down too: half a fleet worker (workflows without the host's activities)
- * must not go on polling.
+ * ends or fails, the others shut down too: half a fleet worker (workflows without the host's
+ * activities) must not go on polling, and a host's activities waiting for their Docker Engine
+ * (engine-watch.ts) hear of the shutdown from here.
  */
-export async function runWorkers(workers: Worker[]): Promise<void> {
+export async function runWorkers(workers: RunnableWorker[]): Promise<void> {
+  const shutDownOthers = (worker: RunnableWorker) => {
+    for (const other of workers) if (other !== worker && other.getState() === 'RUNNING') other.shutdown();
+  };
   const runs = workers.map((worker) =>
-    worker.run().catch((error: unknown) => {
-      for (const other of workers) if (other !== worker && other.getState() === 'RUNNING') other.shutdown();
-      throw error;
-    }),
+    worker.run().then(
+      () => shutDownOthers(worker),
+      (error: unknown) => {
+        shutDownOthers(worker);
+        throw error;
+      },
+    ),
   );
   const failure = (await Promise.allSettled(runs)).find((run) => run.status === 'rejected');
   if (failure) throw failure.reason;

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import Docker from 'dockerode';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
@@ -40,7 +40,7 @@ export async function realWorker(bundlePath: string, extra: Partial<WorkerConfig
   };
   const docker = new Docker();
   const connection = await NativeConnection.connect({ address });
-  const workers: Worker[] = await createWorkers(config, realAdapters(config, docker), { connection, bundlePath });
+  const workers = await createWorkers(config, realAdapters(config, docker), { connection, bundlePath });
   const running = runWorkers(workers);
   const clientConnection = await Connection.connect({ address });
   const client = new Client({ connection: clientConnection, namespace });

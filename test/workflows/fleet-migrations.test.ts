@@ -92,8 +92,8 @@ describe('a fleet deployment with migrations', () => {
     for (const host of Object.values(hosts)) expect(host.calls.filter((call) => !call.startsWith('migrate'))).toEqual([]);
   });
 
-  it('a host without a worker does not stop them: they run on the next host, and a failed contract undoes nothing', async () => {
-    const hosts = { 'host-1': world(), 'host-2': world().failOn('migrate contract'), 'host-3': world() };
+  it('a host without a worker does not stop them: they run on the next host; contract waits while that host, lost before it was ready, may serve the old release', async () => {
+    const hosts = { 'host-1': world(), 'host-2': world(), 'host-3': world() };
     const deployment = uniqueSpec({
       replicas: 2,
       hosts: Object.keys(hosts),
@@ -106,24 +106,18 @@ describe('a fleet deployment with migrations', () => {
       { 'host-2': hosts['host-2'], 'host-3': hosts['host-3'] },
       async (taskQueue) => {
         fleetQueue = taskQueue;
-        return (await suite.harness().start(taskQueue, deployment))
-          .result()
-          .catch((error: { cause?: { details?: DeployResult[] } }) => error.cause!.details![0]!);
+        return (await suite.harness().start(taskQueue, deployment)).result();
       },
       [],
       { handOver: true },
     );
-    expect(migrateCalls(hosts['host-2'])).toEqual(['migrate expand', 'migrate contract']);
+    expect(migrateCalls(hosts['host-2'])).toEqual(['migrate expand']);
     expect(migrateCalls(hosts['host-3'])).toEqual([]);
-    expect(result.outcome).toBe('failed');
-    expect(result.reason).toMatch(
-      /^contract migrations failed past the point of no return, so nothing was undone and the new release keeps serving: .*injected failure.*; deploy the same spec again to run them; host-1 lost: it releases once its worker is back$/,
-    );
-    // The hosts cleaned up all the same: the new release alone serves.
-    for (const name of ['host-2', 'host-3'] as const) {
-      expect(Object.keys(hosts[name].routing.weights)).toEqual([result.targetRelease]);
-      expect(hosts[name].running.get('v1')?.size ?? 0).toBe(0);
-    }
+    expect(result).toMatchObject({
+      outcome: 'released',
+      reason:
+        'host-1 lost: it releases once its worker is back; contract migrations not run: host-1 (lost before it was ready) may still serve the old release, which contract would break; deploy the same spec again once its worker is back',
+    });
     // host-1's worker comes back: it releases, with no migration of its own.
     const back = await suite
       .harness()
@@ -139,5 +133,51 @@ describe('a fleet deployment with migrations', () => {
       );
     expect(back.outcome).toBe('released');
     expect(migrateCalls(hosts['host-1'])).toEqual([]);
+  });
+
+  it('a failed contract undoes nothing: the hosts clean up all the same, and the outcome says so', async () => {
+    const hosts = { 'host-1': world().failOn('migrate contract'), 'host-2': world() };
+    const deployment = uniqueSpec({ replicas: 2, hosts: Object.keys(hosts), migrations: { directory: 'migrations', contract: 'auto' } });
+    const result = await suite
+      .harness()
+      .withFleet(hosts, async (taskQueue) =>
+        (await suite.harness().start(taskQueue, deployment))
+          .result()
+          .catch((error: { cause?: { details?: DeployResult[] } }) => error.cause!.details![0]!),
+      );
+    expect(result.outcome).toBe('failed');
+    expect(result.reason).toMatch(
+      /^contract migrations failed past the point of no return, so nothing was undone and the new release keeps serving: .*injected failure.*; deploy the same spec again to run them$/,
+    );
+    expect(migrateCalls(hosts['host-1'])).toEqual(['migrate expand', 'migrate contract']);
+    for (const host of Object.values(hosts)) {
+      expect(Object.keys(host.routing.weights)).toEqual([result.targetRelease]);
+      expect(host.running.get('v1')?.size ?? 0).toBe(0);
+    }
+  });
+
+  it("expand that no host's worker takes is not undone (nothing of it ran): the fleet ends rolled back", async () => {
+    const deployment = uniqueSpec({
+      replicas: 2,
+      hosts: ['host-1', 'host-2'],
+      migrations: { directory: 'migrations' },
+      fleet: { hostLostAfter: '2s' },
+    });
+    const log: string[] = [];
+    const result = await suite
+      .harness()
+      .withFleet(
+        {},
+        async (taskQueue) =>
+          (await suite.harness().start(taskQueue, deployment))
+            .result()
+            .catch((error: { cause?: { details?: DeployResult[] } }) => error.cause!.details![0]!),
+        log,
+      );
+    expect(result).toMatchObject({
+      outcome: 'rolledBack',
+      reason: 'no worker of host-1, host-2 took the expand migrations within 2s',
+    });
+    expect(log).toEqual([]);
   });
 });

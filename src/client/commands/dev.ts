@@ -76,7 +76,7 @@ async function runFleet(
   say: (line: string) => void,
 ): Promise<void> {
   const fleet = await startDevFleet(settings, say);
-  const stop = () => void fleet.stop();
+  const stop = () => void fleet.stop().catch((error: unknown) => say(`sluice dev: stopping the fleet failed: ${(error as Error).message}`));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   say(

@@ -29,8 +29,10 @@ export function nothingRolledBack(): RollbackReport {
 export async function rollBack(run: DeploymentRun, plan: Plan, begun: PlannedStep[], failure: ForwardFailure): Promise<RollbackReport> {
   const { control, spec } = run;
   control.beginRollback(failure.reason);
-  // The fleet counts a host rolling back as failed, even should its worker be lost on the way.
-  if (checksTheFleet(run)) await reportToFleet(run, { rollingBack: true });
+  // The fleet counts a host rolling back as failed, even should its worker be lost on the way. Told while
+  // the first undo step starts (the way back does not wait for the fleet to hear it), or before it.
+  const reporting = checksTheFleet(run) ? reportToFleet(run, { rollingBack: true }) : Promise.resolve(true);
+  if (!run.patches.rollbackReportAlongside) await reporting;
   run.metrics.rollbacks.add(1, { service: spec.service, cause: failure.outcome === 'aborted' ? 'abort' : 'failure' });
   const undo = rollbackSteps(begun);
   const report = nothingRolledBack();
@@ -50,6 +52,7 @@ export async function rollBack(run: DeploymentRun, plan: Plan, begun: PlannedSte
       }
     }
   });
+  await reporting;
   return report;
 }
 

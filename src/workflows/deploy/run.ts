@@ -35,5 +35,7 @@ export function deploymentPatches() {
   const failWhenNotReleased = patched('failed-when-not-released');
   // A fleet host reports its own rollback, and checks that its fleet still runs while it waits without end.
   const fleetHostChecks = patched('fleet-host-checks');
-  return { deadlineOnActivities, forwardOnlyPastNoReturn, planRecorded, failWhenNotReleased, fleetHostChecks };
+  // A fleet host tells the fleet it rolls back while its first undo step starts, not before it.
+  const rollbackReportAlongside = patched('fleet-host-rollback-report-alongside');
+  return { deadlineOnActivities, forwardOnlyPastNoReturn, planRecorded, failWhenNotReleased, fleetHostChecks, rollbackReportAlongside };
 }

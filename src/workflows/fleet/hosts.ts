@@ -40,6 +40,8 @@ export interface FleetHost {
   promotedInFull?: boolean;
   /** The release it served before, as its plan said (absent: none, a first deployment). */
   stableRelease?: string;
+  /** It reached the fleet gate (ready: its new release serving, its old one stopped); kept when it is lost afterwards. */
+  reachedFleetGate?: boolean;
 }
 
 export class FleetHosts {
@@ -84,7 +86,7 @@ export class FleetHosts {
     const host = this.byName.get(name)!;
     if (host.ending) {
       host.ending = undefined;
-      host.lost = host.rollingBack = host.promotedInFull = false;
+      host.lost = host.rollingBack = host.promotedInFull = host.reachedFleetGate = false;
       const { reason: _reason, gate: _gate, ...rest } = host.status;
       host.status = { ...rest, state: 'waiting' };
     }
@@ -129,6 +131,7 @@ export class FleetHosts {
     // A host rolling back has said how it stands; a late report changes nothing.
     if (host.status.state === 'rollingBack') return;
     if (report.stableRelease) host.stableRelease = report.stableRelease;
+    if (report.gate?.kind === 'fleet') host.reachedFleetGate = true;
     const { gate: _gate, ...rest } = host.status;
     this.update(host, {
       ...rest,

@@ -293,7 +293,7 @@ async function cleanUp(
 ): Promise<{ outcome: Outcome; reason?: string }> {
   control.pastPointOfNoReturn = true;
   // Past the point of no return a failed contract undoes nothing: the hosts clean up all the same.
-  const contractFailed = migrations && (await CancellationScope.nonCancellable(() => migrations.contract()));
+  const contract = await CancellationScope.nonCancellable(async () => migrations?.contract());
   control.record({
     type: 'stepStarted',
     number: 1,
@@ -309,11 +309,14 @@ async function cleanUp(
   });
   const lost = lostNote(hosts, 'releases');
   const failed = hosts.all().filter((host) => host.ending && host.status.state !== 'released');
-  if (failed.length === 0 && !contractFailed) return { outcome: 'released', ...(lost ? { reason: lost } : {}) };
   const cleanUpFailed = failed.length
     ? `every host was ready, but the clean-up failed on ${failed.map((host) => `${host.status.name} (${host.status.reason ?? host.status.state})`).join('; ')}`
     : undefined;
-  return { outcome: 'failed', reason: [contractFailed, cleanUpFailed, lost].filter(Boolean).join('; ') };
+  const reason = [contract?.failed ? contract.note : undefined, cleanUpFailed, lost, contract?.failed ? undefined : contract?.note]
+    .filter(Boolean)
+    .join('; ');
+  const outcome: Outcome = cleanUpFailed || contract?.failed ? 'failed' : 'released';
+  return { outcome, ...(reason ? { reason } : {}) };
 }
 
 /** What the fleet leaves to its lost hosts, which go its way once their worker is back. */
@@ -338,15 +341,22 @@ async function rollBackHosts(
   const aborted = control.stoppedBy();
   control.beginRollback(reason);
   const actor: Actor = { by: aborted?.by ?? 'sluice', reason: `the fleet deployment is rolling back: ${reason}` };
+  // A wave's hosts are told at once (one workflow task): the last host no longer waits for the others' signals.
+  const atOnce = patched('fleet-rollback-signals-at-once');
   await CancellationScope.nonCancellable(async () => {
     for (const wave of [...plan.waves].reverse()) {
       const started = wave.map((name) => hosts.byName.get(name)!).filter((host) => host.handle);
-      for (const host of started) {
-        // Ended meanwhile (while the host before was signalled): nothing to tell it.
-        if (host.ending) continue;
+      const tell = (host: FleetHost) => {
         hosts.rollingBack(host);
-        await hosts.signal(host, (handle) => handle.signal(abortSignal, actor));
-      }
+        return hosts.signal(host, (handle) => handle.signal(abortSignal, actor));
+      };
+      if (atOnce) await Promise.all(started.filter((host) => !host.ending).map(tell));
+      else
+        for (const host of started) {
+          // Ended meanwhile (while the host before was signalled): nothing to tell it.
+          if (host.ending) continue;
+          await tell(host);
+        }
       await condition(() => started.every((host) => host.ending !== undefined || host.lost));
     }
   });

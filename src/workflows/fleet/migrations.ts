@@ -26,6 +26,9 @@ const SUMMARY: Record<MigrationDirection, string> = {
   rollbackExpand: 'roll back expand migrations, once for the fleet',
 };
 
+/** The failure of migrations no host's worker took: nothing of them ran. */
+const NO_WORKER_TOOK_THEM = 'NoWorkerTookMigrations';
+
 /** Where the fleet's migrations run: the fleet's task queue (its hosts' queues follow from it) and its deployment id. */
 export interface FleetMigrationRun {
   spec: DeploymentSpec;
@@ -44,10 +47,18 @@ export class FleetMigrations {
     private readonly hosts: FleetHosts,
   ) {}
 
-  /** Expand, before any host starts: registered as begun first, so that a rollback undoes a partial expand too. */
+  /**
+   * Expand, before any host starts: registered as begun first, so that a rollback undoes a partial
+   * expand too (unless no host's worker ever took it: then nothing ran).
+   */
   async expand(): Promise<void> {
     this.expandBegun = true;
-    await migrateOnce(this.run, 'expand', this.order());
+    try {
+      await migrateOnce(this.run, 'expand', this.order());
+    } catch (error) {
+      if (error instanceof ApplicationFailure && error.type === NO_WORKER_TOOK_THEM) this.expandBegun = false;
+      throw error;
+    }
   }
 
   /**
@@ -56,17 +67,35 @@ export class FleetMigrations {
    * A first deployment (no host had a release to break) does not wait.
    */
   async contractGate(holder: GateHolder): Promise<void> {
-    const breaksARelease = this.hosts.all().some((host) => host.stableRelease !== undefined);
+    const breaksARelease = this.hosts
+      .all()
+      .some((host) => host.stableRelease !== undefined && host.stableRelease !== host.status.targetRelease);
     if (this.run.spec.migrations!.contract === 'onPromote' && breaksARelease) await waitAtGate(holder, 'contract', undefined, true);
   }
 
-  /** Contract, past the point of no return: why it failed (nothing is undone; deploying the same spec again runs it), or undefined. */
-  async contract(): Promise<string | undefined> {
+  /**
+   * Contract, past the point of no return. Not while a lost host that never got ready may still
+   * serve the old release, which needs the old schema. Says why it did not run (deploying the same
+   * spec again runs it), and whether that is a failure (nothing is undone then).
+   */
+  async contract(): Promise<{ note: string; failed: boolean } | undefined> {
+    const onOld = this.hosts
+      .lost()
+      .filter((host) => !host.reachedFleetGate)
+      .map((host) => host.status.name);
+    if (onOld.length > 0)
+      return {
+        note: `contract migrations not run: ${onOld.join(', ')} (lost before ${onOld.length === 1 ? 'it was' : 'they were'} ready) may still serve the old release, which contract would break; deploy the same spec again once ${onOld.length === 1 ? 'its worker is' : 'their workers are'} back`,
+        failed: false,
+      };
     try {
       await migrateOnce(this.run, 'contract', this.order());
       return undefined;
     } catch (error) {
-      return `contract migrations failed past the point of no return, so nothing was undone and the new release keeps serving: ${messageOf(error)}; deploy the same spec again to run them`;
+      return {
+        note: `contract migrations failed past the point of no return, so nothing was undone and the new release keeps serving: ${messageOf(error)}; deploy the same spec again to run them`,
+        failed: true,
+      };
     }
   }
 
@@ -131,6 +160,7 @@ export async function migrateOnce(run: FleetMigrationRun, direction: MigrationDi
     }
   }
   throw ApplicationFailure.create({
+    type: NO_WORKER_TOOK_THEM,
     message: `no worker of ${hosts.join(', ')} took the ${direction} migrations within ${formatDuration(lostAfter)}`,
   });
 }

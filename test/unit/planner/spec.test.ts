@@ -141,6 +141,7 @@ describe('invalid specs: every problem at once, with its field path', () => {
       ['migrations.directory: expected a relative directory'],
     ],
     ['a health path with a space', { health: { path: '/ready now' } }, ['health.path: expected an HTTP path starting with /']],
+    ['a health path with a ".." segment', { health: { path: '/app/..' } }, ['health.path: expected an HTTP path starting with /']],
     [
       'no readiness check at all',
       { health: {} },
