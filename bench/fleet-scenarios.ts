@@ -250,7 +250,14 @@ async function servicesAtOnce(run: Run): Promise<ServicesAtOnce> {
   };
   await deployAll('v1');
   const second = await deployAll('v2');
-  const events = async (workflowId: string) => (await run.client.workflow.getHandle(workflowId).fetchHistory()).events?.length ?? 0;
+  // A host a fleet never started (it stopped at an earlier wave) has no deployment: 0 events.
+  const events = async (workflowId: string) =>
+    (
+      await run.client.workflow
+        .getHandle(workflowId)
+        .fetchHistory()
+        .catch(() => undefined)
+    )?.events?.length ?? 0;
   const fleetHistories = await Promise.all(services.map(({ name }) => events(deploymentWorkflowId(name))));
   const hostHistories = await Promise.all(
     services.flatMap(({ name }) => run.world.hosts.map((host) => events(hostDeploymentWorkflowId(name, host.name)))),
@@ -288,27 +295,30 @@ function section(results: ScenarioResult[], many: ServicesAtOnce): string {
           ', ',
         )} | ${count(r.load.sent)} | ${failures(r.load)} | ${Math.round(r.load.latency.p50)} / ${Math.round(r.load.latency.p99)} / ${Math.round(r.load.latency.max)} ms |`,
   );
-  const aborts = results.flatMap((r) => r.abortToStableMs);
+  const aborts = results.flatMap((r) => r.abortToStableMs).map(Math.round);
+  const fewest = Math.min(...results.map((r) => r.load.sent));
   return [
     '## Fleet scenarios at volume',
     '',
     `Measured by \`npm run bench:fleet-scenarios\` ${measuredOn()}.`,
     'A test fleet of three hosts on this one machine (each its own dockerd, nginx and `sluice worker` process), 2 replicas per host, HAProxy in front (health checks every 500 ms, no retries).',
-    `Each scenario repeats its deployment, v1 and v2 in turn, from the previous one's end, under ${RATE} requests/s through HAProxy (30% new connections, 30% POST) until at least ${count(MIN_REQUESTS)} requests were sent.`,
+    `Each scenario repeats its deployment, v1 and v2 in turn, from the previous one's end, under ${RATE} requests/s through HAProxy (30% new connections, 30% POST) for ${Math.round(MIN_LOAD_MS / 1000)} s (the fewest requests of a scenario: ${count(fewest)}).`,
     '',
     '| scenario | what | deployments (outcome) | requests | failed | latency p50 / p99 / max |',
     '|---|---|---|---|---|---|',
     ...rows,
     '',
-    `**Abort accepted → stable release alone on every host** (from the abort as the fleet workflow accepted it to the last answer of the aborted release through HAProxy, across the three hosts): p95 ${percentile(aborts, 95)} ms, max ${Math.max(...aborts)} ms over ${aborts.length} aborts.`,
+    aborts.length
+      ? `**Abort accepted → stable release alone on every host** (from the abort as the fleet workflow accepted it to the last answer of the aborted release through HAProxy, across the three hosts): p95 ${percentile(aborts, 95)} ms, max ${Math.max(...aborts)} ms over ${aborts.length} aborts.`
+      : '**Abort accepted → stable release alone on every host**: no abort measured.',
     '',
-    `**${SERVICES_AT_ONCE} services at once** across the three hosts (each service a fleet of the three; their first deployment, then v1 → v2 rolling, one host at a time, all started within seconds): ${many.released} of ${SERVICES_AT_ONCE} released in ${(many.wallMs / 1000).toFixed(1)} s; each host's worker peak RSS over the whole run (VmHWM) ${many.workerPeakRssMb.map((mb) => `${mb} MB`).join(', ')}; the largest history ${count(many.largestFleetHistory)} events for a fleet deployment, ${count(many.largestHostHistory)} for a host's.`,
+    `**${SERVICES_AT_ONCE} services at once** across the three hosts (each service a fleet of the three; their first deployment, then v1 → v2 rolling, one host at a time, all started within seconds): ${many.released} of ${SERVICES_AT_ONCE} released in ${(many.wallMs / 1000).toFixed(1)} s; each host's worker peak RSS (VmHWM, since the worker's last start: host-2's and host-3's were restarted by the scenarios above) ${many.workerPeakRssMb.map((mb) => `${mb} MB`).join(', ')}; the largest history ${count(many.largestFleetHistory)} events for a fleet deployment, ${count(many.largestHostHistory)} for a host's.`,
     '',
   ].join('\n');
 }
 
 async function main(): Promise<void> {
-  const only = arg('only');
+  const only = arg('only')?.split(',');
   const world = await fleetWorld('bench-scenarios', { hosts: 3, withoutCredentials: ['host-2'] });
   const connection = await Connection.connect({ address: stackValue('TEMPORAL_ADDRESS') });
   const client = new Client({ connection, namespace: stackValue('TEMPORAL_NAMESPACE') });
@@ -318,11 +328,12 @@ async function main(): Promise<void> {
     await frontServesAll(world.front.url);
     const run: Run = { world, client, serving: 'v1', next: 'v2', abortToStableMs: [] };
     const results: ScenarioResult[] = [];
-    for (const scenario of SCENARIOS.filter((s) => !only || s.name.includes(only))) results.push(await measureScenario(run, scenario));
+    for (const scenario of SCENARIOS.filter((s) => !only || only.some((name) => s.name.includes(name))))
+      results.push(await measureScenario(run, scenario));
     // The Temporal restart leaves this process's connection behind: a new one for what follows.
     const fresh = await Connection.connect({ address: stackValue('TEMPORAL_ADDRESS') });
     try {
-      if (only && only !== 'services') return;
+      if (only && !only.includes('services')) return;
       const many = await servicesAtOnce({ ...run, client: new Client({ connection: fresh, namespace: stackValue('TEMPORAL_NAMESPACE') }) });
       if (!only && MIN_REQUESTS >= 50_000) {
         writeSection('## Fleet scenarios at volume', section(results, many));

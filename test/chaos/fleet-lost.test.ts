@@ -107,7 +107,7 @@ describe.skipIf(!isRoot())('a fleet host whose worker is lost', () => {
     let deploy = { code: -1 as number | null, stdout: '', stderr: '' };
     const load = await fleet.underLoad(async () => {
       const deploying = fleet
-        .sluice(['deploy', fleet.spec('v1', { fleet: { hostsAtOnce: 1, onHostLost: 'continue', hostLostAfter: '5s' } }), '--wait'])
+        .sluice(['deploy', fleet.spec('v3', { fleet: { hostsAtOnce: 1, onHostLost: 'continue', hostLostAfter: '5s' } }), '--wait'])
         .then((run) => (deploy = run));
       const host3Deployment = hostDeploymentWorkflowId(fleet.service, host3!.name);
       for (let seen: DeploymentStatus | undefined; !(seen?.step && seen.step.number >= 2 && !seen.outcome);) {
@@ -121,7 +121,7 @@ describe.skipIf(!isRoot())('a fleet host whose worker is lost', () => {
     const fleetResult = await resultOf(deploymentWorkflowId(fleet.service));
     expect(fleetResult).toMatchObject({ outcome: 'released', reason: 'host-3 lost: it releases once its worker is back' });
     expect(fleetResult.hosts?.[2]).toMatchObject({ name: 'host-3', state: 'lost' });
-    for (const host of [host1!, host2!]) expect(await fleet.imagesOn(host)).toEqual([fleet.image('v1')]);
+    for (const host of [host1!, host2!]) expect(await fleet.imagesOn(host)).toEqual([fleet.image('v3')]);
     expect(fleet.workers[2]!.output()).toMatch(/Docker Engine did not answer 3 times in a row/);
     // host-3's containers died with its engine: HAProxy takes it out after its failed health checks. Counted, not asserted.
     console.log(`host-3's Docker Engine stopped under a fleet deployment: ${load.failed} of ${load.sent} requests failed`, load.failures);
@@ -130,7 +130,7 @@ describe.skipIf(!isRoot())('a fleet host whose worker is lost', () => {
     await startFleet(settings, 3);
     const back = await resultOf(hostDeploymentWorkflowId(fleet.service, host3!.name));
     expect(back.outcome, back.reason).toBe('released');
-    expect(await fleet.answers(host3!)).toContain('hello from v1');
-    expect(await fleet.imagesOn(host3!)).toEqual([fleet.image('v1')]);
+    expect(await fleet.answers(host3!)).toContain('hello from v3');
+    expect(await fleet.imagesOn(host3!)).toEqual([fleet.image('v3')]);
   }, 900_000);
 });
