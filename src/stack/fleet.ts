@@ -172,11 +172,6 @@ function socketPath(host: FleetHost): string {
   return host.dockerHost.replace(/^unix:\/\//, '');
 }
 
-/** Stops one host's Docker Engine alone (its containers stop with it): a host whose engine is gone. `startFleet` starts it again. */
-export async function stopHostEngine(settings: StackSettings, host: FleetHost): Promise<boolean> {
-  return stopDaemon(dockerFiles(settings, host.name).pidFile, `dockerd of ${host.name}`, 30_000);
-}
-
 /** Stops every fleet host this state directory started (their containers removed first), and their bridges. */
 export async function stopFleet(settings: StackSettings): Promise<string[]> {
   const stopped: string[] = [];
