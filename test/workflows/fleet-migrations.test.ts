@@ -9,6 +9,9 @@ import { timeSkippingSuite } from './support/suite';
 const suite = timeSkippingSuite();
 const world = () => new FakeWorld({ release: 'v1', slots: [0, 1] });
 
+/** A deployment's result, from its value or from the failure that carries it. */
+const resultOf = (running: Promise<unknown>) =>
+  running.catch((error: { cause?: { details?: DeployResult[] } }) => error.cause!.details![0]!) as Promise<DeployResult>;
 const migrateCalls = (host: FakeWorld) => host.calls.filter((call) => call.startsWith('migrate'));
 
 function servingStable(host: FakeWorld): void {
@@ -49,7 +52,7 @@ describe('a fleet deployment with migrations', () => {
         await handle.executeUpdate(promoteUpdate, { args: [{ by: 'carol', full: true }] });
         expect((await handle.query(statusQuery)).gate?.kind).toBe('contract');
         await handle.signal(abortSignal, { by: 'bob', reason: 'the backfill looks wrong' });
-        return (await handle.result().catch((error: { cause?: { details?: DeployResult[] } }) => error.cause?.details?.[0]))!;
+        return resultOf(handle.result());
       },
       log,
     );
@@ -81,11 +84,7 @@ describe('a fleet deployment with migrations', () => {
     const deployment = uniqueSpec({ replicas: 2, hosts: Object.keys(hosts), migrations: { directory: 'migrations' } });
     const result = await suite
       .harness()
-      .withFleet(hosts, async (taskQueue) =>
-        (await suite.harness().start(taskQueue, deployment))
-          .result()
-          .catch((error: { cause?: { details?: DeployResult[] } }) => error.cause!.details![0]!),
-      );
+      .withFleet(hosts, async (taskQueue) => resultOf((await suite.harness().start(taskQueue, deployment)).result()));
     expect(result).toMatchObject({ outcome: 'rolledBack', reason: expect.stringMatching(/injected failure/) });
     expect(result.hosts?.map((host) => host.state)).toEqual(['waiting', 'waiting']);
     expect(migrateCalls(hosts['host-1'])).toEqual(['migrate expand', 'migrate rollbackExpand']);
@@ -140,11 +139,7 @@ describe('a fleet deployment with migrations', () => {
     const deployment = uniqueSpec({ replicas: 2, hosts: Object.keys(hosts), migrations: { directory: 'migrations', contract: 'auto' } });
     const result = await suite
       .harness()
-      .withFleet(hosts, async (taskQueue) =>
-        (await suite.harness().start(taskQueue, deployment))
-          .result()
-          .catch((error: { cause?: { details?: DeployResult[] } }) => error.cause!.details![0]!),
-      );
+      .withFleet(hosts, async (taskQueue) => resultOf((await suite.harness().start(taskQueue, deployment)).result()));
     expect(result.outcome).toBe('failed');
     expect(result.reason).toMatch(
       /^contract migrations failed past the point of no return, so nothing was undone and the new release keeps serving: .*injected failure.*; deploy the same spec again to run them$/,
@@ -166,14 +161,7 @@ describe('a fleet deployment with migrations', () => {
     const log: string[] = [];
     const result = await suite
       .harness()
-      .withFleet(
-        {},
-        async (taskQueue) =>
-          (await suite.harness().start(taskQueue, deployment))
-            .result()
-            .catch((error: { cause?: { details?: DeployResult[] } }) => error.cause!.details![0]!),
-        log,
-      );
+      .withFleet({}, async (taskQueue) => resultOf((await suite.harness().start(taskQueue, deployment)).result()), log);
     expect(result).toMatchObject({
       outcome: 'rolledBack',
       reason: 'no worker of host-1, host-2 took the expand migrations within 2s',
